@@ -1,0 +1,20 @@
+namespace OiStream.Contracts;
+
+/// <summary>Health of one data feed (e.g. <c>usdm-rest</c>, <c>usdm-ws</c>).</summary>
+public sealed record FeedStatus
+{
+    /// <summary>Feed name.</summary>
+    public required string Feed { get; init; }
+
+    /// <summary><c>connected</c>, <c>stale</c>, <c>rateLimited</c>, <c>disconnected</c> or <c>recovered</c>.</summary>
+    public required string State { get; init; }
+
+    /// <summary>What happened, for people.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>Local time (Unix ms) of the change.</summary>
+    public long Time { get; init; }
+
+    /// <summary><c>binance</c> or <c>simulated</c>.</summary>
+    public required string Source { get; init; }
+}

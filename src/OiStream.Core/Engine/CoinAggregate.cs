@@ -1,0 +1,173 @@
+using OiStream.Contracts;
+using OiStream.Core.Instruments;
+using OiStream.Core.Series;
+
+namespace OiStream.Core.Engine;
+
+/// <summary>
+/// A coin aggregate (design section 4): running sums over the coin's futures instruments, split by margin, plus its
+/// own series, so its change is the change of the sum, not an average of changes. Options are summed beside it.
+/// </summary>
+/// <remarks>
+/// Sums are kept incrementally: when an instrument's value changes, its old contribution is taken out and the new one
+/// put in (O(1) per update). The aggregate's clock is the newest exchange time of any contribution. Its price series
+/// follows one reference instrument: the coin's USDT perpetual on USDⓈ-M, else another perpetual, else any.
+/// </remarks>
+internal sealed class CoinAggregate : SeriesTracker
+{
+    private double _usdStable;
+    private double _usdCoin;
+    private double _coinStable;
+    private double _coinCoin;
+    private double _optionsCoin;
+    private double _optionsUsd;
+    private int _referenceRank = int.MaxValue;
+
+    public CoinAggregate(string coin, WindowSet windows) : base(windows)
+    {
+        Coin = coin;
+    }
+
+    public string Coin { get; }
+
+    public override string Name => Coin;
+
+    /// <summary>Futures instruments whose value is in the sums.</summary>
+    public int Counted { get; private set; }
+
+    /// <summary>Newest exchange time of any change to the aggregate (0 = none).</summary>
+    public long Time { get; private set; }
+
+    /// <summary>The instrument whose mark price is the aggregate's price.</summary>
+    public InstrumentTracker? Reference { get; private set; }
+
+    public CoinState? Snapshot => GetSnapshot<CoinState>();
+
+    public double TotalUsd => _usdStable + _usdCoin;
+
+    public double TotalCoin => _coinStable + _coinCoin;
+
+    /// <summary>Offers an instrument as the price reference; the best-ranked one wins.</summary>
+    public void OfferReference(InstrumentTracker tracker)
+    {
+        var info = tracker.Info;
+        var rank = info.Market switch
+        {
+            Market.UsdM when info.IsPerpetual && info.QuoteAsset == "USDT" => 0,
+            Market.UsdM when info.IsPerpetual => 1,
+            Market.CoinM when info.IsPerpetual => 2,
+            Market.Options => int.MaxValue,
+            _ => 3,
+        };
+        if (rank < _referenceRank)
+        {
+            _referenceRank = rank;
+            Reference = tracker;
+        }
+    }
+
+    /// <summary>Drops a removed instrument as price reference (the next offer takes over).</summary>
+    public void ForgetReference(InstrumentTracker tracker)
+    {
+        if (ReferenceEquals(Reference, tracker))
+        {
+            Reference = null;
+            _referenceRank = int.MaxValue;
+        }
+    }
+
+    /// <summary>
+    /// Re-counts one instrument after it changed at exchange time <paramref name="time"/>, and appends the new sums.
+    /// With <paramref name="remove"/> its contribution is taken out for good.
+    /// </summary>
+    public void Update(InstrumentTracker tracker, long time, bool priceChanged, bool remove = false)
+    {
+        var coin = remove ? double.NaN : tracker.CoinQuantity;
+        var usd = remove ? double.NaN : tracker.UsdValue;
+        var counted = !double.IsNaN(tracker.CountedCoin);
+        var countNow = double.IsFinite(coin) && double.IsFinite(usd);
+
+        if (!counted && !countNow)
+        {
+            return;
+        }
+
+        var oldCoin = counted ? tracker.CountedCoin : 0;
+        var oldUsd = counted ? tracker.CountedUsd : 0;
+        var newCoin = countNow ? coin : 0;
+        var newUsd = countNow ? usd : 0;
+        switch (tracker.Info.Market)
+        {
+            case Market.UsdM:
+                _coinStable += newCoin - oldCoin;
+                _usdStable += newUsd - oldUsd;
+                break;
+            case Market.CoinM:
+                _coinCoin += newCoin - oldCoin;
+                _usdCoin += newUsd - oldUsd;
+                break;
+            default:
+                _optionsCoin += newCoin - oldCoin;
+                _optionsUsd += newUsd - oldUsd;
+                break;
+        }
+        if (tracker.Info.IsFutures)
+        {
+            Counted += (countNow ? 1 : 0) - (counted ? 1 : 0);
+        }
+        tracker.CountedCoin = countNow ? coin : double.NaN;
+        tracker.CountedUsd = countNow ? usd : double.NaN;
+
+        if (time > Time)
+        {
+            Time = time;
+        }
+        Dirty = true;
+
+        if (!tracker.Info.IsFutures)
+        {
+            return; // options are reported beside the aggregate, not in its series
+        }
+        if (Counted > 0)
+        {
+            // Sums are clamped at 0: subtracting what was added can leave -1e-9 of rounding dust.
+            Oi.Append(Time, Math.Max(0, TotalCoin));
+            Usd.Append(Time, Math.Max(0, TotalUsd));
+        }
+        if (priceChanged && ReferenceEquals(tracker, Reference))
+        {
+            Price.Append(Time, tracker.MarkPrice);
+        }
+    }
+
+    /// <summary>Builds and publishes the next immutable snapshot (seq + 1).</summary>
+    public CoinState Publish(IReadOnlyList<string> windowNames, string source)
+    {
+        var (change, changeUsd, priceChange, signal) = BuildBlocks(windowNames);
+        Seq++;
+        var state = new CoinState
+        {
+            Coin = Coin,
+            OpenInterestUsd = Math.Max(0, TotalUsd),
+            OpenInterestCoin = Math.Max(0, TotalCoin),
+            OpenInterestUsdByStableMargin = Math.Max(0, _usdStable),
+            OpenInterestUsdByCoinMargin = Math.Max(0, _usdCoin),
+            OpenInterestCoinByStableMargin = Math.Max(0, _coinStable),
+            OpenInterestCoinByCoinMargin = Math.Max(0, _coinCoin),
+            OptionsOpenInterestCoin = Math.Max(0, _optionsCoin),
+            OptionsOpenInterestUsd = Math.Max(0, _optionsUsd),
+            Instruments = Counted,
+            MarkPrice = Reference is { } r ? NullIfNaN(r.MarkPrice) : null,
+            Change = change,
+            ChangeUsd = changeUsd,
+            PriceChange = priceChange,
+            Signal = signal,
+            Time = Time == 0 ? null : Time,
+            Seq = Seq,
+            Source = source,
+        };
+        SetSnapshot(state);
+        Dirty = false;
+        return state;
+    }
+}

@@ -1,0 +1,210 @@
+using OiStream.Contracts;
+using OiStream.Core.Instruments;
+using OiStream.Core.Series;
+using OiStream.Core.Signals;
+
+namespace OiStream.Core.Engine;
+
+/// <summary>
+/// One instrument's live state. Turns OI readings and mark ticks into the three series, per market (design section 2):
+/// a series whose value depends on both OI and price (USDⓈ-M USD value, COIN-M coin quantity) takes a point at
+/// <c>max(oiTime, priceTime)</c>, the moment its current value became true.
+/// </summary>
+internal sealed class InstrumentTracker : SeriesTracker
+{
+    private readonly HighLowTracker _highLow;
+
+    public InstrumentTracker(InstrumentInfo info, WindowSet windows, SignalPlan plan, int id) : base(windows)
+    {
+        Info = info;
+        Id = id;
+        _highLow = new HighLowTracker(plan.HighLowWindowMs, windows.SlotsPerWindow);
+    }
+
+    public InstrumentInfo Info { get; private set; }
+
+    /// <summary>Index in the engine's instrument table.</summary>
+    public int Id { get; }
+
+    public override string Name => Info.Symbol;
+
+    public double OpenInterest { get; private set; } = double.NaN;
+
+    public double ReportedUsd { get; private set; } = double.NaN;
+
+    public double MarkPrice { get; private set; } = double.NaN;
+
+    public double FundingRate { get; private set; } = double.NaN;
+
+    /// <summary>Exchange time of the latest OI reading (0 = none).</summary>
+    public long OiTime { get; private set; }
+
+    /// <summary>Exchange time of the latest mark price (0 = none).</summary>
+    public long PriceTime { get; private set; }
+
+    /// <summary>Coin quantity currently counted in the coin aggregate (NaN = not counted).</summary>
+    public double CountedCoin { get; set; } = double.NaN;
+
+    /// <summary>USD value currently counted in the coin aggregate.</summary>
+    public double CountedUsd { get; set; } = double.NaN;
+
+    /// <summary>Whether the last published snapshot said <c>stale</c>.</summary>
+    public bool PublishedStale { get; set; }
+
+    /// <summary>Removed from the instrument list; kept only until its last snapshot is published.</summary>
+    public bool Removed { get; set; }
+
+    public InstrumentState? Snapshot => GetSnapshot<InstrumentState>();
+
+    public double CoinQuantity => Valuation.CoinQuantity(Info.Market, OpenInterest, Info.ContractSize, MarkPrice);
+
+    public double UsdValue => Valuation.Usd(Info.Market, OpenInterest, Info.ContractSize, MarkPrice, ReportedUsd);
+
+    public override int ApproximateBytes => base.ApproximateBytes + _highLow.ApproximateBytes + 200;
+
+    /// <summary>Replaces the static facts (e.g. a contract size that changed); series are kept.</summary>
+    public void UpdateInfo(InstrumentInfo info) => Info = info;
+
+    /// <summary>Applies an OI reading. The caller has validated the value and the clock.</summary>
+    public ApplyOutcome ApplyOpenInterest(long time, double openInterest, double reportedUsd)
+    {
+        if (OiTime != 0 && time < OiTime)
+        {
+            return ApplyOutcome.Late;
+        }
+        var outcome = time == OiTime ? ApplyOutcome.Replaced : ApplyOutcome.Applied;
+        OpenInterest = openInterest;
+        ReportedUsd = reportedUsd;
+        OiTime = time;
+        AppendDerived();
+        return outcome;
+    }
+
+    /// <summary>Applies a mark price; reports whether it set a new high or low over the divergence look-back.</summary>
+    public ApplyOutcome ApplyMarkPrice(long time, double price, double fundingRate, out bool newHigh, out bool newLow)
+    {
+        newHigh = newLow = false;
+        if (PriceTime != 0 && time < PriceTime)
+        {
+            return ApplyOutcome.Late;
+        }
+        var outcome = time == PriceTime ? ApplyOutcome.Replaced : ApplyOutcome.Applied;
+        MarkPrice = price;
+        FundingRate = fundingRate;
+        PriceTime = time;
+        Price.Append(time, price);
+        (newHigh, newLow) = _highLow.Add(time, price);
+        if (OiTime != 0)
+        {
+            AppendDerived();
+        }
+        return outcome;
+    }
+
+    /// <summary>
+    /// Applies one <c>openInterestHist</c> bucket: an OI reading and the price it implies
+    /// (USDⓈ-M: value ÷ quantity; COIN-M: contracts × size ÷ coins), both at the bucket's time.
+    /// </summary>
+    public ApplyOutcome ApplyHistory(long time, double sumOpenInterest, double sumValue)
+    {
+        double impliedPrice;
+        switch (Info.Market)
+        {
+            case Market.UsdM:
+                impliedPrice = sumValue / sumOpenInterest;
+                break;
+            case Market.CoinM:
+                impliedPrice = sumOpenInterest * Info.ContractSize / sumValue;
+                break;
+            default:
+                return ApplyOutcome.NotApplicable;
+        }
+
+        if ((OiTime != 0 && time < OiTime) || (PriceTime != 0 && time < PriceTime))
+        {
+            return ApplyOutcome.Late;
+        }
+
+        var outcome = time == OiTime ? ApplyOutcome.Replaced : ApplyOutcome.Applied;
+        OpenInterest = sumOpenInterest;
+        OiTime = time;
+        if (double.IsFinite(impliedPrice) && impliedPrice > 0)
+        {
+            MarkPrice = impliedPrice;
+            PriceTime = time;
+            Price.Append(time, impliedPrice);
+            _highLow.Add(time, impliedPrice);
+        }
+        AppendDerived();
+        return outcome;
+    }
+
+    private void AppendDerived()
+    {
+        var both = Math.Max(OiTime, PriceTime);
+        var coin = CoinQuantity;
+        var usd = UsdValue;
+        // Which series depends on the price differs per market; see the class remarks.
+        switch (Info.Market)
+        {
+            case Market.UsdM:
+                Oi.Append(OiTime, coin);
+                if (!double.IsNaN(usd))
+                {
+                    Usd.Append(both, usd);
+                }
+                break;
+            case Market.CoinM:
+                Usd.Append(OiTime, usd);
+                if (!double.IsNaN(coin))
+                {
+                    Oi.Append(both, coin);
+                }
+                break;
+            default:
+                Oi.Append(OiTime, coin);
+                if (!double.IsNaN(usd))
+                {
+                    Usd.Append(OiTime, usd);
+                }
+                break;
+        }
+    }
+
+    /// <summary>Builds and publishes the next immutable snapshot (seq + 1).</summary>
+    public InstrumentState Publish(IReadOnlyList<string> windowNames, string source, bool stale)
+    {
+        var (change, changeUsd, priceChange, signal) = BuildBlocks(windowNames);
+        Seq++;
+        PublishedStale = stale;
+        var info = Info;
+        var coin = CoinQuantity;
+        var usd = UsdValue;
+        var state = new InstrumentState
+        {
+            Symbol = info.Symbol,
+            Market = info.Market.ToWire(),
+            Coin = info.Coin,
+            Margin = info.Margin.ToWire(),
+            ContractType = info.ContractType,
+            OpenInterest = NullIfNaN(OpenInterest),
+            OpenInterestCoin = NullIfNaN(coin),
+            OpenInterestUsd = NullIfNaN(usd),
+            MarkPrice = NullIfNaN(MarkPrice),
+            FundingRate = NullIfNaN(FundingRate),
+            Change = change,
+            ChangeUsd = changeUsd,
+            PriceChange = priceChange,
+            Signal = signal,
+            OiTime = OiTime == 0 ? null : OiTime,
+            PriceTime = PriceTime == 0 ? null : PriceTime,
+            CoverageStart = Oi.HasValue ? Oi.FirstTime : null,
+            Seq = Seq,
+            Source = source,
+            Stale = stale,
+        };
+        SetSnapshot(state);
+        Dirty = false;
+        return state;
+    }
+}

@@ -1,0 +1,452 @@
+using System.Collections.Frozen;
+using OiStream.Contracts;
+using OiStream.Core.Instruments;
+using OiStream.Core.Series;
+using OiStream.Core.Signals;
+
+namespace OiStream.Core.Engine;
+
+/// <summary>
+/// The single-writer open-interest engine: applies <see cref="MarketEvent"/>s to per-instrument and per-coin state,
+/// and publishes immutable snapshots.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Threading: <see cref="Apply"/>, <see cref="Warm"/>, <see cref="PublishChanges"/>, <see cref="DrainSignals"/> and
+/// <see cref="DrainFeedStatus"/> must be called from one thread at a time (the engine loop). The readers
+/// (<see cref="TryGetInstrument"/>, <see cref="GetInstruments"/>, <see cref="TryGetCoin"/>, <see cref="GetCoins"/>,
+/// <see cref="Counters"/>) may be called from any thread at any time: they see immutable snapshots and
+/// copy-on-write tables, never state being changed.
+/// </para>
+/// <para>
+/// Bad input never throws and never corrupts a window; each case has an <see cref="ApplyOutcome"/> and a counter:
+/// unknown symbol → <see cref="ApplyOutcome.UnknownInstrument"/>; NaN, ∞, negative OI, or a mark price ≤ 0 →
+/// <see cref="ApplyOutcome.Invalid"/>; older than the instrument's latest sample of that kind →
+/// <see cref="ApplyOutcome.Late"/>; same time as the latest → <see cref="ApplyOutcome.Replaced"/> (a correction);
+/// more than <see cref="EngineOptions.MaxClockSkew"/> ahead of the local clock → <see cref="ApplyOutcome.FromFuture"/>
+/// (accepting it would make every later genuine sample "late"); a gap of hours is applied (the windows carry the
+/// last value across it, so a 1h change after a 3h gap compares with the value before the gap).
+/// An OI of zero is valid (a new listing); a change from zero has no percentage (null).
+/// </para>
+/// <para>
+/// Per sample (OI or mark): every window of the instrument's three series is re-read (O(1) each), its quadrants
+/// classified, its events checked, and its coin aggregate's sums adjusted in O(1); nothing is allocated unless an
+/// event fires. Coin aggregates' windows are recomputed once per <see cref="PublishChanges"/>, not per sample.
+/// </para>
+/// </remarks>
+public sealed class MarketEngine
+{
+    private readonly WindowSet _windows;
+    private readonly SignalPlan _plan;
+    private readonly TimeProvider _time;
+    private readonly long _staleAfterMs;
+    private readonly long _maxSkewMs;
+    private readonly string _source;
+    private readonly Dictionary<string, InstrumentTracker> _bySymbol = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CoinAggregate> _byCoin = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<InstrumentTracker> _trackers = [];
+    private readonly List<InstrumentTracker> _dirtyInstruments = [];
+    private readonly List<CoinAggregate> _dirtyCoins = [];
+    private readonly List<SignalEvent> _signals = [];
+    private readonly List<FeedStatus> _feeds = [];
+    private long _horizon = long.MinValue;
+
+    // Reader-side tables, replaced whole (copy-on-write) when instruments come or go.
+    private volatile FrozenDictionary<string, InstrumentTracker> _readInstruments = FrozenDictionary<string, InstrumentTracker>.Empty;
+    private volatile InstrumentTracker[] _readList = [];
+    private volatile FrozenDictionary<string, CoinAggregate> _readCoins = FrozenDictionary<string, CoinAggregate>.Empty;
+    private volatile CoinAggregate[] _readCoinList = [];
+
+    /// <summary>Creates an engine.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it and says what to use.</exception>
+    public MarketEngine(EngineOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _windows = WindowSet.Parse(options.Windows, options.SlotsPerWindow);
+        _plan = new SignalPlan(options.Signals ?? new SignalOptions(), _windows);
+        _time = timeProvider ?? TimeProvider.System;
+        _staleAfterMs = (long)options.StaleAfter.TotalMilliseconds;
+        _maxSkewMs = (long)options.MaxClockSkew.TotalMilliseconds;
+        if (_staleAfterMs <= 0)
+        {
+            throw new ArgumentException($"StaleAfter is {options.StaleAfter}; use a positive time, e.g. 00:01:00.");
+        }
+        if (_maxSkewMs < 0)
+        {
+            throw new ArgumentException($"MaxClockSkew is {options.MaxClockSkew}; use 0 or more, e.g. 00:02:00.");
+        }
+        _source = string.IsNullOrWhiteSpace(options.Source) ? "binance" : options.Source;
+    }
+
+    /// <summary>The windows every change block carries.</summary>
+    public WindowSet Windows => _windows;
+
+    /// <summary>What happened to the input so far.</summary>
+    public EngineCounters Counters { get; } = new();
+
+    /// <summary><c>binance</c> or <c>simulated</c>, stamped on every snapshot and event.</summary>
+    public string Source => _source;
+
+    /// <summary>Number of tracked instruments.</summary>
+    public int InstrumentCount => _readList.Length;
+
+    /// <summary>Memory held per instrument with the current windows (series, high/low ring, headers), in bytes.</summary>
+    public int BytesPerInstrument
+    {
+        get
+        {
+            var probe = new InstrumentTracker(new InstrumentInfo("PROBE", Market.UsdM, "PROBE", "PERPETUAL"), _windows, _plan, -1);
+            return probe.ApproximateBytes;
+        }
+    }
+
+    /// <summary>Applies one event. Never throws for bad data; see the class remarks for every outcome.</summary>
+    public ApplyOutcome Apply(in MarketEvent e)
+    {
+        var outcome = e.Kind switch
+        {
+            MarketEventKind.OpenInterest or MarketEventKind.MarkPrice or MarketEventKind.History => ApplySample(in e),
+            MarketEventKind.Instruments => ApplyInstruments(e.Payload as InstrumentListChange),
+            MarketEventKind.Feed => ApplyFeed(e.Payload as FeedStatus),
+            _ => ApplyOutcome.NotApplicable,
+        };
+        Counters.Count(outcome);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Warms the series from history (<see cref="MarketEventKind.History"/> rows, any order, many instruments): rows
+    /// are applied oldest first across all instruments, so coin aggregates are built from sums at each time. Rows older
+    /// than the longest window (plus one bucket) before the newest row are skipped: no window can reach them.
+    /// Call before live samples arrive; history older than live data is <see cref="ApplyOutcome.Late"/>.
+    /// </summary>
+    /// <returns>The number of rows applied.</returns>
+    public int Warm(IEnumerable<MarketEvent> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var rows = history.Where(r => r.Kind == MarketEventKind.History).ToArray();
+        if (rows.Length == 0)
+        {
+            return 0;
+        }
+        var newest = rows.Max(r => r.Time);
+        var longest = _windows.LongestIndex;
+        var keepFrom = newest - _windows.DurationsMs[longest] - (2 * _windows.ResolutionsMs[longest]);
+        var applied = 0;
+        foreach (var row in rows.Where(r => r.Time >= keepFrom).OrderBy(r => r.Time))
+        {
+            var outcome = Apply(in row);
+            if (outcome is ApplyOutcome.Applied or ApplyOutcome.Replaced)
+            {
+                applied++;
+            }
+        }
+        return applied;
+    }
+
+    /// <summary>
+    /// Publishes a new snapshot (seq + 1) of every instrument and coin that changed since the last call, or whose
+    /// <c>stale</c> flag flipped, and adds them to the given lists. Coin events are evaluated here.
+    /// </summary>
+    /// <returns>The number of snapshots published.</returns>
+    public int PublishChanges(ICollection<InstrumentState> instruments, ICollection<CoinState> coins)
+    {
+        ArgumentNullException.ThrowIfNull(instruments);
+        ArgumentNullException.ThrowIfNull(coins);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var tracker in _trackers)
+        {
+            if (IsStale(tracker, now) != tracker.PublishedStale)
+            {
+                MarkDirty(tracker);
+            }
+        }
+
+        var names = _windows.Names;
+        var count = 0;
+        foreach (var tracker in _dirtyInstruments)
+        {
+            if (!tracker.Removed)
+            {
+                instruments.Add(tracker.Publish(names, _source, IsStale(tracker, now)));
+                count++;
+            }
+            tracker.Dirty = false;
+            tracker.Queued = false;
+        }
+        _dirtyInstruments.Clear();
+
+        foreach (var coin in _dirtyCoins)
+        {
+            coin.Recompute(_plan.DeadBand);
+            coin.EvaluateEvents(_plan, coin.Time, false, false, double.NaN, coin.Coin, null, _source, _signals);
+            coins.Add(coin.Publish(names, _source));
+            coin.Queued = false;
+            count++;
+        }
+        _dirtyCoins.Clear();
+        return count;
+    }
+
+    /// <summary>Moves the signal events fired since the last call into <paramref name="sink"/>.</summary>
+    public int DrainSignals(ICollection<SignalEvent> sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        foreach (var s in _signals)
+        {
+            sink.Add(s);
+        }
+        var n = _signals.Count;
+        _signals.Clear();
+        return n;
+    }
+
+    /// <summary>Moves the feed status changes received since the last call into <paramref name="sink"/>.</summary>
+    public int DrainFeedStatus(ICollection<FeedStatus> sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        foreach (var s in _feeds)
+        {
+            sink.Add(s);
+        }
+        var n = _feeds.Count;
+        _feeds.Clear();
+        return n;
+    }
+
+    /// <summary>The latest snapshot of an instrument (symbol matched case-insensitively). Any thread.</summary>
+    public bool TryGetInstrument(string symbol, out InstrumentState state)
+    {
+        if (symbol is not null && _readInstruments.TryGetValue(symbol.Trim(), out var tracker) && tracker.Snapshot is { } s)
+        {
+            state = s;
+            return true;
+        }
+        state = null!;
+        return false;
+    }
+
+    /// <summary>True when the symbol is a tracked instrument (case-insensitive). Any thread.</summary>
+    public bool IsKnownSymbol(string symbol) => symbol is not null && _readInstruments.ContainsKey(symbol.Trim());
+
+    /// <summary>The latest snapshot of every instrument. Any thread.</summary>
+    public IReadOnlyList<InstrumentState> GetInstruments()
+    {
+        var list = _readList;
+        var result = new List<InstrumentState>(list.Length);
+        foreach (var t in list)
+        {
+            if (t.Snapshot is { } s)
+            {
+                result.Add(s);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The latest snapshot of a coin aggregate (case-insensitive). Any thread.</summary>
+    public bool TryGetCoin(string coin, out CoinState state)
+    {
+        if (coin is not null && _readCoins.TryGetValue(coin.Trim(), out var agg) && agg.Snapshot is { } s)
+        {
+            state = s;
+            return true;
+        }
+        state = null!;
+        return false;
+    }
+
+    /// <summary>The latest snapshot of every coin aggregate. Any thread.</summary>
+    public IReadOnlyList<CoinState> GetCoins()
+    {
+        var list = _readCoinList;
+        var result = new List<CoinState>(list.Length);
+        foreach (var c in list)
+        {
+            if (c.Snapshot is { } s)
+            {
+                result.Add(s);
+            }
+        }
+        return result;
+    }
+
+    private ApplyOutcome ApplySample(in MarketEvent e)
+    {
+        if (e.Symbol is null || !TryResolve(e.Symbol, out var tracker))
+        {
+            return ApplyOutcome.UnknownInstrument;
+        }
+
+        var value = e.Value;
+        switch (e.Kind)
+        {
+            case MarketEventKind.OpenInterest when !(value >= 0) || double.IsInfinity(value):
+            case MarketEventKind.MarkPrice when !(value > 0) || double.IsInfinity(value):
+            case MarketEventKind.History when !(value > 0) || double.IsInfinity(value) || !(e.Extra > 0) || double.IsInfinity(e.Extra):
+                return ApplyOutcome.Invalid;
+        }
+
+        if (e.Time <= 0)
+        {
+            return ApplyOutcome.Invalid;
+        }
+        if (e.Time > _horizon)
+        {
+            // Reading the clock costs more than the rest of this method, so do it only when a time passes the horizon.
+            _horizon = _time.GetUtcNow().ToUnixTimeMilliseconds() + _maxSkewMs;
+            if (e.Time > _horizon)
+            {
+                return ApplyOutcome.FromFuture;
+            }
+        }
+
+        ApplyOutcome outcome;
+        var newHigh = false;
+        var newLow = false;
+        var priceChanged = false;
+        switch (e.Kind)
+        {
+            case MarketEventKind.OpenInterest:
+                var usd = e.Extra;
+                outcome = tracker.ApplyOpenInterest(e.Time, value, double.IsFinite(usd) && usd >= 0 ? usd : double.NaN);
+                break;
+            case MarketEventKind.MarkPrice:
+                outcome = tracker.ApplyMarkPrice(e.Time, value, double.IsFinite(e.Extra) ? e.Extra : double.NaN, out newHigh, out newLow);
+                priceChanged = true;
+                break;
+            default:
+                outcome = tracker.ApplyHistory(e.Time, value, e.Extra);
+                priceChanged = true;
+                break;
+        }
+        if (outcome is not (ApplyOutcome.Applied or ApplyOutcome.Replaced))
+        {
+            return outcome;
+        }
+
+        tracker.Recompute(_plan.DeadBand);
+        tracker.EvaluateEvents(_plan, e.Time, newHigh, newLow, tracker.FundingRate, tracker.Info.Coin, tracker.Info.Symbol, _source, _signals);
+        MarkDirty(tracker);
+        var coin = _byCoin[tracker.Info.Coin];
+        coin.Update(tracker, e.Time, priceChanged);
+        if (coin.Dirty)
+        {
+            MarkDirty(coin);
+        }
+        return outcome;
+    }
+
+    private bool TryResolve(string symbol, out InstrumentTracker tracker)
+    {
+        // Exchange symbols arrive upper-case: try the exact (cheaper) table first, then ignore case.
+        if (_bySymbol.TryGetValue(symbol, out tracker!))
+        {
+            return true;
+        }
+        return _readInstruments.TryGetValue(symbol, out tracker!);
+    }
+
+    private ApplyOutcome ApplyInstruments(InstrumentListChange? change)
+    {
+        if (change is null)
+        {
+            return ApplyOutcome.Invalid;
+        }
+
+        var touchedCoins = new HashSet<CoinAggregate>();
+        foreach (var info in change.Upsert ?? [])
+        {
+            if (info?.Validate() is not null)
+            {
+                Counters.Count(ApplyOutcome.Invalid);
+                continue;
+            }
+            if (_bySymbol.TryGetValue(info!.Symbol, out var existing))
+            {
+                existing.UpdateInfo(info);
+                continue;
+            }
+            var tracker = new InstrumentTracker(info, _windows, _plan, _trackers.Count);
+            _trackers.Add(tracker);
+            _bySymbol[info.Symbol] = tracker;
+            if (!_byCoin.TryGetValue(info.Coin, out var coin))
+            {
+                coin = new CoinAggregate(info.Coin, _windows);
+                _byCoin[info.Coin] = coin;
+            }
+            coin.OfferReference(tracker);
+            touchedCoins.Add(coin);
+            // Published at once (seq 1, empty figures) so that Subscribe can answer before the first sample arrives.
+            tracker.Publish(_windows.Names, _source, stale: true);
+            MarkDirty(tracker);
+        }
+
+        foreach (var symbol in change.Remove ?? [])
+        {
+            if (symbol is null || !_bySymbol.Remove(symbol, out var tracker))
+            {
+                continue;
+            }
+            tracker.Removed = true;
+            _trackers.Remove(tracker);
+            var coin = _byCoin[tracker.Info.Coin];
+            coin.Update(tracker, coin.Time, priceChanged: false, remove: true);
+            coin.ForgetReference(tracker);
+            foreach (var other in _trackers.Where(t => t.Info.Coin == tracker.Info.Coin))
+            {
+                coin.OfferReference(other);
+            }
+            touchedCoins.Add(coin);
+        }
+
+        foreach (var coin in touchedCoins)
+        {
+            if (coin.Snapshot is null)
+            {
+                coin.Publish(_windows.Names, _source);
+            }
+            MarkDirty(coin);
+        }
+
+        _readInstruments = _bySymbol.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _readList = [.. _trackers];
+        _readCoins = _byCoin.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _readCoinList = [.. _byCoin.Values];
+        Counters.CountInstrumentListChange();
+        return ApplyOutcome.Applied;
+    }
+
+    private ApplyOutcome ApplyFeed(FeedStatus? status)
+    {
+        if (status is null)
+        {
+            return ApplyOutcome.Invalid;
+        }
+        _feeds.Add(status);
+        Counters.CountFeedEvent();
+        return ApplyOutcome.Applied;
+    }
+
+    private bool IsStale(InstrumentTracker tracker, long now) => tracker.OiTime == 0 || now - tracker.OiTime > _staleAfterMs;
+
+    private void MarkDirty(InstrumentTracker tracker)
+    {
+        tracker.Dirty = true;
+        if (!tracker.Queued)
+        {
+            tracker.Queued = true;
+            _dirtyInstruments.Add(tracker);
+        }
+    }
+
+    private void MarkDirty(CoinAggregate coin)
+    {
+        coin.Dirty = true;
+        if (!coin.Queued)
+        {
+            coin.Queued = true;
+            _dirtyCoins.Add(coin);
+        }
+    }
+}

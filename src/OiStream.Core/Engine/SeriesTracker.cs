@@ -1,0 +1,170 @@
+using System.Globalization;
+using OiStream.Contracts;
+using OiStream.Core.Series;
+using OiStream.Core.Signals;
+
+namespace OiStream.Core.Engine;
+
+/// <summary>
+/// What instruments and coin aggregates share: three windowed series (OI in coins, OI in USD, mark price), the change
+/// figures and quadrants derived from them, event cooldowns, and the publication state (dirty flag, seq, snapshot).
+/// Engine-thread only, except the published snapshot.
+/// </summary>
+internal abstract class SeriesTracker
+{
+    private static readonly string[] EventKinds = [SignalNames.OiSpike, SignalNames.OiFlush, SignalNames.Divergence, SignalNames.FundingExtreme];
+
+    private readonly long[] _lastFired = [long.MinValue, long.MinValue, long.MinValue, long.MinValue];
+    private object? _snapshot;
+
+    protected SeriesTracker(WindowSet windows)
+    {
+        Oi = new WindowedSeries(windows);
+        Usd = new WindowedSeries(windows);
+        Price = new WindowedSeries(windows);
+        Change = new double[windows.Count];
+        ChangeUsd = new double[windows.Count];
+        PriceChange = new double[windows.Count];
+        Quadrants = new Quadrant[windows.Count];
+        Array.Fill(Change, double.NaN);
+        Array.Fill(ChangeUsd, double.NaN);
+        Array.Fill(PriceChange, double.NaN);
+    }
+
+    /// <summary>Open interest in coins.</summary>
+    public WindowedSeries Oi { get; }
+
+    /// <summary>Open interest in USD.</summary>
+    public WindowedSeries Usd { get; }
+
+    /// <summary>Mark price.</summary>
+    public WindowedSeries Price { get; }
+
+    public double[] Change { get; }
+
+    public double[] ChangeUsd { get; }
+
+    public double[] PriceChange { get; }
+
+    public Quadrant[] Quadrants { get; }
+
+    /// <summary>Set when something changed since the last publication; the engine keeps a list of dirty trackers.</summary>
+    public bool Dirty { get; set; }
+
+    /// <summary>Queued on the engine's list of trackers to publish (so it is queued once).</summary>
+    public bool Queued { get; set; }
+
+    /// <summary>Publications so far; the next snapshot carries <c>Seq + 1</c>.</summary>
+    public long Seq { get; set; }
+
+    /// <summary>Display name in event messages.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Bytes held by the three series (the memory figure of README).</summary>
+    public virtual int ApproximateBytes => Oi.ApproximateBytes + Usd.ApproximateBytes + Price.ApproximateBytes
+        + (Change.Length * ((3 * sizeof(double)) + 1)) + 200;
+
+    /// <summary>The latest published snapshot; read by any thread.</summary>
+    protected T? GetSnapshot<T>() where T : class => Volatile.Read(ref _snapshot) as T;
+
+    protected void SetSnapshot(object snapshot) => Volatile.Write(ref _snapshot, snapshot);
+
+    /// <summary>Recomputes every window's three changes and quadrant: 3 × windows O(1) look-ups.</summary>
+    public void Recompute(double deadBand)
+    {
+        var change = Change;
+        var changeUsd = ChangeUsd;
+        var priceChange = PriceChange;
+        var quadrants = Quadrants;
+        for (var i = 0; i < change.Length; i++)
+        {
+            var oi = Oi.Change(i);
+            var px = Price.Change(i);
+            change[i] = oi;
+            changeUsd[i] = Usd.Change(i);
+            priceChange[i] = px;
+            quadrants[i] = QuadrantClassifier.Classify(px, oi, deadBand);
+        }
+    }
+
+    /// <summary>
+    /// Fires the events whose conditions hold at <paramref name="time"/> and whose cooldown has passed. Allocates only
+    /// when an event fires.
+    /// </summary>
+    public void EvaluateEvents(SignalPlan plan, long time, bool newHigh, bool newLow, double fundingRate,
+        string coin, string? symbol, string source, List<SignalEvent> sink)
+    {
+        var spike = Change[plan.SpikeWindow];
+        if (spike >= plan.Spike && Ready(0, plan, time))
+        {
+            Fire(0, plan, plan.SpikeWindow, time, fundingRate, coin, symbol, source, sink,
+                $"{Name} open interest {Pct(spike)} in {plan.Windows.Names[plan.SpikeWindow]}: spike (new positions piling in)");
+        }
+
+        var flush = Change[plan.FlushWindow];
+        if (flush <= -plan.Flush && Ready(1, plan, time))
+        {
+            Fire(1, plan, plan.FlushWindow, time, fundingRate, coin, symbol, source, sink,
+                $"{Name} open interest {Pct(flush)} in {plan.Windows.Names[plan.FlushWindow]}: flush (liquidations or mass closing)");
+        }
+
+        var falling = Change[plan.DivergenceWindow];
+        if ((newHigh || newLow) && falling < -plan.DeadBand && Ready(2, plan, time))
+        {
+            Fire(2, plan, plan.DivergenceWindow, time, fundingRate, coin, symbol, source, sink,
+                $"{Name} price at a new {(newHigh ? "high" : "low")} while open interest is {Pct(falling)} in {plan.Windows.Names[plan.DivergenceWindow]}: divergence");
+        }
+
+        var fundingOi = Change[plan.FundingWindow];
+        if (Math.Abs(fundingRate) >= plan.FundingRate && Math.Abs(fundingOi) >= plan.FundingOi && Ready(3, plan, time))
+        {
+            Fire(3, plan, plan.FundingWindow, time, fundingRate, coin, symbol, source, sink,
+                $"{Name} funding rate {(fundingRate * 100).ToString("+0.####;-0.####", CultureInfo.InvariantCulture)} % with open interest {Pct(fundingOi)} in {plan.Windows.Names[plan.FundingWindow]}: crowded trade");
+        }
+    }
+
+    // Checked before the message is formatted, so a condition that stays true during its cooldown costs no allocation.
+    private bool Ready(int kind, SignalPlan plan, long time)
+        => _lastFired[kind] == long.MinValue || time - _lastFired[kind] >= plan.CooldownMs;
+
+    private void Fire(int kind, SignalPlan plan, int window, long time, double fundingRate, string coin, string? symbol,
+        string source, List<SignalEvent> sink, string message)
+    {
+        _lastFired[kind] = time;
+        sink.Add(new SignalEvent
+        {
+            Kind = EventKinds[kind],
+            Symbol = symbol,
+            Coin = coin,
+            Window = plan.Windows.Names[window],
+            Change = NullIfNaN(Change[window]),
+            PriceChange = NullIfNaN(PriceChange[window]),
+            FundingRate = NullIfNaN(fundingRate),
+            Time = time,
+            Message = message,
+            Source = source,
+        });
+    }
+
+    private static string Pct(double value) => value.ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + " %";
+
+    protected static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
+
+    /// <summary>The change blocks of a snapshot, as JSON-ready dictionaries (allocated per publication, not per sample).</summary>
+    protected (Dictionary<string, double?> Change, Dictionary<string, double?> ChangeUsd, Dictionary<string, double?> PriceChange, Dictionary<string, string?> Signal)
+        BuildBlocks(IReadOnlyList<string> names)
+    {
+        var change = new Dictionary<string, double?>(names.Count);
+        var changeUsd = new Dictionary<string, double?>(names.Count);
+        var priceChange = new Dictionary<string, double?>(names.Count);
+        var signal = new Dictionary<string, string?>(names.Count);
+        for (var i = 0; i < names.Count; i++)
+        {
+            change[names[i]] = NullIfNaN(Change[i]);
+            changeUsd[names[i]] = NullIfNaN(ChangeUsd[i]);
+            priceChange[names[i]] = NullIfNaN(PriceChange[i]);
+            signal[names[i]] = Quadrants[i].ToWire();
+        }
+        return (change, changeUsd, priceChange, signal);
+    }
+}
