@@ -18,7 +18,7 @@ internal sealed class InstrumentTracker : SeriesTracker
     {
         Info = info;
         Id = id;
-        _highLow = new HighLowTracker(plan.HighLowWindowMs, windows.SlotsPerWindow);
+        _highLow = new HighLowTracker(plan.HighLowWindowMs, WindowSet.ChooseResolution(plan.HighLowWindowMs, windows.SlotsPerWindow));
     }
 
     public InstrumentInfo Info { get; private set; }

@@ -21,20 +21,24 @@ public enum AppendOutcome
 /// </summary>
 /// <remarks>
 /// <para>
-/// For window <c>i</c> of length <c>w</c> and bucket width <c>r = w / K</c>, a ring of <c>K + 2</c> slots holds for each
-/// bucket <c>k</c> the series' value as of the bucket's last millisecond, <c>value_asof((k + 1)·r − 1)</c>; buckets that
-/// received no sample carry the previous value forward. The newest sample at time <c>t</c> lives in the head slot.
+/// For window <c>i</c> of length <c>w = K·r</c> (see <see cref="WindowSet"/>), a ring of <c>K + 2</c> slots holds for each
+/// bucket <c>k</c>, which covers the times <c>((k − 1)·r, k·r]</c>, the series' value as of its right edge,
+/// <c>value_asof(k·r)</c>; buckets that received no sample carry the previous value forward. The newest sample at
+/// time <c>t</c> lives in the head slot.
 /// </para>
 /// <para>
-/// <see cref="AsOf"/> answers <c>value_asof(x_q)</c> with <c>x_q = ⌊(t − w + 1)/r⌋·r − 1</c>, the last bucket end at or
-/// before <c>t − w</c>; so <c>t − w − r &lt; x_q ≤ t − w</c>: the reference time is exact to within one bucket, and
-/// the value is exactly the sample that a full scan would return for <c>x_q</c>. If the series has no sample at or
-/// before <c>x_q</c>, the answer is "not covered" and the change is null.
+/// <see cref="AsOf"/> answers <c>value_asof(x_q)</c> with <c>x_q = ⌊(t − w)/r⌋·r</c>, the last bucket edge at or before
+/// <c>t − w</c>; so <c>t − w − r &lt; x_q ≤ t − w</c>: the reference time is exact to within one bucket (and exact when
+/// <c>t − w</c> falls on an edge, as 5m history rows do at 24h), and the value is exactly the sample that a full scan
+/// would return for <c>x_q</c>. If the series has no sample at or before <c>x_q</c>, the answer is "not covered" and
+/// the change is null.
 /// </para>
 /// <para>
 /// Cost per sample: a compare and a store per window; when a sample crosses into a later bucket, one store per
 /// skipped bucket (at most <c>K + 2</c>, so a gap of hours costs a bounded amount once). No heap allocation after
-/// construction. Memory: <c>windows × (K + 2) × 8</c> bytes for the slots plus a small header per window.
+/// construction. Memory: <c>Σ (K + 2) × 8</c> bytes over the windows for the slots plus a small header per window.
+/// Internally a bucket is addressed by <c>time − 1</c>, which turns the right-closed buckets above into the
+/// usual left-closed <c>[k·r, (k + 1)·r)</c> arithmetic.
 /// </para>
 /// </remarks>
 public sealed class WindowedSeries
@@ -42,20 +46,22 @@ public sealed class WindowedSeries
     private readonly WindowSet _windows;
     private readonly double[] _slots;
     private readonly Ring[] _rings;
-    private readonly int _slotCount;
 
     /// <summary>Creates an empty series for the given windows.</summary>
     public WindowedSeries(WindowSet windows)
     {
         ArgumentNullException.ThrowIfNull(windows);
         _windows = windows;
-        _slotCount = windows.SlotsPerWindow + 2;
-        _slots = new double[windows.Count * _slotCount];
         _rings = new Ring[windows.Count];
+        var offset = 0;
         for (var i = 0; i < _rings.Length; i++)
         {
             _rings[i].Resolution = windows.ResolutionsMs[i];
+            _rings[i].Size = windows.BucketCounts[i] + 2;
+            _rings[i].Offset = offset;
+            offset += _rings[i].Size;
         }
+        _slots = new double[offset];
     }
 
     /// <summary>True once the series has at least one sample.</summary>
@@ -98,15 +104,16 @@ public sealed class WindowedSeries
         var outcome = time == LastTime ? AppendOutcome.Replaced : AppendOutcome.Appended;
         var carry = LastValue;
         var rings = _rings;
+        var slots = _slots;
         for (var i = 0; i < rings.Length; i++)
         {
             ref var ring = ref rings[i];
-            var baseOffset = i * _slotCount;
-            if (time >= ring.HeadEnd)
+            // time > HeadEnd ⇔ (time − 1) ≥ HeadEnd: the sample lies beyond the head bucket's right edge.
+            if (time > ring.HeadEnd)
             {
-                Advance(ref ring, baseOffset, time, carry);
+                Advance(ref ring, time - 1, carry);
             }
-            _slots[baseOffset + ring.HeadSlot] = value;
+            slots[ring.Offset + ring.HeadSlot] = value;
         }
 
         LastTime = time;
@@ -126,20 +133,20 @@ public sealed class WindowedSeries
         }
 
         ref readonly var ring = ref _rings[window];
-        // t is the last millisecond of its bucket: then the reference bucket is one later (see class remarks).
-        var adjust = LastTime == ring.HeadEnd - 1 ? 1 : 0;
-        var bucket = ring.HeadIndex - (_slotCount - 1) + adjust;
+        // t on its bucket's right edge: t − w is an edge too, and the reference bucket is one later (class remarks).
+        var adjust = LastTime == ring.HeadEnd ? 1 : 0;
+        var bucket = ring.HeadIndex - (ring.Size - 1) + adjust;
         if (bucket < ring.FirstBucket)
         {
             return double.NaN;
         }
 
         var slot = ring.HeadSlot + 1 + adjust;
-        if (slot >= _slotCount)
+        if (slot >= ring.Size)
         {
-            slot -= _slotCount;
+            slot -= ring.Size;
         }
-        return _slots[(window * _slotCount) + slot];
+        return _slots[ring.Offset + slot];
     }
 
     /// <summary>
@@ -157,8 +164,7 @@ public sealed class WindowedSeries
     public long ReferenceTime(int window)
     {
         var r = _windows.ResolutionsMs[window];
-        var x = LastTime - _windows.DurationsMs[window];
-        return (FloorDiv(x + 1, r) * r) - 1;
+        return FloorDiv(LastTime - _windows.DurationsMs[window], r) * r;
     }
 
     private void Start(long time, double value)
@@ -170,32 +176,33 @@ public sealed class WindowedSeries
         for (var i = 0; i < _rings.Length; i++)
         {
             ref var ring = ref _rings[i];
-            var bucket = FloorDiv(time, ring.Resolution);
+            var bucket = FloorDiv(time - 1, ring.Resolution);
             ring.HeadIndex = bucket;
             ring.HeadEnd = (bucket + 1) * ring.Resolution;
             ring.HeadSlot = 0;
             ring.FirstBucket = bucket;
-            _slots[i * _slotCount] = value;
+            _slots[ring.Offset] = value;
         }
     }
 
-    private void Advance(ref Ring ring, int baseOffset, long time, double carry)
+    private void Advance(ref Ring ring, long shiftedTime, double carry)
     {
-        var bucket = FloorDiv(time, ring.Resolution);
+        var size = ring.Size;
+        var bucket = FloorDiv(shiftedTime, ring.Resolution);
         var gap = bucket - ring.HeadIndex;
-        // Buckets skipped without a sample hold the previous value: that is their as-of value at their end.
-        var fill = (int)Math.Min(gap - 1, _slotCount);
+        // Buckets skipped without a sample hold the previous value: that is their as-of value at their edge.
+        var fill = (int)Math.Min(gap - 1, size);
         var slot = ring.HeadSlot;
         for (var j = 0; j < fill; j++)
         {
-            if (++slot == _slotCount)
+            if (++slot == size)
             {
                 slot = 0;
             }
-            _slots[baseOffset + slot] = carry;
+            _slots[ring.Offset + slot] = carry;
         }
 
-        ring.HeadSlot = (int)((ring.HeadSlot + (gap % _slotCount)) % _slotCount);
+        ring.HeadSlot = (int)((ring.HeadSlot + (gap % size)) % size);
         ring.HeadIndex = bucket;
         ring.HeadEnd = (bucket + 1) * ring.Resolution;
     }
@@ -213,5 +220,7 @@ public sealed class WindowedSeries
         public long HeadEnd;
         public long FirstBucket;
         public int HeadSlot;
+        public int Size;
+        public int Offset;
     }
 }

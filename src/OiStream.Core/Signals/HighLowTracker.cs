@@ -24,11 +24,11 @@ public sealed class HighLowTracker
     private double _completedMax = double.NegativeInfinity;
     private double _completedMin = double.PositiveInfinity;
 
-    /// <summary>Creates a tracker for a window of <paramref name="windowMs"/> in <paramref name="buckets"/> buckets.</summary>
-    public HighLowTracker(long windowMs, int buckets)
+    /// <summary>Creates a tracker for a window of <paramref name="windowMs"/> in buckets of <paramref name="resolutionMs"/>.</summary>
+    public HighLowTracker(long windowMs, long resolutionMs)
     {
-        _resolution = windowMs / buckets;
-        _slotCount = buckets + 2;
+        _resolution = resolutionMs;
+        _slotCount = (int)(windowMs / resolutionMs) + 2;
         _max = new double[_slotCount];
         _min = new double[_slotCount];
     }

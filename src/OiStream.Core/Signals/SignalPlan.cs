@@ -18,10 +18,6 @@ internal sealed class SignalPlan
         DivergenceWindow = Resolve(windows, options.DivergenceWindow, "DivergenceWindow");
         FundingWindow = Resolve(windows, options.FundingWindow, "FundingWindow");
         HighLowWindowMs = WindowSet.ParseDuration(options.DivergenceHighLowWindow);
-        if (HighLowWindowMs % windows.SlotsPerWindow != 0)
-        {
-            throw new ArgumentException($"Signals:DivergenceHighLowWindow '{options.DivergenceHighLowWindow}' must be whole minutes.");
-        }
         CooldownMs = (long)options.EventCooldown.TotalMilliseconds;
         if (CooldownMs < 0)
         {
