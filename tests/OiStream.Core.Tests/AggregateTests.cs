@@ -73,3 +73,52 @@ public class AggregateTests
         Assert.Equal(61_000, h.Coin("BTC").MarkPrice);
     }
 }
+
+public class SingleInstrumentCoinTests
+{
+    [Fact]
+    public void A_coin_with_one_futures_instrument_reports_that_instruments_figures()
+    {
+        var h = new EngineHarness();
+        for (var m = 0; m <= 6; m++)
+        {
+            h.Mark("ETHUSDT", T0 + m * 60_000L, 3_000 + m);
+            h.Oi("ETHUSDT", T0 + m * 60_000L, 1_000 + (m * 7));
+        }
+        h.Publish();
+        var eth = h.Coin("ETH");
+        var instrument = h.State("ETHUSDT");
+        Assert.Equal(1, eth.Instruments);
+        Assert.NotNull(eth.Change["5m"]);
+        Assert.Equal(instrument.Change, eth.Change);
+        Assert.Equal(instrument.ChangeUsd, eth.ChangeUsd);
+        Assert.Equal(instrument.PriceChange, eth.PriceChange);
+        Assert.Equal(instrument.Signal, eth.Signal);
+        Assert.Equal(instrument.OpenInterestUsd!.Value, eth.OpenInterestUsd, 6);
+    }
+
+    [Fact]
+    public void A_second_listing_keeps_the_coins_history_and_sums_from_then_on()
+    {
+        var sol = new OiStream.Core.Instruments.InstrumentInfo("SOLUSDT", OiStream.Core.Instruments.Market.UsdM, "SOL", "PERPETUAL");
+        var solUsdc = sol with { Symbol = "SOLUSDC", QuoteAsset = "USDC" };
+        var h = new EngineHarness(null, sol);
+        for (var m = 0; m <= 10; m++)
+        {
+            h.Mark("SOLUSDT", T0 + m * 60_000L, 200);
+            h.Oi("SOLUSDT", T0 + m * 60_000L, 1_000);
+        }
+        h.Engine.Apply(MarketEvent.Instruments(new InstrumentListChange([solUsdc])));
+        var t = T0 + 11 * 60_000L;
+        h.Mark("SOLUSDT", t, 200);
+        h.Oi("SOLUSDT", t, 1_000);
+        h.Mark("SOLUSDC", t, 200);
+        h.Oi("SOLUSDC", t, 100);
+        h.Publish();
+        var coin = h.Coin("SOL");
+        Assert.Equal(2, coin.Instruments);
+        // 5 minutes ago the coin held SOLUSDT's 1 000; now 1 100 across both listings.
+        Assert.Equal(10.0, coin.Change["5m"]!.Value, 9);
+        Assert.Equal(0.0, h.State("SOLUSDT").Change["5m"]!.Value, 9);
+    }
+}

@@ -9,9 +9,17 @@ namespace OiStream.Core.Engine;
 /// own series, so its change is the change of the sum, not an average of changes. Options are summed beside it.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Sums are kept incrementally: when an instrument's value changes, its old contribution is taken out and the new one
 /// put in (O(1) per update). The aggregate's clock is the newest exchange time of any contribution. Its price series
 /// follows one reference instrument: the coin's USDT perpetual on USDⓈ-M, else another perpetual, else any.
+/// </para>
+/// <para>
+/// Most coins have a single futures instrument, and the aggregate of one instrument is that instrument: such an
+/// aggregate holds no series of its own and reports its instrument's figures. When a second futures instrument is
+/// registered, the aggregate takes a copy of the first one's series (its history is the aggregate's history up to
+/// now) and goes on with sums. This keeps the memory per tracked instrument within budget (README).
+/// </para>
 /// </remarks>
 internal sealed class CoinAggregate : SeriesTracker
 {
@@ -22,10 +30,53 @@ internal sealed class CoinAggregate : SeriesTracker
     private double _optionsCoin;
     private double _optionsUsd;
     private int _referenceRank = int.MaxValue;
+    private int _futuresRegistered;
+    private InstrumentTracker? _sole;
 
-    public CoinAggregate(string coin, WindowSet windows) : base(windows)
+    public CoinAggregate(string coin, WindowSet windows) : base(windows, withSeries: false)
     {
         Coin = coin;
+    }
+
+    /// <summary>Registers one of the coin's instruments (see the class remarks on single-instrument coins).</summary>
+    public void Register(InstrumentTracker tracker)
+    {
+        OfferReference(tracker);
+        if (!tracker.Info.IsFutures)
+        {
+            return;
+        }
+        _futuresRegistered++;
+        if (HasSeries)
+        {
+            return;
+        }
+        if (_futuresRegistered == 1)
+        {
+            _sole = tracker;
+            return;
+        }
+        AllocateSeries(_sole);
+        if (_sole is { } first)
+        {
+            Time = Math.Max(Time, Math.Max(first.OiTime, first.PriceTime));
+        }
+        _sole = null;
+    }
+
+    /// <summary>Whether the aggregate currently reports a single instrument's figures.</summary>
+    public bool DelegatesToSole => !HasSeries && _sole is not null;
+
+    public override void Recompute(double deadBand)
+    {
+        if (HasSeries)
+        {
+            base.Recompute(deadBand);
+        }
+        else if (_sole is not null)
+        {
+            CopyFigures(_sole);
+        }
     }
 
     public string Coin { get; }
@@ -73,6 +124,10 @@ internal sealed class CoinAggregate : SeriesTracker
         {
             Reference = null;
             _referenceRank = int.MaxValue;
+        }
+        if (ReferenceEquals(_sole, tracker))
+        {
+            _sole = null;
         }
     }
 
@@ -124,9 +179,9 @@ internal sealed class CoinAggregate : SeriesTracker
         }
         Dirty = true;
 
-        if (!tracker.Info.IsFutures)
+        if (!tracker.Info.IsFutures || !HasSeries)
         {
-            return; // options are reported beside the aggregate, not in its series
+            return; // options are reported beside the aggregate; a single instrument's figures are its own
         }
         if (Counted > 0)
         {

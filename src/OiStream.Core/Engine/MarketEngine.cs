@@ -375,7 +375,7 @@ public sealed class MarketEngine
                 coin = new CoinAggregate(info.Coin, _windows);
                 _byCoin[info.Coin] = coin;
             }
-            coin.OfferReference(tracker);
+            coin.Register(tracker);
             touchedCoins.Add(coin);
             // Published at once (seq 1, empty figures) so that Subscribe can answer before the first sample arrives.
             tracker.Publish(_windows.Names, _source, stale: true);

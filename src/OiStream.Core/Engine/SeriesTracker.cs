@@ -17,11 +17,13 @@ internal abstract class SeriesTracker
     private readonly long[] _lastFired = [long.MinValue, long.MinValue, long.MinValue, long.MinValue];
     private object? _snapshot;
 
-    protected SeriesTracker(WindowSet windows)
+    protected SeriesTracker(WindowSet windows, bool withSeries = true)
     {
-        Oi = new WindowedSeries(windows);
-        Usd = new WindowedSeries(windows);
-        Price = new WindowedSeries(windows);
+        Windows = windows;
+        if (withSeries)
+        {
+            AllocateSeries(null);
+        }
         Change = new double[windows.Count];
         ChangeUsd = new double[windows.Count];
         PriceChange = new double[windows.Count];
@@ -31,14 +33,34 @@ internal abstract class SeriesTracker
         Array.Fill(PriceChange, double.NaN);
     }
 
+    public WindowSet Windows { get; }
+
+    /// <summary>True once the three series exist (always for instruments; see <see cref="CoinAggregate"/>).</summary>
+    public bool HasSeries { get; private set; }
+
     /// <summary>Open interest in coins.</summary>
-    public WindowedSeries Oi { get; }
+    public WindowedSeries Oi { get; private set; } = null!;
 
     /// <summary>Open interest in USD.</summary>
-    public WindowedSeries Usd { get; }
+    public WindowedSeries Usd { get; private set; } = null!;
 
     /// <summary>Mark price.</summary>
-    public WindowedSeries Price { get; }
+    public WindowedSeries Price { get; private set; } = null!;
+
+    /// <summary>Creates the three series, as copies of <paramref name="copyFrom"/>'s when given.</summary>
+    protected void AllocateSeries(SeriesTracker? copyFrom)
+    {
+        Oi = new WindowedSeries(Windows);
+        Usd = new WindowedSeries(Windows);
+        Price = new WindowedSeries(Windows);
+        if (copyFrom is { HasSeries: true })
+        {
+            Oi.CopyFrom(copyFrom.Oi);
+            Usd.CopyFrom(copyFrom.Usd);
+            Price.CopyFrom(copyFrom.Price);
+        }
+        HasSeries = true;
+    }
 
     public double[] Change { get; }
 
@@ -61,7 +83,7 @@ internal abstract class SeriesTracker
     public abstract string Name { get; }
 
     /// <summary>Bytes held by the three series (the memory figure of README).</summary>
-    public virtual int ApproximateBytes => Oi.ApproximateBytes + Usd.ApproximateBytes + Price.ApproximateBytes
+    public virtual int ApproximateBytes => (HasSeries ? Oi.ApproximateBytes + Usd.ApproximateBytes + Price.ApproximateBytes : 0)
         + (Change.Length * ((3 * sizeof(double)) + 1)) + 200;
 
     /// <summary>The latest published snapshot; read by any thread.</summary>
@@ -70,7 +92,7 @@ internal abstract class SeriesTracker
     protected void SetSnapshot(object snapshot) => Volatile.Write(ref _snapshot, snapshot);
 
     /// <summary>Recomputes every window's three changes and quadrant: 3 × windows O(1) look-ups.</summary>
-    public void Recompute(double deadBand)
+    public virtual void Recompute(double deadBand)
     {
         var change = Change;
         var changeUsd = ChangeUsd;
@@ -85,6 +107,15 @@ internal abstract class SeriesTracker
             priceChange[i] = px;
             quadrants[i] = QuadrantClassifier.Classify(px, oi, deadBand);
         }
+    }
+
+    /// <summary>Takes over another tracker's figures (a coin aggregate of a single instrument).</summary>
+    protected void CopyFigures(SeriesTracker other)
+    {
+        Array.Copy(other.Change, Change, Change.Length);
+        Array.Copy(other.ChangeUsd, ChangeUsd, ChangeUsd.Length);
+        Array.Copy(other.PriceChange, PriceChange, PriceChange.Length);
+        Array.Copy(other.Quadrants, Quadrants, Quadrants.Length);
     }
 
     /// <summary>

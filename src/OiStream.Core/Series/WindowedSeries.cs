@@ -79,6 +79,22 @@ public sealed class WindowedSeries
     /// <summary>Bytes held by this series' arrays (for the memory figure in README).</summary>
     public int ApproximateBytes => (_slots.Length * sizeof(double)) + (_rings.Length * 40) + 96;
 
+    /// <summary>Makes this series an exact copy of <paramref name="other"/> (same windows): its history continues here.</summary>
+    public void CopyFrom(WindowedSeries other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ReferenceEquals(other._windows, _windows))
+        {
+            throw new ArgumentException("Series have different windows.", nameof(other));
+        }
+        Array.Copy(other._slots, _slots, _slots.Length);
+        Array.Copy(other._rings, _rings, _rings.Length);
+        HasValue = other.HasValue;
+        LastTime = other.LastTime;
+        LastValue = other.LastValue;
+        FirstTime = other.FirstTime;
+    }
+
     /// <summary>
     /// Adds a sample. Older-than-latest samples are ignored (<see cref="AppendOutcome.Late"/>), a sample at the latest
     /// time replaces it, and NaN/∞/negative values are rejected; none of these can corrupt a window.

@@ -1,0 +1,73 @@
+using BenchmarkDotNet.Attributes;
+using OiStream.Core.Engine;
+using OiStream.Core.Instruments;
+
+namespace OiStream.Benchmarks;
+
+/// <summary>
+/// Issue target: one sample applied to one instrument, with every window of all three series and the signals
+/// recomputed: median ≤ 100 ns, 0 B allocated. Measured through the public <see cref="MarketEngine.Apply"/> path
+/// (symbol lookup, validation, the tracker, quadrants, events, coin aggregate sums), after a 25-hour warm-up so that
+/// every window is covered and every look-up does real work.
+/// </summary>
+[MemoryDiagnoser]
+public class EngineApplyBenchmarks
+{
+    private const int Batch = 1_000;
+    private MarketEngine _engine = null!;
+    private long _time;
+    private double _oi;
+    private double _price;
+    private Random _random = null!;
+    private double[] _steps = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _engine = new MarketEngine(new EngineOptions(), new FarFutureClock());
+        var instruments = new List<InstrumentInfo> { new("BTCUSDT", Market.UsdM, "BTC", "PERPETUAL"), new("BTCUSD_PERP", Market.CoinM, "BTC", "PERPETUAL", 100, "USD") };
+        for (var i = 0; i < 600; i++)
+        {
+            instruments.Add(new InstrumentInfo($"C{i}USDT", Market.UsdM, $"C{i}", "PERPETUAL"));
+        }
+        _engine.Apply(MarketEvent.Instruments(new InstrumentListChange(instruments)));
+        _random = new Random(42);
+        _steps = new double[4096];
+        for (var i = 0; i < _steps.Length; i++)
+        {
+            // Per-poll changes of a few basis points (fact sheet section 9): no event fires.
+            _steps[i] = 1 + ((_random.NextDouble() - 0.5) * 0.0004);
+        }
+        _time = 1_763_712_000_000;
+        _oi = 90_000;
+        _price = 60_000;
+        for (var i = 0; i < 25 * 3600; i++)
+        {
+            ApplyPair();
+        }
+        _engine.PublishChanges(new List<OiStream.Contracts.InstrumentState>(), new List<OiStream.Contracts.CoinState>());
+    }
+
+    /// <summary>One event: alternately a mark price tick and an OI reading, 500 ms apart.</summary>
+    [Benchmark(OperationsPerInvoke = Batch * 2)]
+    public ApplyOutcome ApplyOneSample()
+    {
+        var last = ApplyOutcome.Applied;
+        for (var i = 0; i < Batch; i++)
+        {
+            last = ApplyPair();
+        }
+        return last;
+    }
+
+    private ApplyOutcome ApplyPair()
+    {
+        var step = _steps[(int)(_time / 500 & 4095)];
+        _time += 500;
+        _price *= step;
+        _engine.Apply(MarketEvent.MarkPrice("BTCUSDT", _time, _price, 0.0001));
+        _time += 500;
+        _oi *= step;
+        return _engine.Apply(MarketEvent.OpenInterest("BTCUSDT", _time, _oi));
+    }
+}
