@@ -11,8 +11,16 @@ namespace OiStream.Benchmarks;
 /// every window is covered and every look-up does real work.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class EngineApplyBenchmarks
 {
+    /// <summary>
+    /// BTCUSDT: its coin has several instruments, so each sample also moves the coin aggregate's sums and series.
+    /// SOLUSDT: its coin has one futures instrument (the common case on Binance), whose aggregate is the instrument.
+    /// </summary>
+    [Params("BTCUSDT", "SOLUSDT")]
+    public string Symbol { get; set; } = "BTCUSDT";
+
     private const int Batch = 1_000;
     private MarketEngine _engine = null!;
     private long _time;
@@ -25,7 +33,12 @@ public class EngineApplyBenchmarks
     public void Setup()
     {
         _engine = new MarketEngine(new EngineOptions(), new FarFutureClock());
-        var instruments = new List<InstrumentInfo> { new("BTCUSDT", Market.UsdM, "BTC", "PERPETUAL"), new("BTCUSD_PERP", Market.CoinM, "BTC", "PERPETUAL", 100, "USD") };
+        var instruments = new List<InstrumentInfo>
+        {
+            new("BTCUSDT", Market.UsdM, "BTC", "PERPETUAL"),
+            new("BTCUSD_PERP", Market.CoinM, "BTC", "PERPETUAL", 100, "USD"),
+            new("SOLUSDT", Market.UsdM, "SOL", "PERPETUAL"),
+        };
         for (var i = 0; i < 600; i++)
         {
             instruments.Add(new InstrumentInfo($"C{i}USDT", Market.UsdM, $"C{i}", "PERPETUAL"));
@@ -65,9 +78,9 @@ public class EngineApplyBenchmarks
         var step = _steps[(int)(_time / 500 & 4095)];
         _time += 500;
         _price *= step;
-        _engine.Apply(MarketEvent.MarkPrice("BTCUSDT", _time, _price, 0.0001));
+        _engine.Apply(MarketEvent.MarkPrice(Symbol, _time, _price, 0.0001));
         _time += 500;
         _oi *= step;
-        return _engine.Apply(MarketEvent.OpenInterest("BTCUSDT", _time, _oi));
+        return _engine.Apply(MarketEvent.OpenInterest(Symbol, _time, _oi));
     }
 }

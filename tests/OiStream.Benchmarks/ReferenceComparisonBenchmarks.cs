@@ -9,6 +9,7 @@ namespace OiStream.Benchmarks;
 /// from the newest for the as-of value (what the tests compare against), the ring answers in O(1).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ReferenceComparisonBenchmarks
 {
     private const long Start = 1_763_712_000_000;

@@ -161,6 +161,7 @@ public class WindowedSeriesReferenceTests
     {
         var series = new WindowedSeries(windows);
         var reference = new ReferenceSeries();
+        var fast = new double[windows.Count];
         foreach (var (time, value) in samples)
         {
             var expectedOutcome = reference.Append(time, value);
@@ -189,6 +190,21 @@ public class WindowedSeriesReferenceTests
                     Assert.Equal(expected, actual);
                     var expectedChange = expected > 0 ? ((reference.LastValue / expected) - 1) * 100 : double.NaN;
                     Assert.Equal(expectedChange, series.Change(w));
+                }
+            }
+
+            // The engine's one-pass path multiplies by a cached reciprocal: the same figures to ~1e-12.
+            series.ChangesInto(fast);
+            for (var w = 0; w < windows.Count; w++)
+            {
+                var exact = series.Change(w);
+                if (double.IsNaN(exact))
+                {
+                    Assert.True(double.IsNaN(fast[w]), $"window {windows.Names[w]}: fast path invented {fast[w]}");
+                }
+                else
+                {
+                    Assert.True(Math.Abs(fast[w] - exact) <= 1e-9 * Math.Max(1, Math.Abs(exact)), $"window {windows.Names[w]}: {fast[w]} vs {exact}");
                 }
             }
         }

@@ -71,6 +71,7 @@ internal sealed class CoinAggregate : SeriesTracker
     {
         if (HasSeries)
         {
+            Pending = SeriesMask.All;
             base.Recompute(deadBand);
         }
         else if (_sole is not null)
@@ -183,11 +184,21 @@ internal sealed class CoinAggregate : SeriesTracker
         {
             return; // options are reported beside the aggregate; a single instrument's figures are its own
         }
+        // A sum takes a point when it moves, as an instrument's series does (a mark tick does not move the coin
+        // quantity of USDⓈ-M OI, for instance). Sums are clamped at 0: taking out what was put in can leave
+        // -1e-9 of rounding dust.
         if (Counted > 0)
         {
-            // Sums are clamped at 0: subtracting what was added can leave -1e-9 of rounding dust.
-            Oi.Append(Time, Math.Max(0, TotalCoin));
-            Usd.Append(Time, Math.Max(0, TotalUsd));
+            var totalCoin = Math.Max(0, TotalCoin);
+            if (totalCoin != Oi.LastValue)
+            {
+                Oi.Append(Time, totalCoin);
+            }
+            var totalUsd = Math.Max(0, TotalUsd);
+            if (totalUsd != Usd.LastValue)
+            {
+                Usd.Append(Time, totalUsd);
+            }
         }
         if (priceChanged && ReferenceEquals(tracker, Reference))
         {

@@ -23,6 +23,9 @@ internal sealed class InstrumentTracker : SeriesTracker
 
     public InstrumentInfo Info { get; private set; }
 
+    /// <summary>The coin aggregate this instrument counts in (held here so a sample needs no dictionary look-up).</summary>
+    public CoinAggregate? Aggregate { get; set; }
+
     /// <summary>Index in the engine's instrument table.</summary>
     public int Id { get; }
 
@@ -76,7 +79,7 @@ internal sealed class InstrumentTracker : SeriesTracker
         OpenInterest = openInterest;
         ReportedUsd = reportedUsd;
         OiTime = time;
-        AppendDerived();
+        AppendDerived(oiChanged: true);
         return outcome;
     }
 
@@ -93,10 +96,11 @@ internal sealed class InstrumentTracker : SeriesTracker
         FundingRate = fundingRate;
         PriceTime = time;
         Price.Append(time, price);
+        Pending |= SeriesMask.Price;
         (newHigh, newLow) = _highLow.Add(time, price);
         if (OiTime != 0)
         {
-            AppendDerived();
+            AppendDerived(oiChanged: false);
         }
         return outcome;
     }
@@ -133,39 +137,56 @@ internal sealed class InstrumentTracker : SeriesTracker
             MarkPrice = impliedPrice;
             PriceTime = time;
             Price.Append(time, impliedPrice);
+            Pending |= SeriesMask.Price;
             _highLow.Add(time, impliedPrice);
         }
-        AppendDerived();
+        AppendDerived(oiChanged: true);
         return outcome;
     }
 
-    private void AppendDerived()
+    /// <summary>
+    /// Appends the series that the new OI reading or price moved. Which series depends on the price differs per
+    /// market (see the class remarks); a series that depends only on OI is left alone when only the price moved.
+    /// </summary>
+    private void AppendDerived(bool oiChanged)
     {
         var both = Math.Max(OiTime, PriceTime);
-        var coin = CoinQuantity;
-        var usd = UsdValue;
-        // Which series depends on the price differs per market; see the class remarks.
         switch (Info.Market)
         {
             case Market.UsdM:
-                Oi.Append(OiTime, coin);
-                if (!double.IsNaN(usd))
+                if (oiChanged)
                 {
-                    Usd.Append(both, usd);
+                    Oi.Append(OiTime, OpenInterest);
+                    Pending |= SeriesMask.Oi;
+                }
+                if (MarkPrice > 0)
+                {
+                    Usd.Append(both, OpenInterest * MarkPrice);
+                    Pending |= SeriesMask.Usd;
                 }
                 break;
             case Market.CoinM:
-                Usd.Append(OiTime, usd);
-                if (!double.IsNaN(coin))
+                if (oiChanged)
                 {
-                    Oi.Append(both, coin);
+                    Usd.Append(OiTime, OpenInterest * Info.ContractSize);
+                    Pending |= SeriesMask.Usd;
+                }
+                if (MarkPrice > 0)
+                {
+                    Oi.Append(both, OpenInterest * Info.ContractSize / MarkPrice);
+                    Pending |= SeriesMask.Oi;
                 }
                 break;
             default:
-                Oi.Append(OiTime, coin);
-                if (!double.IsNaN(usd))
+                if (oiChanged)
                 {
-                    Usd.Append(OiTime, usd);
+                    Oi.Append(OiTime, CoinQuantity);
+                    Pending |= SeriesMask.Oi;
+                    if (!double.IsNaN(ReportedUsd))
+                    {
+                        Usd.Append(OiTime, ReportedUsd);
+                        Pending |= SeriesMask.Usd;
+                    }
                 }
                 break;
         }

@@ -52,6 +52,8 @@ public sealed class MarketEngine
     private long _horizon = long.MinValue;
 
     // Reader-side tables, replaced whole (copy-on-write) when instruments come or go.
+    // The engine thread's own lookup: exact symbols (as exchanges send them), frozen for the fastest reads.
+    private FrozenDictionary<string, InstrumentTracker> _hotSymbols = FrozenDictionary<string, InstrumentTracker>.Empty;
     private volatile FrozenDictionary<string, InstrumentTracker> _readInstruments = FrozenDictionary<string, InstrumentTracker>.Empty;
     private volatile InstrumentTracker[] _readList = [];
     private volatile FrozenDictionary<string, CoinAggregate> _readCoins = FrozenDictionary<string, CoinAggregate>.Empty;
@@ -328,7 +330,7 @@ public sealed class MarketEngine
         tracker.Recompute(_plan.DeadBand);
         tracker.EvaluateEvents(_plan, e.Time, newHigh, newLow, tracker.FundingRate, tracker.Info.Coin, tracker.Info.Symbol, _source, _signals);
         MarkDirty(tracker);
-        var coin = _byCoin[tracker.Info.Coin];
+        var coin = tracker.Aggregate!;
         coin.Update(tracker, e.Time, priceChanged);
         if (coin.Dirty)
         {
@@ -340,7 +342,7 @@ public sealed class MarketEngine
     private bool TryResolve(string symbol, out InstrumentTracker tracker)
     {
         // Exchange symbols arrive upper-case: try the exact (cheaper) table first, then ignore case.
-        if (_bySymbol.TryGetValue(symbol, out tracker!))
+        if (_hotSymbols.TryGetValue(symbol, out tracker!))
         {
             return true;
         }
@@ -376,6 +378,7 @@ public sealed class MarketEngine
                 _byCoin[info.Coin] = coin;
             }
             coin.Register(tracker);
+            tracker.Aggregate = coin;
             touchedCoins.Add(coin);
             // Published at once (seq 1, empty figures) so that Subscribe can answer before the first sample arrives.
             tracker.Publish(_windows.Names, _source, stale: true);
@@ -409,6 +412,7 @@ public sealed class MarketEngine
             MarkDirty(coin);
         }
 
+        _hotSymbols = _bySymbol.ToFrozenDictionary(StringComparer.Ordinal);
         _readInstruments = _bySymbol.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         _readList = [.. _trackers];
         _readCoins = _byCoin.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);

@@ -12,6 +12,17 @@ namespace OiStream.Core.Engine;
 /// </summary>
 internal abstract class SeriesTracker
 {
+    /// <summary>Which of the three series.</summary>
+    [Flags]
+    protected internal enum SeriesMask : byte
+    {
+        None = 0,
+        Oi = 1,
+        Usd = 2,
+        Price = 4,
+        All = Oi | Usd | Price,
+    }
+
     private static readonly string[] EventKinds = [SignalNames.OiSpike, SignalNames.OiFlush, SignalNames.Divergence, SignalNames.FundingExtreme];
 
     private readonly long[] _lastFired = [long.MinValue, long.MinValue, long.MinValue, long.MinValue];
@@ -91,21 +102,36 @@ internal abstract class SeriesTracker
 
     protected void SetSnapshot(object snapshot) => Volatile.Write(ref _snapshot, snapshot);
 
-    /// <summary>Recomputes every window's three changes and quadrant: 3 × windows O(1) look-ups.</summary>
+    /// <summary>Series appended to since the last <see cref="Recompute"/>: only their changes need reading again.</summary>
+    protected SeriesMask Pending { get; set; }
+
+    /// <summary>
+    /// Recomputes the changes of every window of each series appended to since the last call (an untouched series'
+    /// changes cannot have moved), then every quadrant: at most 3 × windows O(1) look-ups.
+    /// </summary>
     public virtual void Recompute(double deadBand)
     {
+        var pending = Pending;
+        if ((pending & SeriesMask.Oi) != 0)
+        {
+            Oi.ChangesInto(Change);
+        }
+        if ((pending & SeriesMask.Usd) != 0)
+        {
+            Usd.ChangesInto(ChangeUsd);
+        }
+        if ((pending & SeriesMask.Price) != 0)
+        {
+            Price.ChangesInto(PriceChange);
+        }
+        Pending = SeriesMask.None;
+
         var change = Change;
-        var changeUsd = ChangeUsd;
         var priceChange = PriceChange;
         var quadrants = Quadrants;
-        for (var i = 0; i < change.Length; i++)
+        for (var i = 0; i < quadrants.Length && i < change.Length && i < priceChange.Length; i++)
         {
-            var oi = Oi.Change(i);
-            var px = Price.Change(i);
-            change[i] = oi;
-            changeUsd[i] = Usd.Change(i);
-            priceChange[i] = px;
-            quadrants[i] = QuadrantClassifier.Classify(px, oi, deadBand);
+            quadrants[i] = QuadrantClassifier.Classify(priceChange[i], change[i], deadBand);
         }
     }
 
