@@ -60,8 +60,10 @@ internal sealed class CoinAggregate : SeriesTracker
         if (_sole is { } first)
         {
             Time = Math.Max(Time, Math.Max(first.OiTime, first.PriceTime));
+            // From now on the first instrument's contribution is tracked like any other's.
+            _sole = null;
+            Update(first, Time, priceChanged: false);
         }
-        _sole = null;
     }
 
     /// <summary>Whether the aggregate currently reports a single instrument's figures.</summary>
@@ -129,6 +131,8 @@ internal sealed class CoinAggregate : SeriesTracker
         if (ReferenceEquals(_sole, tracker))
         {
             _sole = null;
+            _coinStable = _usdStable = _coinCoin = _usdCoin = 0;
+            Counted = 0;
         }
     }
 
@@ -138,6 +142,14 @@ internal sealed class CoinAggregate : SeriesTracker
     /// </summary>
     public void Update(InstrumentTracker tracker, long time, bool priceChanged, bool remove = false)
     {
+        if (!remove && ReferenceEquals(tracker, _sole))
+        {
+            // The coin is this one instrument: its sums are read from it when published (see the class remarks).
+            Time = Math.Max(Time, time);
+            Dirty = true;
+            return;
+        }
+
         var coin = remove ? double.NaN : tracker.CoinQuantity;
         var usd = remove ? double.NaN : tracker.UsdValue;
         var counted = !double.IsNaN(tracker.CountedCoin);
@@ -209,6 +221,19 @@ internal sealed class CoinAggregate : SeriesTracker
     /// <summary>Builds and publishes the next immutable snapshot (seq + 1).</summary>
     public CoinState Publish(IReadOnlyList<string> windowNames, string source)
     {
+        if (_sole is { } sole)
+        {
+            // Sums of a single-instrument coin are that instrument's current values.
+            var coin = sole.CoinQuantity;
+            var usd = sole.UsdValue;
+            var valued = double.IsFinite(coin) && double.IsFinite(usd);
+            var stable = sole.Info.Market == Market.UsdM;
+            _coinStable = valued && stable ? coin : 0;
+            _usdStable = valued && stable ? usd : 0;
+            _coinCoin = valued && !stable ? coin : 0;
+            _usdCoin = valued && !stable ? usd : 0;
+            Counted = valued ? 1 : 0;
+        }
         var (change, changeUsd, priceChange, signal) = BuildBlocks(windowNames);
         Seq++;
         var state = new CoinState
