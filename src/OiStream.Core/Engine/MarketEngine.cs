@@ -110,6 +110,7 @@ public sealed class MarketEngine
             MarketEventKind.OpenInterest or MarketEventKind.MarkPrice or MarketEventKind.History => ApplySample(in e),
             MarketEventKind.Instruments => ApplyInstruments(e.Payload as InstrumentListChange),
             MarketEventKind.Feed => ApplyFeed(e.Payload as FeedStatus),
+            MarketEventKind.HistoryBatch when e.Payload is IReadOnlyList<MarketEvent> rows => WarmOutcome(rows),
             _ => ApplyOutcome.NotApplicable,
         };
         Counters.Count(outcome);
@@ -418,6 +419,12 @@ public sealed class MarketEngine
         _readCoins = _byCoin.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         _readCoinList = [.. _byCoin.Values];
         Counters.CountInstrumentListChange();
+        return ApplyOutcome.Applied;
+    }
+
+    private ApplyOutcome WarmOutcome(IReadOnlyList<MarketEvent> rows)
+    {
+        Warm(rows);
         return ApplyOutcome.Applied;
     }
 

@@ -20,6 +20,9 @@ public enum MarketEventKind : byte
 
     /// <summary>A feed changed health.</summary>
     Feed,
+
+    /// <summary>A start-up backfill: many <see cref="History"/> rows, applied oldest first across instruments.</summary>
+    HistoryBatch,
 }
 
 /// <summary>
@@ -56,7 +59,7 @@ public readonly struct MarketEvent
     /// </summary>
     public double Extra { get; }
 
-    /// <summary>Instruments: an <see cref="InstrumentListChange"/>. Feed: a <see cref="FeedStatus"/>.</summary>
+    /// <summary>Instruments: an <see cref="InstrumentListChange"/>. Feed: a <see cref="FeedStatus"/>. HistoryBatch: the rows.</summary>
     public object? Payload { get; }
 
     /// <summary>A current OI reading.</summary>
@@ -74,6 +77,10 @@ public readonly struct MarketEvent
     /// <summary>Instruments added, and (optionally) removed.</summary>
     public static MarketEvent Instruments(InstrumentListChange change)
         => new(MarketEventKind.Instruments, null, 0, double.NaN, double.NaN, change);
+
+    /// <summary>A backfill of history rows (see <see cref="MarketEngine.Warm"/>).</summary>
+    public static MarketEvent HistoryBatch(IReadOnlyList<MarketEvent> rows)
+        => new(MarketEventKind.HistoryBatch, null, 0, double.NaN, double.NaN, rows);
 
     /// <summary>A feed's health changed.</summary>
     public static MarketEvent Feed(FeedStatus status)

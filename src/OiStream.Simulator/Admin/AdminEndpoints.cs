@@ -19,6 +19,8 @@ public static class AdminEndpoints
         admin.MapPost("/silent", (string? seconds, Faults f, TimeProvider t) => Until(seconds, t, v => f.SilentUntil = v, "silent"));
         admin.MapPost("/http5xx", (string? seconds, Faults f, TimeProvider t) => Until(seconds, t, v => f.Http5xxUntil = v, "http5xx"));
         admin.MapPost("/rate-limit-storm", (string? seconds, Faults f, TimeProvider t) => Until(seconds, t, v => f.StormUntil = v, "rate-limit-storm"));
+        admin.MapPost("/ban", (string? seconds, string? ip, WeightLimiter limiter, TimeProvider t) =>
+            Until(seconds, t, v => limiter.Ban(string.IsNullOrEmpty(ip) ? "127.0.0.1" : ip, v), "ban"));
         admin.MapPost("/malformed", (string? frames, Faults f) =>
         {
             if (!int.TryParse(frames, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > 100_000)

@@ -15,6 +15,15 @@ public sealed class WeightLimiter(SimulatorOptions options, Faults faults, TimeP
     /// <summary>The verdict on one request.</summary>
     public readonly record struct Verdict(int Status, int UsedWeight, long RetryAfterMs, long BannedUntil);
 
+    /// <summary>Bans an IP until the given time (admin fault: the 418 path without first abusing the limit).</summary>
+    public void Ban(string ip, long until)
+    {
+        lock (_gate)
+        {
+            _bannedUntil[ip] = until;
+        }
+    }
+
     /// <summary>Counts a request of <paramref name="weight"/> and says whether it may proceed (Status 200).</summary>
     public Verdict Admit(string ip, string family, int weight, bool futuresData)
     {

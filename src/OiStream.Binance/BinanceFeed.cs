@@ -1,0 +1,241 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OiStream.Binance.Polling;
+using OiStream.Binance.Rest;
+using OiStream.Binance.Streams;
+using OiStream.Contracts;
+using OiStream.Core.Engine;
+using OiStream.Core.Instruments;
+
+namespace OiStream.Binance;
+
+/// <summary>
+/// The Binance source: discovers instruments on the three markets, backfills history, then keeps OI (polling) and
+/// mark prices (streams) flowing. It writes <see cref="MarketEvent"/>s into the channel it is given and knows nothing
+/// of the engine or the hub. Until discovery succeeds it retries with backoff and reports <c>disconnected</c>.
+/// </summary>
+public sealed partial class BinanceFeed
+{
+    private readonly BinanceRestClient _rest;
+    private readonly BinanceOptions _options;
+    private readonly ChannelWriter<MarketEvent> _writer;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly List<MarketStreamClient> _streams = [];
+    private volatile SymbolTable _symbols = new([]);
+    private IReadOnlyList<InstrumentInfo> _instruments = [];
+
+    /// <summary>Creates the feed.</summary>
+    public BinanceFeed(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        _rest = rest;
+        _options = options;
+        _writer = writer;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<BinanceFeed>();
+        Poller = new OpenInterestPoller(rest, options, writer, time, loggers.CreateLogger<OpenInterestPoller>());
+        Poller.StatusChanged += Report;
+    }
+
+    /// <summary>The OI poller (hot symbols, data age).</summary>
+    public OpenInterestPoller Poller { get; }
+
+    /// <summary>The stream connections.</summary>
+    public IReadOnlyList<MarketStreamClient> Streams => _streams;
+
+    /// <summary>The instruments discovered.</summary>
+    public IReadOnlyList<InstrumentInfo> Instruments => _instruments;
+
+    /// <summary>History rows backfilled at start.</summary>
+    public int BackfilledRows { get; private set; }
+
+    /// <summary>Set once discovery and backfill are done and live data flows.</summary>
+    public bool IsLive { get; private set; }
+
+    /// <summary>Runs the feed until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _instruments = await DiscoverWithRetryAsync(cancellationToken);
+        _symbols = new SymbolTable(_instruments.Select(i => i.Symbol));
+        await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(_instruments)), cancellationToken);
+
+        var history = await BackfillAsync(cancellationToken);
+        BackfilledRows = history.Count;
+        await _writer.WriteAsync(MarketEvent.HistoryBatch(history), cancellationToken);
+        await SeedMarksAsync(cancellationToken);
+
+        Poller.SetInstruments(_instruments);
+        BuildStreams();
+        IsLive = true;
+        var tasks = new List<Task> { Poller.RunAsync(cancellationToken) };
+        tasks.AddRange(_streams.Select(s => s.RunAsync(cancellationToken)));
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task<IReadOnlyList<InstrumentInfo>> DiscoverWithRetryAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var all = new List<InstrumentInfo>();
+                if (_options.UsdM)
+                {
+                    all.AddRange(await _rest.GetFuturesInstrumentsAsync(ApiFamily.UsdM, cancellationToken));
+                }
+                if (_options.CoinM)
+                {
+                    all.AddRange(await _rest.GetFuturesInstrumentsAsync(ApiFamily.CoinM, cancellationToken));
+                }
+                if (_options.Options)
+                {
+                    all.AddRange(await _rest.GetOptionExpiriesAsync(cancellationToken));
+                }
+                if (_options.Symbols.Count > 0)
+                {
+                    var wanted = new HashSet<string>(_options.Symbols, StringComparer.OrdinalIgnoreCase);
+                    all = all.Where(i => wanted.Contains(i.Symbol)).ToList();
+                }
+                Report(new FeedStatus { Feed = "discovery", State = "connected", Message = $"{all.Count} instruments", Time = Now(), Source = "binance" });
+                LogDiscovered(_logger, all.Count);
+                return all;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or BinanceApiException or OperationCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(6, attempt - 1))));
+                var message = $"Cannot reach Binance ({_options.UsdmRest.Host}): {ex.Message}. Retrying in {delay.TotalSeconds:0} s.";
+                Report(new FeedStatus { Feed = "discovery", State = "disconnected", Message = message, Time = Now(), Source = "binance" });
+                LogUnreachable(_logger, message);
+                await Task.Delay(delay, _time, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<List<MarketEvent>> BackfillAsync(CancellationToken cancellationToken)
+    {
+        var rows = new List<MarketEvent>();
+        var limit = (int)Math.Clamp(_options.Backfill.TotalMinutes / 5, 1, 500);
+        var jobs = new List<(ApiFamily Family, string Key, string? ContractType, string Symbol)>();
+        foreach (var i in _instruments.Where(i => i.Market == Market.UsdM))
+        {
+            jobs.Add((ApiFamily.UsdM, i.Symbol, null, i.Symbol));
+        }
+        foreach (var i in _instruments.Where(i => i.Market == Market.CoinM))
+        {
+            // COIN-M history is per pair and contract type; only these three types have their own series.
+            if (i.ContractType is "PERPETUAL" or "CURRENT_QUARTER" or "NEXT_QUARTER")
+            {
+                jobs.Add((ApiFamily.CoinM, i.Symbol[..i.Symbol.IndexOf('_', StringComparison.Ordinal)], i.ContractType, i.Symbol));
+            }
+        }
+
+        var values = new List<KeyValuePair<string, double>>();
+        using var gate = new SemaphoreSlim(4);
+        var tasks = jobs.Select(async job =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                var hist = await _rest.GetOpenInterestHistAsync(job.Family, job.Key, job.ContractType, "5m", limit, null, null, cancellationToken);
+                lock (rows)
+                {
+                    rows.AddRange(hist.Select(h => MarketEvent.History(job.Symbol, h.Time, h.SumOpenInterest, h.SumOpenInterestValue)));
+                    if (hist.Count > 0)
+                    {
+                        var last = hist[^1];
+                        var info = _instruments.First(x => x.Symbol == job.Symbol);
+                        values.Add(new(job.Symbol, info.Market == Market.UsdM ? last.SumOpenInterestValue : last.SumOpenInterest * info.ContractSize));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or BinanceApiException or System.Text.Json.JsonException)
+            {
+                // One missing history is not fatal: that instrument's long windows stay null until they fill.
+                LogBackfillFailed(_logger, job.Symbol, ex.Message);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        await Task.WhenAll(tasks);
+        Poller.SetValues(values);
+        return rows;
+    }
+
+    private async Task SeedMarksAsync(CancellationToken cancellationToken)
+    {
+        foreach (var family in new[] { (ApiFamily.UsdM, _options.UsdM), (ApiFamily.CoinM, _options.CoinM) })
+        {
+            if (!family.Item2)
+            {
+                continue;
+            }
+            try
+            {
+                foreach (var m in await _rest.GetPremiumIndexAsync(family.Item1, cancellationToken))
+                {
+                    if (_symbols.TryGet(m.Symbol.AsSpan(), out var symbol))
+                    {
+                        _writer.TryWrite(MarketEvent.MarkPrice(symbol, m.Time, m.MarkPrice, m.FundingRate));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or BinanceApiException or System.Text.Json.JsonException)
+            {
+                LogBackfillFailed(_logger, family.Item1.ToString() + " premiumIndex", ex.Message);
+            }
+        }
+    }
+
+    private void BuildStreams()
+    {
+        if (_options.UsdM && _instruments.Any(i => i.Market == Market.UsdM))
+        {
+            Add("usdm-ws", _options.UsdmStream, ["!markPrice@arr@1s"]);
+        }
+        if (_options.CoinM)
+        {
+            var pairs = _instruments.Where(i => i.Market == Market.CoinM)
+                .Select(i => i.Symbol[..i.Symbol.IndexOf('_', StringComparison.Ordinal)].ToLowerInvariant() + "@markPrice@1s")
+                .Distinct().ToList();
+            foreach (var chunk in pairs.Chunk(MarketStreamClient.MaxStreamsPerConnection))
+            {
+                Add("coinm-ws", _options.CoinmStream, chunk);
+            }
+        }
+        if (_options.Options)
+        {
+            var streams = _instruments.Where(i => i.Market == Market.Options)
+                .Select(i => $"{i.Coin.ToLowerInvariant()}usdt@openInterest@{i.Symbol[(i.Symbol.IndexOf('-', StringComparison.Ordinal) + 1)..]}")
+                .ToList();
+            foreach (var chunk in streams.Chunk(200))
+            {
+                Add("options-ws", _options.OptionsStream, chunk);
+            }
+        }
+
+        void Add(string name, Uri uri, IReadOnlyList<string> streams)
+        {
+            var client = new MarketStreamClient(name, uri, streams, () => _symbols, _writer, _options, _time, _loggers.CreateLogger<MarketStreamClient>());
+            client.StatusChanged += Report;
+            _streams.Add(client);
+        }
+    }
+
+    private void Report(FeedStatus status) => _writer.TryWrite(MarketEvent.Feed(status));
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Discovered {Count} instruments")]
+    private static partial void LogDiscovered(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogUnreachable(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Backfill of {What} failed: {Problem}")]
+    private static partial void LogBackfillFailed(ILogger logger, string what, string problem);
+}

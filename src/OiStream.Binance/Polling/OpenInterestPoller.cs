@@ -1,0 +1,299 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OiStream.Binance.Rest;
+using OiStream.Contracts;
+using OiStream.Core.Engine;
+using OiStream.Core.Instruments;
+
+namespace OiStream.Binance.Polling;
+
+/// <summary>
+/// Polls current OI (USDⓈ-M and COIN-M: REST only; options: REST beside the stream), spending the weight budget
+/// where it matters. Instruments with subscribers are polled every <see cref="BinanceOptions.HotOiInterval"/>, the 20
+/// largest by USD value twice as often as the rest, and every instrument at least every
+/// <see cref="BinanceOptions.MaxOiAge"/>. The governor holds requests back when the budget is spent, so a busy
+/// schedule slows down rather than breaking a limit. Each API has its own workers, so a ban on one does not stall
+/// the others.
+/// </summary>
+public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<OpenInterestPoller> logger)
+{
+    private const int LargestCount = 20;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Item> _items = new(StringComparer.Ordinal);
+    private HashSet<string> _hot = new(StringComparer.OrdinalIgnoreCase);
+    private long _polls;
+    private long _failures;
+    private long _dropped;
+
+    /// <summary>Raised when polling of an API starts failing or recovers.</summary>
+    public event Action<FeedStatus>? StatusChanged;
+
+    /// <summary>Successful polls so far.</summary>
+    public long Polls => Interlocked.Read(ref _polls);
+
+    /// <summary>Failed polls so far (rate limits, errors, timeouts).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Readings the channel refused (full).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Sets what to poll. Known instruments keep their schedule.</summary>
+    public void SetInstruments(IEnumerable<InstrumentInfo> instruments)
+    {
+        lock (_gate)
+        {
+            var keep = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var info in instruments)
+            {
+                keep.Add(info.Symbol);
+                if (!_items.ContainsKey(info.Symbol))
+                {
+                    _items[info.Symbol] = new Item(info);
+                }
+            }
+            foreach (var gone in _items.Keys.Where(k => !keep.Contains(k)).ToList())
+            {
+                _items.Remove(gone);
+            }
+            Reclassify();
+        }
+    }
+
+    /// <summary>Sets the USD value of instruments, which decides the "largest OI" class.</summary>
+    public void SetValues(IEnumerable<KeyValuePair<string, double>> usdValues)
+    {
+        lock (_gate)
+        {
+            foreach (var (symbol, usd) in usdValues)
+            {
+                if (_items.TryGetValue(symbol, out var item))
+                {
+                    item.Usd = usd;
+                }
+            }
+            Reclassify();
+        }
+    }
+
+    /// <summary>Symbols with subscribers: polled first and most often.</summary>
+    public void SetHotSymbols(IEnumerable<string> symbols)
+    {
+        lock (_gate)
+        {
+            _hot = new HashSet<string>(symbols, StringComparer.OrdinalIgnoreCase);
+            var now = Now();
+            foreach (var item in _items.Values)
+            {
+                var hot = _hot.Contains(item.Info.Symbol);
+                if (hot && !item.Hot)
+                {
+                    item.NextDue = now; // a new subscriber should not wait for the old schedule
+                }
+                item.Hot = hot;
+            }
+        }
+    }
+
+    /// <summary>Exchange time (Unix ms) of the newest OI reading of a symbol, or null.</summary>
+    public long? LastOiTime(string symbol)
+    {
+        lock (_gate)
+        {
+            return _items.TryGetValue(symbol, out var item) && item.LastTime > 0 ? item.LastTime : null;
+        }
+    }
+
+    /// <summary>Polls until cancelled.</summary>
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        var workers = new List<Task>();
+        var families = new[] { (ApiFamily.UsdM, options.PollConcurrency), (ApiFamily.CoinM, Math.Max(1, options.PollConcurrency / 2)), (ApiFamily.Options, 1) };
+        foreach (var (family, count) in families)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                workers.Add(WorkAsync(family, cancellationToken));
+            }
+        }
+        return Task.WhenAll(workers);
+    }
+
+    private async Task WorkAsync(ApiFamily family, CancellationToken cancellationToken)
+    {
+        var failing = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var item = TakeDue(family, out var waitMs);
+            if (item is null)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(waitMs, 10, 250)), time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
+            }
+
+            var started = Now();
+            try
+            {
+                await PollAsync(item, cancellationToken);
+                Interlocked.Increment(ref _polls);
+                if (failing)
+                {
+                    failing = false;
+                    Raise(family, "recovered", "Polling works again");
+                }
+                Reschedule(item, started, failed: false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (BinanceApiException ex) when (ex.Code == -4108 || ex.Code == -1121)
+            {
+                // Delisted or delivering since discovery: stop asking until the next instrument list.
+                Interlocked.Increment(ref _failures);
+                LogDropped(logger, item.Info.Symbol, ex.Message);
+                lock (_gate)
+                {
+                    _items.Remove(item.Info.Symbol);
+                }
+            }
+            catch (Exception ex) when (ex is BinanceApiException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+            {
+                Interlocked.Increment(ref _failures);
+                if (!failing)
+                {
+                    failing = true;
+                    var state = ex is BinanceApiException { IsRateLimited: true } ? "rateLimited" : "disconnected";
+                    Raise(family, state, ex.Message);
+                    LogPollFailed(logger, family.ToString(), ex.Message);
+                }
+                Reschedule(item, started, failed: true);
+            }
+        }
+    }
+
+    private async Task PollAsync(Item item, CancellationToken cancellationToken)
+    {
+        var info = item.Info;
+        MarketEvent e;
+        if (info.Market == Market.Options)
+        {
+            var dash = info.Symbol.IndexOf('-', StringComparison.Ordinal);
+            var readings = await rest.GetOptionsOpenInterestAsync(info.Coin, info.Symbol[(dash + 1)..], cancellationToken);
+            if (readings.Count == 0)
+            {
+                return;
+            }
+            e = MarketEvent.OpenInterest(info.Symbol, readings.Max(r => r.Time), readings.Sum(r => r.OpenInterest), readings.Sum(r => r.OpenInterestUsd));
+        }
+        else
+        {
+            var family = info.Market == Market.UsdM ? ApiFamily.UsdM : ApiFamily.CoinM;
+            var r = await rest.GetOpenInterestAsync(family, info.Symbol, cancellationToken);
+            e = MarketEvent.OpenInterest(info.Symbol, r.Time, r.OpenInterest);
+        }
+        lock (_gate)
+        {
+            item.LastTime = Math.Max(item.LastTime, e.Time);
+        }
+        if (!writer.TryWrite(e))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private Item? TakeDue(ApiFamily family, out long waitMs)
+    {
+        var now = Now();
+        lock (_gate)
+        {
+            Item? best = null;
+            foreach (var item in _items.Values)
+            {
+                if (item.Family != family || item.InFlight)
+                {
+                    continue;
+                }
+                // Earliest due first; among the due, subscribed symbols first.
+                if (best is null || item.NextDue < best.NextDue || (item.NextDue <= now && item.Hot && !best.Hot))
+                {
+                    best = item;
+                }
+            }
+            if (best is null || best.NextDue > now)
+            {
+                waitMs = best is null ? 250 : best.NextDue - now;
+                return null;
+            }
+            best.InFlight = true;
+            waitMs = 0;
+            return best;
+        }
+    }
+
+    private void Reschedule(Item item, long started, bool failed)
+    {
+        lock (_gate)
+        {
+            item.InFlight = false;
+            var interval = item.Hot ? options.HotOiInterval
+                : item.Largest ? options.MaxOiAge / 2
+                : item.Info.Market == Market.Options ? options.MaxOiAge * 3
+                : options.MaxOiAge;
+            item.Failures = failed ? item.Failures + 1 : 0;
+            var backoff = failed ? TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, item.Failures - 1))) : TimeSpan.Zero;
+            item.NextDue = started + (long)Math.Max(interval.TotalMilliseconds, backoff.TotalMilliseconds);
+        }
+    }
+
+    private void Reclassify()
+    {
+        var largest = _items.Values.Where(i => i.Info.Market != Market.Options && i.Usd > 0).OrderByDescending(i => i.Usd).Take(LargestCount).ToHashSet();
+        foreach (var item in _items.Values)
+        {
+            item.Largest = largest.Contains(item);
+            item.Hot = _hot.Contains(item.Info.Symbol);
+        }
+    }
+
+    private void Raise(ApiFamily family, string state, string message)
+    {
+        var feed = family switch { ApiFamily.UsdM => "usdm-rest", ApiFamily.CoinM => "coinm-rest", _ => "options-rest" };
+        StatusChanged?.Invoke(new FeedStatus { Feed = feed, State = state, Message = message, Time = Now(), Source = "binance" });
+    }
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Polling {Family} failed: {Problem}")]
+    private static partial void LogPollFailed(ILogger logger, string family, string problem);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Stopped polling {Symbol}: {Problem}")]
+    private static partial void LogDropped(ILogger logger, string symbol, string problem);
+
+    private sealed class Item(InstrumentInfo info)
+    {
+        public InstrumentInfo Info { get; } = info;
+
+        public ApiFamily Family { get; } = info.Market switch { Market.UsdM => ApiFamily.UsdM, Market.CoinM => ApiFamily.CoinM, _ => ApiFamily.Options };
+
+        public long NextDue { get; set; }
+
+        public long LastTime { get; set; }
+
+        public bool InFlight { get; set; }
+
+        public bool Hot { get; set; }
+
+        public bool Largest { get; set; }
+
+        public double Usd { get; set; }
+
+        public int Failures { get; set; }
+    }
+}
