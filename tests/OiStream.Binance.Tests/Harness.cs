@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using OiStream.Binance.Rest;
+using OiStream.Core.Engine;
+using OiStream.Simulator;
+
+namespace OiStream.Binance.Tests;
+
+/// <summary>Waits on conditions with a timeout: never a bare sleep.</summary>
+internal static class Wait
+{
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
+            }
+            await Task.Delay(20);
+        }
+    }
+}
+
+/// <summary>A simulator on 127.0.0.1:0 and an adapter pointed at it, with every event it writes collected.</summary>
+internal sealed class AdapterHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _reader;
+    private Task? _feed;
+
+    private AdapterHarness(SimulatorServer simulator, BinanceOptions options)
+    {
+        Simulator = simulator;
+        Options = options;
+        Governor = new WeightGovernor(options);
+        Http = new HttpClient();
+        Rest = new BinanceRestClient(Http, options, Governor);
+        Channel = System.Threading.Channels.Channel.CreateUnbounded<MarketEvent>(new UnboundedChannelOptions { SingleReader = true });
+        Feed = new BinanceFeed(Rest, options, Channel.Writer, TimeProvider.System, NullLoggerFactory.Instance);
+        _reader = Task.Run(async () =>
+        {
+            await foreach (var e in Channel.Reader.ReadAllAsync())
+            {
+                Events.Enqueue(e);
+            }
+        });
+    }
+
+    public SimulatorServer Simulator { get; }
+
+    public BinanceOptions Options { get; }
+
+    public WeightGovernor Governor { get; }
+
+    public HttpClient Http { get; }
+
+    public BinanceRestClient Rest { get; }
+
+    public Channel<MarketEvent> Channel { get; }
+
+    public BinanceFeed Feed { get; }
+
+    public ConcurrentQueue<MarketEvent> Events { get; } = new();
+
+    public static async Task<AdapterHarness> StartAsync(SimulatorOptions? simulator = null, Action<BinanceOptions>? configure = null)
+    {
+        var sim = await SimulatorServer.StartAsync(simulator ?? new SimulatorOptions { UsdmCoins = 40, CoinmCoins = 5 });
+        var options = new BinanceOptions
+        {
+            UsdmRest = sim.BaseUri,
+            CoinmRest = sim.BaseUri,
+            OptionsRest = sim.BaseUri,
+            UsdmStream = sim.WebSocketUri,
+            CoinmStream = sim.WebSocketUri,
+            OptionsStream = sim.WebSocketUri,
+            ReconnectMin = TimeSpan.FromMilliseconds(100),
+            ReconnectMax = TimeSpan.FromSeconds(1),
+            RequestTimeout = TimeSpan.FromSeconds(5),
+        };
+        configure?.Invoke(options);
+        return new AdapterHarness(sim, options);
+    }
+
+    public void StartFeed() => _feed = Feed.RunAsync(_stop.Token);
+
+    public IEnumerable<MarketEvent> Of(MarketEventKind kind) => Events.Where(e => e.Kind == kind);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_feed is not null)
+        {
+            try
+            {
+                await _feed.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (OperationCanceledException)
+            {
+                // stopping is the point
+            }
+        }
+        Channel.Writer.TryComplete();
+        await _reader.WaitAsync(TimeSpan.FromSeconds(10));
+        Http.Dispose();
+        _stop.Dispose();
+        await Simulator.DisposeAsync();
+    }
+}
