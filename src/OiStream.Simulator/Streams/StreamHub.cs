@@ -247,6 +247,11 @@ public sealed partial class StreamHub(SimMarket market, SimulatorOptions options
             await ReceiveLoopAsync(connection, context.RequestAborted);
             connection.Complete();
             await send;
+            if (connection.CloseRequested is { } close && socket.State == WebSocketState.Open)
+            {
+                // The reply (e.g. the invalid-JSON error) has gone out; now the close handshake.
+                await socket.CloseOutputAsync(close, "Invalid JSON", context.RequestAborted);
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -289,6 +294,7 @@ public sealed partial class StreamHub(SimMarket market, SimulatorOptions options
             connection.Enqueue(reply);
             if (close)
             {
+                connection.CloseRequested = WebSocketCloseStatus.InvalidPayloadData;
                 connection.Complete();
                 return;
             }
@@ -394,6 +400,9 @@ public sealed partial class StreamHub(SimMarket market, SimulatorOptions options
         public bool Combined { get; set; } = combined;
 
         public long Opened { get; } = opened;
+
+        /// <summary>Set when the server ends the connection after its last reply.</summary>
+        public WebSocketCloseStatus? CloseRequested { get; set; }
 
         public int Count
         {
