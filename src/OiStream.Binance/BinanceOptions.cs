@@ -45,8 +45,11 @@ public sealed class BinanceOptions
     [Range(0.05, 1.0)]
     public double BudgetShare { get; set; } = 0.8;
 
-    /// <summary>Every tracked instrument's OI is polled at least this often.</summary>
-    public TimeSpan MaxOiAge { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Every tracked instrument's OI is polled at least this often, if the weight budget allows; when it does not (too
+    /// many instruments for the share), the poller stretches the interval evenly and says so in the log.
+    /// </summary>
+    public TimeSpan MaxOiAge { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Instruments with subscribers are polled this often.</summary>
     public TimeSpan HotOiInterval { get; set; } = TimeSpan.FromSeconds(1.5);

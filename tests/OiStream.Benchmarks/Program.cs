@@ -8,6 +8,12 @@ if (args.Length > 0 && args[0] == "memory")
     MemoryReport.Run();
     return;
 }
+if (args.Length > 0 && args[0] == "freshness")
+{
+    var minutes = args.Length > 2 && args[1] == "--minutes" ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
+    await FreshnessRun.RunAsync(TimeSpan.FromMinutes(minutes));
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(EngineApplyBenchmarks).Assembly).Run(args);
 
 /// <summary>Measures what one tracked instrument costs in memory (issue target: ≤ 64 KB at default settings).</summary>

@@ -11,9 +11,10 @@ namespace OiStream.Binance.Polling;
 /// Polls current OI (USDⓈ-M and COIN-M: REST only; options: REST beside the stream), spending the weight budget
 /// where it matters. Instruments with subscribers are polled every <see cref="BinanceOptions.HotOiInterval"/>, the 20
 /// largest by USD value twice as often as the rest, and every instrument at least every
-/// <see cref="BinanceOptions.MaxOiAge"/>. The governor holds requests back when the budget is spent, so a busy
-/// schedule slows down rather than breaking a limit. Each API has its own workers, so a ban on one does not stall
-/// the others.
+/// <see cref="BinanceOptions.MaxOiAge"/>. The schedule is planned inside the budget (90 % of the governor's share,
+/// one weight per poll): if it does not fit, the "largest" boost goes first, then the other instruments' interval
+/// stretches evenly, and subscribed symbols keep theirs; so the governor rarely has to hold a request back, and the
+/// instruments users look at stay fresh. Each API has its own workers, so a ban on one does not stall the others.
 /// </summary>
 public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<OpenInterestPoller> logger)
 {
@@ -21,6 +22,7 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
     private readonly object _gate = new();
     private readonly Dictionary<string, Item> _items = new(StringComparer.Ordinal);
     private HashSet<string> _hot = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<ApiFamily, Plan> _plans = [];
     private long _polls;
     private long _failures;
     private long _dropped;
@@ -91,6 +93,17 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
                 }
                 item.Hot = hot;
             }
+            _plans.Clear();
+        }
+    }
+
+    /// <summary>The intervals the schedule uses now for one API (subscribed, largest, others).</summary>
+    public (TimeSpan Hot, TimeSpan Largest, TimeSpan Others) Intervals(ApiFamily family)
+    {
+        lock (_gate)
+        {
+            var plan = PlanFor(family);
+            return (TimeSpan.FromMilliseconds(plan.Hot), TimeSpan.FromMilliseconds(plan.Largest), TimeSpan.FromMilliseconds(plan.Others));
         }
     }
 
@@ -213,6 +226,7 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
         var now = Now();
         lock (_gate)
         {
+            // Among the due, subscribed symbols first, then the longest overdue; if none is due, the next to become due.
             Item? best = null;
             foreach (var item in _items.Values)
             {
@@ -220,8 +234,7 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
                 {
                     continue;
                 }
-                // Earliest due first; among the due, subscribed symbols first.
-                if (best is null || item.NextDue < best.NextDue || (item.NextDue <= now && item.Hot && !best.Hot))
+                if (best is null || Before(item, best, now))
                 {
                     best = item;
                 }
@@ -237,23 +250,77 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
         }
     }
 
+    private static bool Before(Item a, Item b, long now)
+    {
+        var aDue = a.NextDue <= now;
+        var bDue = b.NextDue <= now;
+        if (aDue != bDue)
+        {
+            return aDue;
+        }
+        if (aDue && a.Hot != b.Hot)
+        {
+            return a.Hot;
+        }
+        return a.NextDue < b.NextDue;
+    }
+
     private void Reschedule(Item item, long started, bool failed)
     {
         lock (_gate)
         {
             item.InFlight = false;
-            var interval = item.Hot ? options.HotOiInterval
-                : item.Largest ? options.MaxOiAge / 2
-                : item.Info.Market == Market.Options ? options.MaxOiAge * 3
-                : options.MaxOiAge;
+            var plan = PlanFor(item.Family);
+            var interval = item.Hot ? plan.Hot
+                : item.Info.Market == Market.Options ? plan.Others * 3
+                : item.Largest ? plan.Largest
+                : plan.Others;
             item.Failures = failed ? item.Failures + 1 : 0;
-            var backoff = failed ? TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, item.Failures - 1))) : TimeSpan.Zero;
-            item.NextDue = started + (long)Math.Max(interval.TotalMilliseconds, backoff.TotalMilliseconds);
+            var backoff = failed ? Math.Min(30_000, 1_000 * Math.Pow(2, item.Failures - 1)) : 0;
+            item.NextDue = started + (long)Math.Max(interval, backoff);
         }
     }
 
+    // Plans one API's intervals (ms) so that the expected polls per second fit in 90 % of its budget.
+    private Plan PlanFor(ApiFamily family)
+    {
+        var budget = rest.Governor.GetUsage(family).Budget;
+        if (_plans.TryGetValue(family, out var cached) && cached.Budget == budget)
+        {
+            return cached;
+        }
+        var items = _items.Values.Where(i => i.Family == family).ToList();
+        var hot = items.Count(i => i.Hot);
+        var largest = items.Count(i => !i.Hot && i.Largest);
+        var others = items.Count - hot - largest;
+        // Plan to 90 %: a schedule right at the budget makes the governor pause at minute ends, which ages everything.
+        var rate = budget * 0.90 / 60_000.0; // polls per millisecond
+        double h = options.HotOiInterval.TotalMilliseconds, m = options.MaxOiAge.TotalMilliseconds;
+        double l = m / 2, o = m;
+        if ((hot / h) + (largest / l) + (others / o) > rate)
+        {
+            l = m; // first give up the boost of the largest
+            var left = rate - (hot / h);
+            if (left <= 0)
+            {
+                // Even the subscribed symbols alone do not fit: give them half the budget.
+                h = hot / (rate / 2);
+                left = rate / 2;
+            }
+            o = Math.Max(m, (largest + others) / left);
+            l = o;
+            LogStretched(logger, family.ToString(), largest + others, o / 1000, m / 1000);
+        }
+        var plan = new Plan(budget, (long)h, (long)l, (long)o);
+        _plans[family] = plan;
+        return plan;
+    }
+
+    private sealed record Plan(int Budget, long Hot, long Largest, long Others);
+
     private void Reclassify()
     {
+        _plans.Clear();
         var largest = _items.Values.Where(i => i.Info.Market != Market.Options && i.Usd > 0).OrderByDescending(i => i.Usd).Take(LargestCount).ToHashSet();
         foreach (var item in _items.Values)
         {
@@ -272,6 +339,9 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Polling {Family} failed: {Problem}")]
     private static partial void LogPollFailed(ILogger logger, string family, string problem);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "The {Family} weight budget cannot poll {Count} instruments every {Wanted:0.#} s: polling them every {Actual:0.#} s (raise BudgetShare, lower MaxOiAge demands, or track fewer symbols)")]
+    private static partial void LogStretched(ILogger logger, string family, int count, double actual, double wanted);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Stopped polling {Symbol}: {Problem}")]
     private static partial void LogDropped(ILogger logger, string symbol, string problem);

@@ -13,7 +13,8 @@ public sealed partial class MarketClock(SimMarket market, StreamHub hub, TimePro
         {
             try
             {
-                var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000 * 1000;
+                // The step's real time, as Binance stamps a reading with its transaction time (not a rounded second).
+                var now = time.GetUtcNow().ToUnixTimeMilliseconds();
                 market.Step(now);
                 hub.Tick(now);
             }
