@@ -47,4 +47,17 @@ public class FrameParseBenchmarks
 
     [Benchmark]
     public int Parse600EntryFrame() => FrameParser.Parse(_frame, _symbols, _write).Events;
+
+    /// <summary>The floor: Utf8JsonReader walking every token of the same frame and doing nothing else.</summary>
+    [Benchmark(Baseline = true)]
+    public int TokenizeOnly()
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(_frame);
+        var n = 0;
+        while (reader.Read())
+        {
+            n++;
+        }
+        return n;
+    }
 }

@@ -181,19 +181,11 @@ public class AdapterAgainstSimulatorTests
     {
         await using var h = await AdapterHarness.StartAsync();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var rows = new List<HistoryRow>();
-        long? end = null;
-        while (rows.Count < 8_640)
-        {
-            var page = await h.Rest.GetOpenInterestHistAsync(ApiFamily.UsdM, "BTCUSDT", null, "5m", 500, null, end, CancellationToken.None);
-            if (page.Count == 0)
-            {
-                break;
-            }
-            rows.InsertRange(0, page);
-            end = page[0].Time - 1;
-        }
-        Assert.InRange(rows.Count, 8_640, 8_641);
+        var rows = await h.Rest.GetOpenInterestHistRangeAsync(ApiFamily.UsdM, "BTCUSDT", null, "5m", now - (35L * 86_400_000), now, CancellationToken.None);
+        Assert.InRange(rows.Count, 8_640, 8_641);                      // 30 days of 5m rows: what Binance keeps
+        var week = await h.Rest.GetOpenInterestHistRangeAsync(ApiFamily.CoinM, "BTCUSD", "PERPETUAL", "1h", now - (7L * 86_400_000), now, CancellationToken.None);
+        Assert.InRange(week.Count, 167, 169);
+        Assert.True(week.Zip(week.Skip(1)).All(p => p.Second.Time - p.First.Time == 3_600_000));
         Assert.True(rows.Zip(rows.Skip(1)).All(p => p.Second.Time - p.First.Time == 300_000), "contiguous 5m rows, oldest first");
         Assert.InRange(now - rows[^1].Time, 0, 600_000);
         var truth = h.Simulator.Market.Find(OiStream.Simulator.Market.SimVenue.UsdM, "BTCUSDT")!;

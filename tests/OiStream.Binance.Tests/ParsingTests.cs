@@ -114,11 +114,84 @@ public class ParsingTests
     }
 
     [Fact]
+    public void Entries_after_an_unusual_one_are_parsed_once_by_the_reader_without_duplicates()
+    {
+        // The second entry holds an escaped value the fast scan does not take: the reader finishes the frame.
+        var frame = "{\"stream\":\"!markPrice@arr@1s\",\"data\":["
+            + "{\"e\":\"markPriceUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"p\":\"1\",\"r\":\"0\"},"
+            + "{\"e\":\"markPriceUpdate\",\"E\":2,\"s\":\"ETHUSDT\",\"p\":\"2\",\"r\":\"0\",\"x\":\"a\\u0041\"},"
+            + "{\"e\":\"markPriceUpdate\",\"E\":3,\"s\":\"SOLUSDT\",\"p\":\"3\",\"r\":\"0\"}]}";
+        var events = new List<MarketEvent>();
+        var stats = FrameParser.Parse(Encoding.UTF8.GetBytes(frame), new SymbolTable(["BTCUSDT", "ETHUSDT", "SOLUSDT"]), e => { events.Add(e); return true; });
+        Assert.Equal(3, stats.Events);
+        Assert.Equal(["BTCUSDT", "ETHUSDT", "SOLUSDT"], events.Select(e => e.Symbol));
+        Assert.Equal([1.0, 2.0, 3.0], events.Select(e => e.Value));
+    }
+
+    [Fact]
+    public void Whitespace_and_key_order_do_not_matter()
+    {
+        var frame = " { \"data\" : [ { \"s\" : \"BTCUSDT\" , \"p\" : \"7.5\" , \"E\" : 9 , \"r\" : \"0.1\" , \"e\" : \"markPriceUpdate\" } ] , \"stream\" : \"x\" } ";
+        var events = new List<MarketEvent>();
+        FrameParser.Parse(Encoding.UTF8.GetBytes(frame), new SymbolTable(["BTCUSDT"]), e => { events.Add(e); return true; });
+        var e = Assert.Single(events);
+        Assert.Equal(7.5, e.Value);
+        Assert.Equal(9, e.Time);
+        Assert.Equal(0.1, e.Extra);
+    }
+
+    [Fact]
     public void A_full_channel_is_counted_as_dropped()
     {
         var frame = """[{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","r":"0"}]"""u8;
         var stats = FrameParser.Parse(frame, new SymbolTable(["BTCUSDT"]), _ => false);
         Assert.Equal(1, stats.Dropped);
         Assert.Equal(0, stats.Events);
+    }
+}
+
+public class FastDecimalTests
+{
+    [Theory]
+    [InlineData("11794.15000000")]
+    [InlineData("-0.00010000")]
+    [InlineData("0.00038167")]
+    [InlineData("94570.93300000")]
+    [InlineData("8133186783.42422100")]
+    [InlineData("1")]
+    [InlineData("0")]
+    [InlineData("-0")]
+    [InlineData("1e5")]
+    [InlineData("12345678901234567890.5")]
+    [InlineData("0.1234567890123456789012345")]
+    public void Gives_exactly_what_double_Parse_gives(string text)
+    {
+        Assert.True(Streams.FastDecimal.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out var value));
+        Assert.Equal(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture), value);
+    }
+
+    [Fact]
+    public void Random_Binance_style_decimals_round_exactly_like_double_Parse()
+    {
+        var random = new Random(11);
+        for (var i = 0; i < 200_000; i++)
+        {
+            var whole = random.NextInt64(0, 10_000_000_000);
+            var places = random.Next(0, 12);
+            var frac = places == 0 ? "" : "." + random.NextInt64(0, (long)Math.Pow(10, places)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(places, '0');
+            var text = (random.Next(4) == 0 ? "-" : "") + whole.ToString(System.Globalization.CultureInfo.InvariantCulture) + frac;
+            Assert.True(Streams.FastDecimal.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out var value), text);
+            Assert.Equal(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture), value);
+        }
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("1.2.3")]
+    [InlineData("-")]
+    [InlineData("")]
+    public void Rejects_what_is_not_a_number(string text)
+    {
+        Assert.False(Streams.FastDecimal.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out _));
     }
 }

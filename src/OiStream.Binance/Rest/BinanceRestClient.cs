@@ -112,6 +112,33 @@ public sealed class BinanceRestClient(HttpClient http, BinanceOptions options, W
         return [.. rows.Select(r => new HistoryRow(r.Timestamp, r.SumOpenInterest, r.SumOpenInterestValue))];
     }
 
+    /// <summary>
+    /// History between two times (inclusive), oldest first, paging backwards from <paramref name="to"/> 500 rows at a time.
+    /// Binance keeps about 30 days: a range reaching further back returns what exists (it stops at the first empty page).
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryRow>> GetOpenInterestHistRangeAsync(ApiFamily family, string symbolOrPair, string? contractType,
+        string period, long from, long to, CancellationToken cancellationToken)
+    {
+        var pages = new List<IReadOnlyList<HistoryRow>>();
+        long? end = to;
+        while (true)
+        {
+            var page = await GetOpenInterestHistAsync(family, symbolOrPair, contractType, period, 500, null, end, cancellationToken);
+            var inRange = page.Where(r => r.Time >= from && r.Time <= to).ToList();
+            if (inRange.Count > 0)
+            {
+                pages.Add(inRange);
+            }
+            if (page.Count < 500 || page[0].Time <= from)
+            {
+                break;
+            }
+            end = page[0].Time - 1;
+        }
+        pages.Reverse();
+        return [.. pages.SelectMany(p => p)];
+    }
+
     /// <summary>Mark prices and funding of every contract of an API (weight 10).</summary>
     public async Task<IReadOnlyList<MarkReading>> GetPremiumIndexAsync(ApiFamily family, CancellationToken cancellationToken)
     {

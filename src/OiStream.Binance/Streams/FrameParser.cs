@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text.Json;
 using OiStream.Core.Engine;
 
@@ -34,6 +33,12 @@ internal static class FrameParser
         ArgumentNullException.ThrowIfNull(symbols);
         ArgumentNullException.ThrowIfNull(write);
         var stats = default(FrameStats);
+        if (FastScan.TryParse(frame, symbols, write, ref stats, out var done))
+        {
+            return stats;
+        }
+        // Outside the fast path's shape: the reader takes over after the entries already emitted.
+        var skip = done;
         var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 8 });
         if (!reader.Read())
         {
@@ -41,7 +46,7 @@ internal static class FrameParser
         }
         if (reader.TokenType == JsonTokenType.StartArray)
         {
-            ParseEntries(ref reader, frame, symbols, write, ref stats);
+            ParseEntries(ref reader, frame, symbols, write, ref stats, skip);
             return stats;
         }
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -71,7 +76,7 @@ internal static class FrameParser
         reader.Read();
         if (reader.TokenType == JsonTokenType.StartArray)
         {
-            ParseEntries(ref reader, frame, symbols, write, ref stats);
+            ParseEntries(ref reader, frame, symbols, write, ref stats, skip);
         }
         else if (reader.TokenType == JsonTokenType.StartObject)
         {
@@ -84,14 +89,20 @@ internal static class FrameParser
         return stats;
     }
 
-    private static void ParseEntries(ref Utf8JsonReader reader, ReadOnlySpan<byte> frame, SymbolTable symbols, Func<MarketEvent, bool> write, ref FrameStats stats)
+    private static void ParseEntries(ref Utf8JsonReader reader, ReadOnlySpan<byte> frame, SymbolTable symbols, Func<MarketEvent, bool> write, ref FrameStats stats, int skip = 0)
     {
         var sum = new OptionSum();
+        var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new JsonException("An array entry is not an object.");
+            }
+            if (index++ < skip)
+            {
+                reader.Skip(); // emitted by the fast path already
+                continue;
             }
             sum = ParseObjectEntry(ref reader, frame, symbols, write, ref stats, sum);
         }
@@ -139,6 +150,13 @@ internal static class FrameParser
             }
         }
 
+        return Entry(kind, time, symbol, price, funding, oi, usd, symbols, write, ref stats, sum);
+    }
+
+    // One entry's fields, from either path. Options entries are summed into `sum` until the expiry changes.
+    internal static OptionSum Entry(ReadOnlySpan<byte> kind, long time, ReadOnlySpan<byte> symbol, ReadOnlySpan<byte> price, ReadOnlySpan<byte> funding,
+        ReadOnlySpan<byte> oi, ReadOnlySpan<byte> usd, SymbolTable symbols, Func<MarketEvent, bool> write, ref FrameStats stats, OptionSum sum)
+    {
         if (kind.SequenceEqual("markPriceUpdate"u8))
         {
             if (!symbols.TryGet(symbol, out var s))
@@ -194,19 +212,19 @@ internal static class FrameParser
         return default;
     }
 
-    private static double Number(ReadOnlySpan<byte> text, string field)
+    internal static double Number(ReadOnlySpan<byte> text, string field)
     {
         if (text.IsEmpty)
         {
             // "" is Binance's way of saying "none" (COIN-M delivery funding).
             return double.NaN;
         }
-        return Utf8Parser.TryParse(text, out double value, out var consumed) && consumed == text.Length
+        return FastDecimal.TryParse(text, out var value)
             ? value
             : throw new JsonException($"Field \"{field}\" is not a number.");
     }
 
-    private static void Emit(MarketEvent e, Func<MarketEvent, bool> write, ref FrameStats stats)
+    internal static void Emit(MarketEvent e, Func<MarketEvent, bool> write, ref FrameStats stats)
     {
         if (write(e))
         {
@@ -218,7 +236,7 @@ internal static class FrameParser
         }
     }
 
-    private struct OptionSum
+    internal struct OptionSum
     {
         public string? Symbol;
         public long Time;
