@@ -69,10 +69,7 @@ public class AdapterAgainstSimulatorTests
         await using var h = await AdapterHarness.StartAsync(null, o => { o.Options = false; o.MaxOiAge = TimeSpan.FromSeconds(2); });
         h.StartFeed();
         await Wait.UntilAsync(() => h.Feed.IsLive && h.Feed.Poller.Polls > 10, Timeout, "polling");
-        using (var post = await h.Http.PostAsync(new Uri(h.Simulator.BaseUri, "/admin/rate-limit-storm?seconds=2"), null))
-        {
-            post.EnsureSuccessStatusCode();
-        }
+        await h.AdminAsync("rate-limit-storm?seconds=2");
         await Wait.UntilAsync(() => h.Governor.GetUsage(ApiFamily.UsdM).RateLimited > 0, Timeout, "a 429 seen by the governor");
         var afterStorm = h.Feed.Poller.Polls;
         await Wait.UntilAsync(() => h.Feed.Poller.Polls > afterStorm + 10, Timeout, "polling resumed after the storm");
@@ -86,10 +83,7 @@ public class AdapterAgainstSimulatorTests
         await using var h = await AdapterHarness.StartAsync(null, o => { o.CoinM = false; o.Options = false; o.MaxOiAge = TimeSpan.FromSeconds(1); });
         h.StartFeed();
         await Wait.UntilAsync(() => h.Feed.IsLive && h.Feed.Poller.Polls > 10, Timeout, "polling");
-        using (var post = await h.Http.PostAsync(new Uri(h.Simulator.BaseUri, "/admin/ban?seconds=3"), null))
-        {
-            post.EnsureSuccessStatusCode();
-        }
+        await h.AdminAsync("ban?seconds=3");
         await Wait.UntilAsync(() => h.Governor.GetUsage(ApiFamily.UsdM).Banned > 0, Timeout, "a 418 seen by the governor");
         var bannedUntil = h.Governor.GetUsage(ApiFamily.UsdM).BannedUntil;
         var requestsAtBan = h.Simulator.Faults.Requests;
@@ -113,10 +107,7 @@ public class AdapterAgainstSimulatorTests
         h.StartFeed();
         var stream = await UsdmStream(h);
         await Wait.UntilAsync(() => stream.Events > 0, Timeout, "first frames");
-        using (var post = await h.Http.PostAsync(new Uri(h.Simulator.BaseUri, "/admin/drop-sockets"), null))
-        {
-            post.EnsureSuccessStatusCode();
-        }
+        await h.AdminAsync("drop-sockets");
         await Wait.UntilAsync(() => stream.Connects >= 2, Timeout, "a reconnect");
         var frames = stream.Frames;
         await Wait.UntilAsync(() => stream.Frames > frames + 1, Timeout, "frames after the reconnect");
@@ -130,10 +121,7 @@ public class AdapterAgainstSimulatorTests
         h.StartFeed();
         var stream = await UsdmStream(h);
         await Wait.UntilAsync(() => stream.Events > 0, Timeout, "first frames");
-        using (var post = await h.Http.PostAsync(new Uri(h.Simulator.BaseUri, "/admin/silent?seconds=4"), null))
-        {
-            post.EnsureSuccessStatusCode();
-        }
+        await h.AdminAsync("silent?seconds=4");
         await Wait.UntilAsync(() => stream.WatchdogTrips >= 1 && stream.Connects >= 2, Timeout, "the watchdog to reconnect");
         var frames = stream.Frames;
         await Wait.UntilAsync(() => stream.Frames > frames + 1, Timeout, "frames once the silence ends");
@@ -147,10 +135,7 @@ public class AdapterAgainstSimulatorTests
         h.StartFeed();
         var stream = await UsdmStream(h);
         await Wait.UntilAsync(() => stream.Events > 0, Timeout, "first frames");
-        using (var post = await h.Http.PostAsync(new Uri(h.Simulator.BaseUri, "/admin/malformed?frames=3"), null))
-        {
-            post.EnsureSuccessStatusCode();
-        }
+        await h.AdminAsync("malformed?frames=3");
         await Wait.UntilAsync(() => stream.MalformedFrames >= 3, Timeout, "3 malformed frames counted");
         var events = stream.Events;
         await Wait.UntilAsync(() => stream.Events > events, Timeout, "good frames after the bad ones");

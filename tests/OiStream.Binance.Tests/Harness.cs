@@ -88,6 +88,13 @@ internal sealed class AdapterHarness : IAsyncDisposable
 
     public IEnumerable<MarketEvent> Of(MarketEventKind kind) => Events.Where(e => e.Kind == kind);
 
+    /// <summary>Injects a fault over the simulator's admin endpoint, e.g. <c>"silent?seconds=4"</c>.</summary>
+    public async Task AdminAsync(string pathAndQuery)
+    {
+        using var response = await Http.PostAsync(new Uri(Simulator.BaseUri, "/admin/" + pathAndQuery), null);
+        response.EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
