@@ -214,13 +214,14 @@ public sealed partial class BinanceFeed
                 .ToList();
             foreach (var chunk in streams.Chunk(200))
             {
-                Add("options-ws", _options.OptionsStream, chunk);
+                // Options OI is pushed every 60 s: silence shorter than that is normal on this stream.
+                Add("options-ws", _options.OptionsStream, chunk, TimeSpan.FromSeconds(Math.Max(75, _options.StreamWatchdog.TotalSeconds)));
             }
         }
 
-        void Add(string name, Uri uri, IReadOnlyList<string> streams)
+        void Add(string name, Uri uri, IReadOnlyList<string> streams, TimeSpan? watchdog = null)
         {
-            var client = new MarketStreamClient(name, uri, streams, () => _symbols, _writer, _options, _time, _loggers.CreateLogger<MarketStreamClient>());
+            var client = new MarketStreamClient(name, uri, streams, () => _symbols, _writer, _options, _time, _loggers.CreateLogger<MarketStreamClient>(), watchdog);
             client.StatusChanged += Report;
             _streams.Add(client);
         }

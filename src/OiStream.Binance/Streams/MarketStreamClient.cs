@@ -27,6 +27,7 @@ public sealed partial class MarketStreamClient
     private readonly BinanceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TimeSpan _watchdog;
     private long _connects;
     private long _frames;
     private long _malformed;
@@ -38,8 +39,10 @@ public sealed partial class MarketStreamClient
 
     /// <summary>Creates a client for <paramref name="streams"/> on <c>{baseUri}/market/stream</c>.</summary>
     public MarketStreamClient(string name, Uri baseUri, IReadOnlyList<string> streams, Func<SymbolTable> symbols,
-        ChannelWriter<MarketEvent> writer, BinanceOptions options, TimeProvider time, ILogger logger)
+        ChannelWriter<MarketEvent> writer, BinanceOptions options, TimeProvider time, ILogger logger, TimeSpan? watchdog = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        _watchdog = watchdog ?? options.StreamWatchdog;
         ArgumentNullException.ThrowIfNull(baseUri);
         ArgumentNullException.ThrowIfNull(streams);
         if (streams.Count is 0 or > MaxStreamsPerConnection)
@@ -164,7 +167,7 @@ public sealed partial class MarketStreamClient
                         buffer = bigger;
                     }
                     // A socket that stays open but silent is dead: the watchdog cancels the receive.
-                    watchdog.CancelAfter(_options.StreamWatchdog);
+                    watchdog.CancelAfter(_watchdog);
                     try
                     {
                         result = await socket.ReceiveAsync(buffer.AsMemory(count), watchdog.Token);
@@ -172,8 +175,8 @@ public sealed partial class MarketStreamClient
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
                         Interlocked.Increment(ref _watchdogTrips);
-                        Raise("stale", $"No data for {_options.StreamWatchdog.TotalSeconds:0} s on an open socket");
-                        return $"no data for {_options.StreamWatchdog.TotalSeconds:0} s";
+                        Raise("stale", $"No data for {_watchdog.TotalSeconds:0} s on an open socket");
+                        return $"no data for {_watchdog.TotalSeconds:0} s";
                     }
                     count += result.Count;
                 }

@@ -434,7 +434,8 @@ public sealed class MarketEngine
         {
             return ApplyOutcome.Invalid;
         }
-        _feeds.Add(status);
+        // Sources cannot know whether they talk to Binance or the simulator; the engine's source is the truth.
+        _feeds.Add(status.Source == _source ? status : status with { Source = _source });
         Counters.CountFeedEvent();
         return ApplyOutcome.Applied;
     }

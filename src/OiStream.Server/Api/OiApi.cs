@@ -1,0 +1,198 @@
+using System.Globalization;
+using OiStream.Binance.Rest;
+using OiStream.Contracts;
+using OiStream.Core.Engine;
+using OiStream.Server.Hubs;
+using OiStream.Server.Pipeline;
+
+namespace OiStream.Server.Api;
+
+/// <summary>
+/// REST of protocol v1 (design section 6): instruments, the CoinGlass-compatible exchange list, the Binance-compatible
+/// history, health and status. Bad input answers 4xx with <c>{"code":…,"msg":"what is wrong and how to fix it"}</c>;
+/// never a 500.
+/// </summary>
+public static class OiApi
+{
+    private static readonly Dictionary<string, long> Periods = new(StringComparer.Ordinal)
+    {
+        ["5m"] = 300_000, ["15m"] = 900_000, ["30m"] = 1_800_000, ["1h"] = 3_600_000, ["2h"] = 7_200_000,
+        ["4h"] = 14_400_000, ["6h"] = 21_600_000, ["12h"] = 43_200_000, ["1d"] = 86_400_000,
+    };
+
+    /// <summary>Maps <c>/api/v1/*</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
+    public static IEndpointRouteBuilder MapOiApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/instruments", (MarketEngine engine) => Results.Ok(engine.GetInstruments()));
+        api.MapGet("/instruments/{symbol}", (string symbol, MarketEngine engine) =>
+            engine.TryGetInstrument(symbol, out var state)
+                ? Results.Ok(state)
+                : Error(404, -1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the {engine.InstrumentCount} tracked instruments."));
+        api.MapGet("/coins", (MarketEngine engine) => Results.Ok(engine.GetCoins()));
+        api.MapGet("/open-interest/exchange-list", (string? symbol, MarketEngine engine) => ExchangeList(symbol, engine));
+        api.MapGet("/open-interest/history", HistoryAsync);
+        api.MapGet("/status", Status);
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        app.MapGet("/readyz", (FeedHost feeds, MarketEngine engine) =>
+            feeds.Feed is { IsLive: true } && engine.InstrumentCount > 0
+                ? Results.Ok(new { status = "ready", instruments = engine.InstrumentCount })
+                : Results.Json(new { status = "warming", message = "Discovering instruments and backfilling history; figures are not complete yet." }, statusCode: 503));
+        return app;
+    }
+
+    private static IResult Error(int status, int code, string msg) => Results.Json(new { code, msg }, statusCode: status);
+
+    private static IResult ExchangeList(string? symbol, MarketEngine engine)
+    {
+        if (string.IsNullOrWhiteSpace(symbol))
+        {
+            return Error(400, -1102, "Parameter 'symbol' is required: a coin such as BTC (e.g. ?symbol=BTC).");
+        }
+        if (!engine.TryGetCoin(symbol, out var coin))
+        {
+            return Error(404, -1121, $"Unknown coin '{symbol}': use a base asset such as BTC or ETH.");
+        }
+        var row = new Dictionary<string, object?>
+        {
+            ["exchange"] = "Binance",
+            ["symbol"] = coin.Coin,
+            ["open_interest_usd"] = Math.Round(coin.OpenInterestUsd, 4),
+            ["open_interest_quantity"] = Math.Round(coin.OpenInterestCoin, 4),
+            ["open_interest_by_stable_coin_margin"] = Math.Round(coin.OpenInterestUsdByStableMargin, 2),
+            ["open_interest_quantity_by_coin_margin"] = Math.Round(coin.OpenInterestCoinByCoinMargin, 4),
+            ["open_interest_quantity_by_stable_coin_margin"] = Math.Round(coin.OpenInterestCoinByStableMargin, 4),
+        };
+        foreach (var w in new[] { "5m", "15m", "30m", "1h", "4h", "24h" })
+        {
+            row["open_interest_change_percent_" + w] = coin.Change.TryGetValue(w, out var v) && v is { } p ? Math.Round(p, 2) : null;
+        }
+        // Binance is the only exchange OiStream tracks, so "All" (CoinGlass's sum row) equals the Binance row.
+        var all = new Dictionary<string, object?>(row) { ["exchange"] = "All" };
+        return Results.Ok(new { code = "0", msg = "success", data = new[] { all, row } });
+    }
+
+    private static async Task<IResult> HistoryAsync(HttpContext context, MarketEngine engine, HistoryStore store, FeedHost feeds, CancellationToken cancellationToken)
+    {
+        var q = context.Request.Query;
+        string? symbol = q["symbol"];
+        if (string.IsNullOrWhiteSpace(symbol))
+        {
+            return Error(400, -1102, "Parameter 'symbol' is required, e.g. ?symbol=BTCUSDT&period=5m.");
+        }
+        if (!engine.TryGetInstrument(symbol, out var state))
+        {
+            return Error(404, -1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the tracked instruments.");
+        }
+        string period = q["period"].ToString() is { Length: > 0 } p ? p : "5m";
+        if (!Periods.TryGetValue(period, out var step))
+        {
+            return Error(400, -1130, $"Parameter 'period' is '{period}'; use one of {string.Join(", ", Periods.Keys)}.");
+        }
+        var limit = 30;
+        if (q.ContainsKey("limit") && (!int.TryParse(q["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 500))
+        {
+            return Error(400, -1130, $"Parameter 'limit' is '{q["limit"]}'; use a whole number from 1 to 500 (default 30).");
+        }
+        long? start = null, end = null;
+        if (q.ContainsKey("startTime"))
+        {
+            if (!long.TryParse(q["startTime"], NumberStyles.None, CultureInfo.InvariantCulture, out var s))
+            {
+                return Error(400, -1130, $"Parameter 'startTime' is '{q["startTime"]}'; use Unix milliseconds, e.g. 1763712000000.");
+            }
+            start = s;
+        }
+        if (q.ContainsKey("endTime"))
+        {
+            if (!long.TryParse(q["endTime"], NumberStyles.None, CultureInfo.InvariantCulture, out var e))
+            {
+                return Error(400, -1130, $"Parameter 'endTime' is '{q["endTime"]}'; use Unix milliseconds, e.g. 1763712000000.");
+            }
+            end = e;
+        }
+        if (start > end)
+        {
+            return Error(400, -1130, "Parameter 'startTime' is after 'endTime'; swap them.");
+        }
+
+        var to = end ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var from = start ?? to - (step * limit);
+        var points = store.Range(state.Symbol, from, to).ToList();
+        var oldest = store.Oldest(state.Symbol);
+        if ((oldest is null || from < oldest) && feeds.Rest is { } rest && state.Market is "usdm")
+        {
+            try
+            {
+                // Older than what OiStream holds: ask Binance (it keeps about 30 days).
+                var fetched = await rest.GetOpenInterestHistRangeAsync(ApiFamily.UsdM, state.Symbol, null, "5m", from, (oldest ?? to) - 1, cancellationToken);
+                points.InsertRange(0, fetched.Select(r => new HistoryPoint(r.Time, r.SumOpenInterest, r.SumOpenInterestValue)));
+            }
+            catch (BinanceApiException ex)
+            {
+                return Error(502, ex.Code, $"Binance refused the older part of this range: {ex.BinanceMessage}. Binance keeps about 30 days; ask for a later startTime.");
+            }
+        }
+        var rows = points.Where(pt => pt.Time % step == 0).TakeLast(limit).Select(pt => new
+        {
+            symbol = state.Symbol,
+            sumOpenInterest = pt.OpenInterest.ToString("0.########", CultureInfo.InvariantCulture),
+            sumOpenInterestValue = double.IsNaN(pt.OpenInterestUsd) ? "" : pt.OpenInterestUsd.ToString("0.########", CultureInfo.InvariantCulture),
+            timestamp = pt.Time,
+        });
+        return Results.Ok(rows);
+    }
+
+    private static IResult Status(MarketEngine engine, MarketPipeline pipeline, EngineService loop, Publisher publisher, FeedHost feeds,
+        StatusBoard board, SubscriptionRegistry registry)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var c = engine.Counters;
+        return Results.Ok(new
+        {
+            source = engine.Source,
+            live = feeds.Feed?.IsLive ?? false,
+            instruments = engine.InstrumentCount,
+            clients = registry.Connections,
+            watchedSymbols = registry.Watched.Count,
+            feeds = board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal),
+            streams = feeds.Feed?.Streams.Select(s => new
+            {
+                feed = s.Name,
+                connects = s.Connects,
+                frames = s.Frames,
+                malformedFrames = s.MalformedFrames,
+                watchdogTrips = s.WatchdogTrips,
+                lastMessageAgeMs = s.LastMessageAt == 0 ? (long?)null : now - s.LastMessageAt,
+                dropped = s.Dropped,
+            }),
+            polling = feeds.Feed is { } f ? new { polls = f.Poller.Polls, failures = f.Poller.Failures, dropped = f.Poller.Dropped } : null,
+            weight = feeds.Governor is { } g
+                ? Enum.GetValues<ApiFamily>().Select(family => (family, usage: g.GetUsage(family))).Select(x => new
+                {
+                    api = x.family.ToString(),
+                    limit = x.usage.Limit,
+                    budget = x.usage.Budget,
+                    usedThisMinute = Math.Max(x.usage.UsedThisMinute, x.usage.ServerUsed),
+                    requests = x.usage.Requests,
+                    rateLimited = x.usage.RateLimited,
+                    banned = x.usage.Banned,
+                    bannedUntil = x.usage.BannedUntil > now ? x.usage.BannedUntil : (long?)null,
+                })
+                : null,
+            events = new
+            {
+                applied = c[ApplyOutcome.Applied],
+                replaced = c[ApplyOutcome.Replaced],
+                late = c[ApplyOutcome.Late],
+                invalid = c[ApplyOutcome.Invalid],
+                unknownInstrument = c[ApplyOutcome.UnknownInstrument],
+                fromFuture = c[ApplyOutcome.FromFuture],
+                droppedInChannel = pipeline.Dropped,
+                backlog = pipeline.Backlog,
+                droppedPublishBatches = loop.DroppedBatches,
+                slowBroadcasts = publisher.SlowBatches,
+            },
+        });
+    }
+}

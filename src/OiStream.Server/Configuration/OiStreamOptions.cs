@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+using OiStream.Binance;
+using OiStream.Core.Engine;
+using OiStream.Simulator;
+
+namespace OiStream.Server.Configuration;
+
+/// <summary>Configuration section <c>OiStream</c> (appsettings.json, <c>OISTREAM__…</c> variables, command line).</summary>
+public sealed class OiStreamOptions
+{
+    /// <summary>The section name.</summary>
+    public const string Section = "OiStream";
+
+    /// <summary>Start the built-in Binance simulator on loopback and use it instead of Binance (<c>--simulate</c>).</summary>
+    public bool Simulate { get; set; }
+
+    /// <summary>How often changed instruments are pushed (at most one update per symbol per interval).</summary>
+    public TimeSpan PublishInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often overview subscribers get their batch of changed rows.</summary>
+    public TimeSpan OverviewInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most symbols one connection may subscribe to.</summary>
+    public int MaxSymbolsPerConnection { get; set; } = 200;
+
+    /// <summary>Capacity of the merged event channel; when full, the oldest event is dropped and counted.</summary>
+    public int ChannelCapacity { get; set; } = 200_000;
+
+    /// <summary>Binance endpoints and budget.</summary>
+    public BinanceOptions Binance { get; set; } = new();
+
+    /// <summary>Engine settings (windows, stale threshold, signals).</summary>
+    public EngineOptions Engine { get; set; } = new();
+
+    /// <summary>Simulator settings, used with <see cref="Simulate"/>.</summary>
+    public SimulatorOptions Simulator { get; set; } = new();
+}
+
+/// <summary>Checks the options at start-up; a bad value stops the process with a message naming the key.</summary>
+internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OiStreamOptions options)
+    {
+        var errors = new List<string>();
+        if (options.PublishInterval < TimeSpan.FromMilliseconds(10) || options.PublishInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"OiStream:PublishInterval is {options.PublishInterval}; use 00:00:00.010 to 00:01:00 (default 00:00:00.250).");
+        }
+        if (options.OverviewInterval < TimeSpan.FromMilliseconds(50) || options.OverviewInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"OiStream:OverviewInterval is {options.OverviewInterval}; use 00:00:00.050 to 00:01:00 (default 00:00:01).");
+        }
+        if (options.MaxSymbolsPerConnection is < 1 or > 10_000)
+        {
+            errors.Add($"OiStream:MaxSymbolsPerConnection is {options.MaxSymbolsPerConnection}; use 1 to 10000 (default 200).");
+        }
+        if (options.ChannelCapacity is < 1_000 or > 10_000_000)
+        {
+            errors.Add($"OiStream:ChannelCapacity is {options.ChannelCapacity}; use 1000 to 10000000.");
+        }
+        if (options.Binance.BudgetShare is < 0.05 or > 1)
+        {
+            errors.Add($"OiStream:Binance:BudgetShare is {options.Binance.BudgetShare}; use 0.05 to 1 (default 0.8).");
+        }
+        try
+        {
+            // The engine validates windows and signal thresholds itself, naming the key.
+            _ = new MarketEngine(options.Engine);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add("OiStream:Engine: " + ex.Message);
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

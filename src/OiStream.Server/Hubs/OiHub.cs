@@ -1,0 +1,147 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using OiStream.Contracts;
+using OiStream.Core.Engine;
+using OiStream.Server.Configuration;
+
+namespace OiStream.Server.Hubs;
+
+/// <summary>
+/// <c>/hubs/oi</c>, protocol v1 (design section 6). Thin: it validates input, joins and leaves groups, and returns the
+/// engine's current snapshots; broadcasting happens in <see cref="Pipeline.Publisher"/>. Bad input is answered with a
+/// <see cref="HubException"/> that names the problem and the fix; the connection stays open.
+/// </summary>
+public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IOptions<OiStreamOptions> options) : Hub<IOiClient>
+{
+    /// <summary>The group of one instrument.</summary>
+    public static string InstrumentGroup(string symbol) => "i:" + symbol;
+
+    /// <summary>The group of one coin aggregate.</summary>
+    public static string CoinGroup(string coin) => "c:" + coin;
+
+    /// <summary>The group of overview subscribers.</summary>
+    public const string OverviewGroup = "overview";
+
+    /// <summary>Joins each symbol's group and returns each one's current state.</summary>
+    public async Task<InstrumentState[]> Subscribe(string[]? symbols)
+    {
+        var states = Resolve(symbols);
+        var limit = options.Value.MaxSymbolsPerConnection;
+        var names = states.Select(s => s.Symbol).ToList();
+        if (!registry.TryAdd(Context.ConnectionId, names, limit))
+        {
+            throw new HubException(
+                $"Too many symbols: this connection would hold {registry.CountFor(Context.ConnectionId) + names.Count} of at most {limit}. Unsubscribe some first, use SubscribeOverview for the whole table, or open another connection.");
+        }
+        foreach (var name in names)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, InstrumentGroup(name), Context.ConnectionAborted);
+        }
+        return states;
+    }
+
+    /// <summary>Leaves those symbols' groups.</summary>
+    public async Task Unsubscribe(string[]? symbols)
+    {
+        var states = Resolve(symbols);
+        var names = states.Select(s => s.Symbol).ToList();
+        registry.Remove(Context.ConnectionId, names);
+        foreach (var name in names)
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, InstrumentGroup(name), Context.ConnectionAborted);
+        }
+    }
+
+    /// <summary>Joins coin aggregate groups (e.g. <c>["BTC","ETH"]</c>) and returns their current state.</summary>
+    public async Task<CoinState[]> SubscribeCoins(string[]? coins)
+    {
+        var states = ResolveCoins(coins);
+        foreach (var s in states)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, CoinGroup(s.Coin), Context.ConnectionAborted);
+        }
+        return states;
+    }
+
+    /// <summary>Leaves coin aggregate groups.</summary>
+    public async Task UnsubscribeCoins(string[]? coins)
+    {
+        foreach (var s in ResolveCoins(coins))
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, CoinGroup(s.Coin), Context.ConnectionAborted);
+        }
+    }
+
+    /// <summary>Returns the whole table and then sends batched <c>overview</c> updates.</summary>
+    public async Task<IReadOnlyList<InstrumentState>> SubscribeOverview()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, OverviewGroup, Context.ConnectionAborted);
+        return engine.GetInstruments();
+    }
+
+    /// <summary>Stops overview updates.</summary>
+    public Task UnsubscribeOverview() => Groups.RemoveFromGroupAsync(Context.ConnectionId, OverviewGroup, Context.ConnectionAborted);
+
+    /// <inheritdoc />
+    public override Task OnConnectedAsync()
+    {
+        registry.Connected(Context.ConnectionId);
+        return base.OnConnectedAsync();
+    }
+
+    /// <inheritdoc />
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        registry.Disconnected(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private InstrumentState[] Resolve(string[]? symbols)
+    {
+        if (symbols is null || symbols.Length == 0)
+        {
+            throw new HubException("No symbols given: pass at least one, e.g. [\"BTCUSDT\"]. GET /api/v1/instruments lists every symbol.");
+        }
+        var result = new List<InstrumentState>(symbols.Length);
+        var unknown = new List<string>();
+        foreach (var raw in symbols.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                throw new HubException("An empty symbol was given: remove it, or use symbols such as \"BTCUSDT\".");
+            }
+            if (engine.TryGetInstrument(raw, out var state))
+            {
+                result.Add(state);
+            }
+            else
+            {
+                unknown.Add(raw);
+            }
+        }
+        if (unknown.Count > 0)
+        {
+            throw new HubException(
+                $"Unknown symbol{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Take(10).Select(u => $"'{u}'"))}: not among the {engine.InstrumentCount} tracked instruments. Use Binance symbols such as BTCUSDT, BTCUSD_PERP or BTC-261225; GET /api/v1/instruments lists them all.");
+        }
+        return [.. result];
+    }
+
+    private CoinState[] ResolveCoins(string[]? coins)
+    {
+        if (coins is null || coins.Length == 0)
+        {
+            throw new HubException("No coins given: pass at least one, e.g. [\"BTC\"].");
+        }
+        var result = new List<CoinState>();
+        foreach (var raw in coins.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(raw) || !engine.TryGetCoin(raw, out var state))
+            {
+                throw new HubException($"Unknown coin '{raw}': use a base asset such as BTC or ETH; GET /api/v1/instruments shows each instrument's coin.");
+            }
+            result.Add(state);
+        }
+        return [.. result];
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using OiStream.Core.Engine;
+using OiStream.Server.Api;
+using OiStream.Server.Configuration;
+using OiStream.Server.Hubs;
+using OiStream.Server.Pipeline;
+
+namespace OiStream.Server;
+
+/// <summary>Builds the hub application (used by <c>Program</c> and by the integration tests).</summary>
+public static class OiStreamApp
+{
+    /// <summary>Creates the application; <c>--simulate</c> turns on <see cref="OiStreamOptions.Simulate"/>.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        // "--simulate" is a bare switch; configuration wants a key and a value.
+        args = [.. args.Select(a => a == "--simulate" ? "--OiStream:Simulate=true" : a)];
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddOptions<OiStreamOptions>().BindConfiguration(OiStreamOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<OiStreamOptions>, OiStreamOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHttpClient("binance");
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OiStreamOptions>>().Value;
+            o.Engine.Source = o.Simulate ? "simulated" : "binance";
+            return new MarketEngine(o.Engine, sp.GetRequiredService<TimeProvider>());
+        });
+        builder.Services.AddSingleton<MarketPipeline>();
+        builder.Services.AddSingleton<SubscriptionRegistry>();
+        builder.Services.AddSingleton<HistoryStore>();
+        builder.Services.AddSingleton<StatusBoard>();
+        builder.Services.AddSingleton<EngineService>();
+        builder.Services.AddSingleton<Publisher>();
+        builder.Services.AddSingleton<FeedHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineService>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
+        builder.Services.AddSignalR(o => o.EnableDetailedErrors = false)
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapHub<OiHub>("/hubs/oi");
+        app.MapOiApi();
+        return app;
+    }
+}

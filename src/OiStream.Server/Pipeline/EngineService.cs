@@ -1,0 +1,106 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using OiStream.Contracts;
+using OiStream.Core.Engine;
+using OiStream.Server.Configuration;
+
+namespace OiStream.Server.Pipeline;
+
+/// <summary>
+/// The engine loop: the single reader of the merged channel and the single writer of the engine. Every
+/// <see cref="OiStreamOptions.PublishInterval"/> it publishes what changed (coalesced: one snapshot per symbol per
+/// interval) to the publisher, which never blocks this loop: if the publisher falls behind, the oldest batch is
+/// dropped and counted, and clients see a <c>seq</c> gap and resubscribe.
+/// </summary>
+public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, HistoryStore history, StatusBoard status,
+    IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger) : BackgroundService
+{
+    private long _droppedBatches;
+
+    /// <summary>Publication batches for the publisher.</summary>
+    public Channel<PublishBatch> Batches { get; } = Channel.CreateBounded<PublishBatch>(
+        new BoundedChannelOptions(32) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true });
+
+    /// <summary>Batches dropped because the publisher fell behind.</summary>
+    public long DroppedBatches => Interlocked.Read(ref _droppedBatches);
+
+    /// <summary>Events applied so far.</summary>
+    public long Applied { get; private set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = pipeline.Channel.Reader;
+        var interval = options.Value.PublishInterval;
+        var next = time.GetTimestamp() + (long)(interval.TotalSeconds * time.TimestampFrequency);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (reader.TryRead(out var e))
+                {
+                    engine.Apply(in e);
+                    history.Observe(in e, engine);
+                    Applied++;
+                    if ((Applied & 255) == 0 && time.GetTimestamp() >= next)
+                    {
+                        break; // publish on time even under a flood of events
+                    }
+                }
+                var now = time.GetTimestamp();
+                if (now >= next)
+                {
+                    Publish();
+                    next = now + (long)(interval.TotalSeconds * time.TimestampFrequency);
+                    continue;
+                }
+                var wait = reader.WaitToReadAsync(stoppingToken);
+                if (!wait.IsCompleted)
+                {
+                    var remaining = TimeSpan.FromSeconds((next - now) / (double)time.TimestampFrequency);
+                    await Task.WhenAny(wait.AsTask(), Task.Delay(remaining, time, stoppingToken));
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The engine does not throw for bad data; anything here is a bug: log it and keep the hub alive.
+                LogLoopFailed(logger, ex);
+            }
+        }
+    }
+
+    private void Publish()
+    {
+        var instruments = new List<InstrumentState>();
+        var coins = new List<CoinState>();
+        var signals = new List<SignalEvent>();
+        var feeds = new List<FeedStatus>();
+        engine.PublishChanges(instruments, coins);
+        engine.DrainSignals(signals);
+        engine.DrainFeedStatus(feeds);
+        foreach (var f in feeds)
+        {
+            status.Record(f);
+        }
+        foreach (var s in instruments)
+        {
+            history.Observe(s);
+        }
+        if (instruments.Count + coins.Count + signals.Count + feeds.Count == 0)
+        {
+            return;
+        }
+        if (Batches.Reader.CanCount && Batches.Reader.Count >= 32)
+        {
+            Interlocked.Increment(ref _droppedBatches);
+        }
+        Batches.Writer.TryWrite(new PublishBatch(instruments, coins, signals, feeds));
+    }
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Engine loop iteration failed; continuing")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using OiStream.Binance;
+using OiStream.Binance.Rest;
+using OiStream.Server.Configuration;
+using OiStream.Server.Hubs;
+using OiStream.Simulator;
+
+namespace OiStream.Server.Pipeline;
+
+/// <summary>
+/// Runs the Binance source. With <c>--simulate</c> it first starts the built-in simulator on a loopback port and
+/// points the adapter at it, so the real HTTP and WebSocket code paths run. Without it, it connects to Binance; when
+/// Binance cannot be reached the feed says so (log, <c>feedStatus</c>, <c>/api/v1/status</c>) and keeps retrying,
+/// and no simulated data is ever shown.
+/// </summary>
+public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegistry registry, IHttpClientFactory http,
+    IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+{
+    private SimulatorServer? _simulator;
+
+    /// <summary>The running feed, once started.</summary>
+    public BinanceFeed? Feed { get; private set; }
+
+    /// <summary>The governor of the feed's REST client.</summary>
+    public WeightGovernor? Governor { get; private set; }
+
+    /// <summary>The REST client (also used for history older than memory).</summary>
+    public BinanceRestClient? Rest { get; private set; }
+
+    /// <summary>The simulator's address in simulate mode.</summary>
+    public Uri? SimulatorUri => _simulator?.BaseUri;
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var binance = o.Binance;
+        if (o.Simulate)
+        {
+            _simulator = await SimulatorServer.StartAsync(o.Simulator, 0, stoppingToken);
+            binance = Redirect(binance, _simulator);
+            LogSimulating(loggers.CreateLogger<FeedHost>(), _simulator.BaseUri);
+        }
+        Governor = new WeightGovernor(binance, time);
+        Rest = new BinanceRestClient(http.CreateClient("binance"), binance, Governor);
+        Feed = new BinanceFeed(Rest, binance, pipeline.Channel.Writer, time, loggers);
+        registry.WatchedChanged += watched => Feed.Poller.SetHotSymbols(watched);
+        Feed.Poller.SetHotSymbols(registry.Watched);
+        try
+        {
+            await Feed.RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+        }
+    }
+
+    private static BinanceOptions Redirect(BinanceOptions o, SimulatorServer sim) => new()
+    {
+        UsdmRest = sim.BaseUri, CoinmRest = sim.BaseUri, OptionsRest = sim.BaseUri,
+        UsdmStream = sim.WebSocketUri, CoinmStream = sim.WebSocketUri, OptionsStream = sim.WebSocketUri,
+        UsdM = o.UsdM, CoinM = o.CoinM, Options = o.Options, Symbols = o.Symbols, BudgetShare = o.BudgetShare,
+        MaxOiAge = o.MaxOiAge, HotOiInterval = o.HotOiInterval, PollConcurrency = o.PollConcurrency, Backfill = o.Backfill,
+        StreamWatchdog = o.StreamWatchdog, ReconnectMin = o.ReconnectMin, ReconnectMax = o.ReconnectMax,
+        StreamRotation = o.StreamRotation, RequestTimeout = o.RequestTimeout,
+    };
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "SIMULATE mode: data comes from the built-in Binance simulator at {Uri}; every payload says source \"simulated\"")]
+    private static partial void LogSimulating(ILogger logger, Uri uri);
+}

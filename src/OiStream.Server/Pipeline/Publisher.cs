@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using OiStream.Contracts;
+using OiStream.Server.Configuration;
+using OiStream.Server.Hubs;
+
+namespace OiStream.Server.Pipeline;
+
+/// <summary>
+/// Broadcasts engine publications to SignalR groups through <see cref="IHubContext{THub, T}"/>. SignalR serializes
+/// each group message once per protocol. A batch's sends are issued together and awaited with a time limit, so a
+/// slow or dead client delays nobody else's updates.
+/// </summary>
+public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
+    TimeProvider time, ILogger<Publisher> logger) : BackgroundService
+{
+    private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
+    private long _slowBatches;
+
+    /// <summary>Batches whose sends took longer than the limit (some client was slow).</summary>
+    public long SlowBatches => Interlocked.Read(ref _slowBatches);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = engine.Batches.Reader;
+        var overviewEvery = options.Value.OverviewInterval;
+        var nextOverview = time.GetUtcNow() + overviewEvery;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                while (reader.TryRead(out var batch))
+                {
+                    await SendAsync(batch, stoppingToken);
+                }
+                if (time.GetUtcNow() >= nextOverview && _overview.Count > 0)
+                {
+                    var rows = _overview.Values.ToList();
+                    _overview.Clear();
+                    await Bounded(hub.Clients.Group(OiHub.OverviewGroup).Overview(rows), stoppingToken);
+                    nextOverview = time.GetUtcNow() + overviewEvery;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    private async Task SendAsync(PublishBatch batch, CancellationToken cancellationToken)
+    {
+        var sends = new List<Task>(batch.Instruments.Count + batch.Coins.Count + batch.Signals.Count + batch.Feeds.Count);
+        foreach (var s in batch.Instruments)
+        {
+            sends.Add(hub.Clients.Group(OiHub.InstrumentGroup(s.Symbol)).Instrument(s));
+            _overview[s.Symbol] = s;
+        }
+        foreach (var c in batch.Coins)
+        {
+            sends.Add(hub.Clients.Group(OiHub.CoinGroup(c.Coin)).Coin(c));
+        }
+        foreach (var sig in batch.Signals)
+        {
+            sends.Add(sig.Symbol is { } symbol
+                ? hub.Clients.Group(OiHub.InstrumentGroup(symbol)).Signal(sig)
+                : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).Signal(sig));
+        }
+        foreach (var f in batch.Feeds)
+        {
+            sends.Add(hub.Clients.All.FeedStatus(f));
+        }
+        await Bounded(Task.WhenAll(sends), cancellationToken);
+    }
+
+    private async Task Bounded(Task sends, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sends.WaitAsync(TimeSpan.FromSeconds(1), time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Some client could not take its messages in time: move on; its sends complete or fail on their own.
+            Interlocked.Increment(ref _slowBatches);
+            _ = sends.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSendFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "A broadcast failed")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception);
+}
