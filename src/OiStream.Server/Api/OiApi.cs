@@ -34,8 +34,8 @@ public static class OiApi
         api.MapGet("/open-interest/history", HistoryAsync);
         api.MapGet("/status", Status);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-        app.MapGet("/readyz", (FeedHost feeds, MarketEngine engine) =>
-            feeds.Feed is { IsLive: true } && engine.InstrumentCount > 0
+        app.MapGet("/readyz", (FeedHost feeds, EngineService loop, MarketEngine engine) =>
+            feeds.Feed is { IsLive: true } && loop.Ready && engine.InstrumentCount > 0
                 ? Results.Ok(new { status = "ready", instruments = engine.InstrumentCount })
                 : Results.Json(new { status = "warming", message = "Discovering instruments and backfilling history; figures are not complete yet." }, statusCode: 503));
         return app;

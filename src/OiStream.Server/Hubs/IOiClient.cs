@@ -2,21 +2,28 @@ using OiStream.Contracts;
 
 namespace OiStream.Server.Hubs;
 
-/// <summary>Server → client events of protocol v1 (design section 6). Method names are the wire names.</summary>
+/// <summary>Server → client events of protocol v1 (design section 6).</summary>
+/// <remarks>
+/// A typed hub sends each method's C# name as the event name, and protocol v1 names its events in lower camel case
+/// (<c>instrument</c>, <c>feedStatus</c>); .NET clients match handler names case-sensitively. So these methods carry the
+/// wire names exactly, against the usual C# casing.
+/// </remarks>
+#pragma warning disable IDE1006, CA1707 // wire names of the public protocol
 public interface IOiClient
 {
     /// <summary>A subscribed instrument changed (at most one per symbol per publish interval).</summary>
-    Task Instrument(InstrumentState state);
+    Task instrument(InstrumentState state);
 
     /// <summary>A subscribed coin aggregate changed.</summary>
-    Task Coin(CoinState state);
+    Task coin(CoinState state);
 
     /// <summary>Changed rows for overview subscribers, batched.</summary>
-    Task Overview(IReadOnlyList<InstrumentState> rows);
+    Task overview(IReadOnlyList<InstrumentState> rows);
 
     /// <summary>A signal event for a subscribed symbol or coin.</summary>
-    Task Signal(SignalEvent signal);
+    Task signal(SignalEvent signal);
 
     /// <summary>A feed connected, went stale, was rate-limited, recovered.</summary>
-    Task FeedStatus(FeedStatus status);
+    Task feedStatus(FeedStatus status);
 }
+#pragma warning restore IDE1006, CA1707

@@ -27,6 +27,12 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
     /// <summary>Events applied so far.</summary>
     public long Applied { get; private set; }
 
+    private volatile bool _warm;
+    private volatile bool _ready;
+
+    /// <summary>True once the start-up history has been applied and published: 24h figures are complete.</summary>
+    public bool Ready => _ready;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +47,10 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                 {
                     engine.Apply(in e);
                     history.Observe(in e, engine);
+                    if (e.Kind == MarketEventKind.HistoryBatch)
+                    {
+                        _warm = true;
+                    }
                     Applied++;
                     if ((Applied & 255) == 0 && time.GetTimestamp() >= next)
                     {
@@ -89,6 +99,10 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         foreach (var s in instruments)
         {
             history.Observe(s);
+        }
+        if (_warm)
+        {
+            _ready = true;
         }
         if (instruments.Count + coins.Count + signals.Count + feeds.Count == 0)
         {

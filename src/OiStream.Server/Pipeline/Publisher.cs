@@ -38,7 +38,7 @@ public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, I
                 {
                     var rows = _overview.Values.ToList();
                     _overview.Clear();
-                    await Bounded(hub.Clients.Group(OiHub.OverviewGroup).Overview(rows), stoppingToken);
+                    await Bounded(hub.Clients.Group(OiHub.OverviewGroup).overview(rows), stoppingToken);
                     nextOverview = time.GetUtcNow() + overviewEvery;
                 }
             }
@@ -54,22 +54,22 @@ public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, I
         var sends = new List<Task>(batch.Instruments.Count + batch.Coins.Count + batch.Signals.Count + batch.Feeds.Count);
         foreach (var s in batch.Instruments)
         {
-            sends.Add(hub.Clients.Group(OiHub.InstrumentGroup(s.Symbol)).Instrument(s));
+            sends.Add(hub.Clients.Group(OiHub.InstrumentGroup(s.Symbol)).instrument(s));
             _overview[s.Symbol] = s;
         }
         foreach (var c in batch.Coins)
         {
-            sends.Add(hub.Clients.Group(OiHub.CoinGroup(c.Coin)).Coin(c));
+            sends.Add(hub.Clients.Group(OiHub.CoinGroup(c.Coin)).coin(c));
         }
         foreach (var sig in batch.Signals)
         {
             sends.Add(sig.Symbol is { } symbol
-                ? hub.Clients.Group(OiHub.InstrumentGroup(symbol)).Signal(sig)
-                : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).Signal(sig));
+                ? hub.Clients.Group(OiHub.InstrumentGroup(symbol)).signal(sig)
+                : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).signal(sig));
         }
         foreach (var f in batch.Feeds)
         {
-            sends.Add(hub.Clients.All.FeedStatus(f));
+            sends.Add(hub.Clients.All.feedStatus(f));
         }
         await Bounded(Task.WhenAll(sends), cancellationToken);
     }

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using OiStream.Contracts;
+
+namespace OiStream.Client;
+
+/// <summary>
+/// A client of the OiStream hub (<c>/hubs/oi</c>, protocol v1). It reconnects by itself, subscribes again to
+/// everything after a reconnect, and when it sees a gap in an instrument's <c>seq</c> (a missed update) it fetches
+/// that instrument's current state again and hands it over as an ordinary update.
+/// </summary>
+public sealed class OiStreamClient : IAsyncDisposable
+{
+    private readonly HubConnection _connection;
+    private readonly ConcurrentDictionary<string, byte> _symbols = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, byte> _coins = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, long> _lastSeq = new(StringComparer.OrdinalIgnoreCase);
+    private volatile bool _overview;
+    private long _gaps;
+
+    /// <summary>Creates a client for a hub URL such as <c>http://localhost:5000/hubs/oi</c>. Call <see cref="StartAsync"/>.</summary>
+    public OiStreamClient(Uri hubUrl, TimeSpan[]? reconnectDelays = null)
+    {
+        ArgumentNullException.ThrowIfNull(hubUrl);
+        var builder = new HubConnectionBuilder();
+        builder.Services.AddSingleton<IConnectionFactory, WebSocketConnectionFactory>();
+        builder.Services.AddSingleton<System.Net.EndPoint>(new UriEndPoint(hubUrl));
+        builder.WithAutomaticReconnect(reconnectDelays ?? [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)]);
+        _connection = builder.Build();
+        _connection.On<InstrumentState>("instrument", OnInstrument);
+        _connection.On<CoinState>("coin", s => CoinReceived?.Invoke(s));
+        _connection.On<InstrumentState[]>("overview", rows => OverviewReceived?.Invoke(rows));
+        _connection.On<SignalEvent>("signal", s => SignalReceived?.Invoke(s));
+        _connection.On<FeedStatus>("feedStatus", s => FeedStatusReceived?.Invoke(s));
+        _connection.Reconnecting += ex =>
+        {
+            Reconnecting?.Invoke(ex);
+            return Task.CompletedTask;
+        };
+        _connection.Reconnected += async _ =>
+        {
+            await ResubscribeAsync(CancellationToken.None);
+            Reconnected?.Invoke();
+        };
+        _connection.Closed += ex =>
+        {
+            Closed?.Invoke(ex);
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>An instrument update (including a state fetched again after a seq gap).</summary>
+    public event Action<InstrumentState>? InstrumentReceived;
+
+    /// <summary>A coin aggregate update.</summary>
+    public event Action<CoinState>? CoinReceived;
+
+    /// <summary>A batch of changed overview rows.</summary>
+    public event Action<IReadOnlyList<InstrumentState>>? OverviewReceived;
+
+    /// <summary>A signal event.</summary>
+    public event Action<SignalEvent>? SignalReceived;
+
+    /// <summary>A feed status change.</summary>
+    public event Action<FeedStatus>? FeedStatusReceived;
+
+    /// <summary>The connection was lost; the client is reconnecting.</summary>
+    public event Action<Exception?>? Reconnecting;
+
+    /// <summary>The connection is back and every subscription is renewed.</summary>
+    public event Action? Reconnected;
+
+    /// <summary>The connection is closed for good (stopped, or reconnecting gave up).</summary>
+    public event Action<Exception?>? Closed;
+
+    /// <summary>Connection state.</summary>
+    public HubConnectionState State => _connection.State;
+
+    /// <summary>Gaps in <c>seq</c> seen so far (each one resynchronised).</summary>
+    public long GapsDetected => Interlocked.Read(ref _gaps);
+
+    /// <summary>Connects.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _connection.StartAsync(cancellationToken);
+
+    /// <summary>Disconnects.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _connection.StopAsync(cancellationToken);
+
+    /// <summary>Subscribes to instruments; returns their current state. Unknown symbols throw a <c>HubException</c> naming them.</summary>
+    public async Task<InstrumentState[]> SubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
+    {
+        var list = symbols.ToArray();
+        var states = await _connection.InvokeAsync<InstrumentState[]>("Subscribe", list, cancellationToken);
+        foreach (var s in states)
+        {
+            _symbols[s.Symbol] = 0;
+            _lastSeq[s.Symbol] = s.Seq;
+        }
+        return states;
+    }
+
+    /// <summary>Unsubscribes from instruments.</summary>
+    public async Task UnsubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
+    {
+        var list = symbols.ToArray();
+        await _connection.InvokeAsync("Unsubscribe", list, cancellationToken);
+        foreach (var s in list)
+        {
+            _symbols.TryRemove(s, out _);
+            _lastSeq.TryRemove(s, out _);
+        }
+    }
+
+    /// <summary>Subscribes to coin aggregates (e.g. BTC); returns their current state.</summary>
+    public async Task<CoinState[]> SubscribeCoinsAsync(IEnumerable<string> coins, CancellationToken cancellationToken = default)
+    {
+        var states = await _connection.InvokeAsync<CoinState[]>("SubscribeCoins", coins.ToArray(), cancellationToken);
+        foreach (var s in states)
+        {
+            _coins[s.Coin] = 0;
+        }
+        return states;
+    }
+
+    /// <summary>Unsubscribes from coin aggregates.</summary>
+    public async Task UnsubscribeCoinsAsync(IEnumerable<string> coins, CancellationToken cancellationToken = default)
+    {
+        var list = coins.ToArray();
+        await _connection.InvokeAsync("UnsubscribeCoins", list, cancellationToken);
+        foreach (var c in list)
+        {
+            _coins.TryRemove(c, out _);
+        }
+    }
+
+    /// <summary>Subscribes to the whole table; returns every instrument's state, then batched <c>overview</c> updates.</summary>
+    public async Task<InstrumentState[]> SubscribeOverviewAsync(CancellationToken cancellationToken = default)
+    {
+        var rows = await _connection.InvokeAsync<InstrumentState[]>("SubscribeOverview", cancellationToken);
+        _overview = true;
+        return rows;
+    }
+
+    /// <summary>Stops overview updates.</summary>
+    public async Task UnsubscribeOverviewAsync(CancellationToken cancellationToken = default)
+    {
+        await _connection.InvokeAsync("UnsubscribeOverview", cancellationToken);
+        _overview = false;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    private void OnInstrument(InstrumentState state)
+    {
+        var last = _lastSeq.GetValueOrDefault(state.Symbol);
+        if (state.Seq <= last)
+        {
+            return; // older than what we have (e.g. after a resync)
+        }
+        _lastSeq[state.Symbol] = state.Seq;
+        InstrumentReceived?.Invoke(state);
+        if (last > 0 && state.Seq > last + 1)
+        {
+            // A missed update: the state itself is complete, but say so and refresh from the hub to be sure.
+            Interlocked.Increment(ref _gaps);
+            _ = ResyncAsync(state.Symbol);
+        }
+    }
+
+    private async Task ResyncAsync(string symbol)
+    {
+        try
+        {
+            var states = await _connection.InvokeAsync<InstrumentState[]>("Subscribe", new[] { symbol });
+            foreach (var s in states)
+            {
+                OnInstrument(s);
+            }
+        }
+        catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException)
+        {
+            // Disconnected meanwhile: the reconnect renews every subscription anyway.
+        }
+    }
+
+    private async Task ResubscribeAsync(CancellationToken cancellationToken)
+    {
+        if (!_symbols.IsEmpty)
+        {
+            foreach (var s in await _connection.InvokeAsync<InstrumentState[]>("Subscribe", _symbols.Keys.ToArray(), cancellationToken))
+            {
+                _lastSeq[s.Symbol] = 0;
+                OnInstrument(s);
+            }
+        }
+        if (!_coins.IsEmpty)
+        {
+            await _connection.InvokeAsync<CoinState[]>("SubscribeCoins", _coins.Keys.ToArray(), cancellationToken);
+        }
+        if (_overview)
+        {
+            await _connection.InvokeAsync<InstrumentState[]>("SubscribeOverview", cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using OiStream.Server;
+using OiStream.Server.Pipeline;
+
+namespace OiStream.Server.Tests;
+
+/// <summary>Waits on conditions with a timeout: never a bare sleep.</summary>
+internal static class Wait
+{
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
+            }
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>The real hub on real Kestrel (127.0.0.1:0) with the embedded simulator, ready to serve.</summary>
+public sealed class HubHost : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    public Uri HubUri => new(BaseUri, "/hubs/oi");
+
+    public HttpClient Http { get; } = new();
+
+    public FeedHost Feeds => (FeedHost)_app!.Services.GetService(typeof(FeedHost))!;
+
+    /// <summary>Extra configuration of a test class (e.g. a short stale threshold).</summary>
+    public static string[] Args(params string[] extra) =>
+    [
+        "--simulate", "--urls", "http://127.0.0.1:0",
+        "--OiStream:Simulator:UsdmCoins=30", "--OiStream:Simulator:CoinmCoins=4",
+        "--OiStream:MaxSymbolsPerConnection=6", "--Logging:LogLevel:Default=Warning",
+        .. extra,
+    ];
+
+    public string[] Arguments { get; init; } = Args();
+
+    public async Task InitializeAsync()
+    {
+        _app = OiStreamApp.Build(Arguments);
+        await _app.StartAsync();
+        BaseUri = new Uri(_app.Urls.First());
+        await Wait.UntilAsync(async () =>
+        {
+            using var response = await Http.GetAsync(new Uri(BaseUri, "/readyz"));
+            return response.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), "/readyz");
+    }
+
+    /// <summary>Injects a fault into the embedded simulator.</summary>
+    public async Task SimulatorAdminAsync(string pathAndQuery)
+    {
+        using var response = await Http.PostAsync(new Uri(Feeds.SimulatorUri!, "/admin/" + pathAndQuery), null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public Task<T?> GetJsonAsync<T>(string path) => Http.GetFromJsonAsync<T>(new Uri(BaseUri, path));
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A second host for tests that inject faults, with a short stale threshold.</summary>
+public sealed class FaultHubHost : IAsyncLifetime
+{
+    public HubHost Host { get; } = new() { Arguments = HubHost.Args("--OiStream:Engine:StaleAfter=00:00:04", "--OiStream:Binance:MaxOiAge=00:00:02", "--OiStream:Binance:StreamWatchdog=00:00:03") };
+
+    public Task InitializeAsync() => Host.InitializeAsync();
+
+    public Task DisposeAsync() => Host.DisposeAsync();
+}

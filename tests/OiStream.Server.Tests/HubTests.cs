@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using OiStream.Client;
+using OiStream.Contracts;
+
+namespace OiStream.Server.Tests;
+
+/// <summary>The hub through the real .NET client: snapshots, updates, seq, bad input, coins, overview, many clients.</summary>
+public class HubTests(HubHost host) : IClassFixture<HubHost>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private async Task<OiStreamClient> ConnectAsync()
+    {
+        var client = new OiStreamClient(host.HubUri);
+        await client.StartAsync();
+        return client;
+    }
+
+    [Fact]
+    public async Task Subscribe_returns_a_full_snapshot_and_updates_follow_with_seq_increasing_by_one()
+    {
+        await using var client = await ConnectAsync();
+        var updates = new ConcurrentQueue<InstrumentState>();
+        client.InstrumentReceived += updates.Enqueue;
+        var snapshot = Assert.Single(await client.SubscribeAsync(["btcusdt"]));
+
+        Assert.Equal("BTCUSDT", snapshot.Symbol);
+        Assert.Equal("usdm", snapshot.Market);
+        Assert.Equal("BTC", snapshot.Coin);
+        Assert.Equal("stable", snapshot.Margin);
+        Assert.Equal("PERPETUAL", snapshot.ContractType);
+        Assert.NotNull(snapshot.OpenInterest);
+        Assert.Equal(snapshot.OpenInterest, snapshot.OpenInterestCoin);
+        Assert.NotNull(snapshot.OpenInterestUsd);
+        Assert.NotNull(snapshot.MarkPrice);
+        Assert.NotNull(snapshot.FundingRate);
+        Assert.Equal(["5m", "15m", "30m", "1h", "4h", "24h"], snapshot.Change.Keys);
+        Assert.NotNull(snapshot.Change["24h"]);   // warmed from history: 24h figures from the first minute
+        Assert.NotNull(snapshot.ChangeUsd["24h"]);
+        Assert.NotNull(snapshot.PriceChange["24h"]);
+        Assert.NotNull(snapshot.Signal["24h"]);
+        Assert.NotNull(snapshot.OiTime);
+        Assert.NotNull(snapshot.PriceTime);
+        Assert.Equal("simulated", snapshot.Source);
+        Assert.False(snapshot.Stale);
+
+        await Wait.UntilAsync(() => updates.Count >= 4, Timeout, "4 updates");
+        var seqs = updates.Select(u => u.Seq).ToList();
+        Assert.Equal(snapshot.Seq + 1, seqs[0]);
+        Assert.True(seqs.Zip(seqs.Skip(1)).All(p => p.Second == p.First + 1), $"seq: {string.Join(",", seqs)}");
+        Assert.All(updates, u => Assert.Equal("BTCUSDT", u.Symbol));
+        Assert.Equal(0, client.GapsDetected);
+    }
+
+    [Fact]
+    public async Task The_24h_change_is_exactly_what_the_simulators_history_implies()
+    {
+        await using var client = await ConnectAsync();
+        var s = Assert.Single(await client.SubscribeAsync(["ETHUSDT"]));
+        // The engine compares with the value as of the last 5-minute edge 24 h before the newest OI sample.
+        var reference = (s.OiTime!.Value - 86_400_000) / 300_000 * 300_000;
+        var rows = await JsonSerializer.DeserializeAsync<JsonElement>(await host.Http.GetStreamAsync(
+            new Uri(host.Feeds.SimulatorUri!, $"/futures/data/openInterestHist?symbol=ETHUSDT&period=5m&limit=1&endTime={reference}")));
+        var then = double.Parse(rows[0].GetProperty("sumOpenInterest").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(reference, rows[0].GetProperty("timestamp").GetInt64());
+        Assert.Equal(((s.OpenInterest!.Value / then) - 1) * 100, s.Change["24h"]!.Value, 6);
+    }
+
+    [Fact]
+    public async Task No_message_arrives_for_symbols_not_subscribed_and_unsubscribe_stops_updates()
+    {
+        await using var client = await ConnectAsync();
+        var seen = new ConcurrentBag<string>();
+        client.InstrumentReceived += s => seen.Add(s.Symbol);
+        await client.SubscribeAsync(["SOLUSDT"]);
+        await Wait.UntilAsync(() => seen.Count >= 3, Timeout, "SOLUSDT updates");
+        Assert.All(seen, s => Assert.Equal("SOLUSDT", s));
+        await client.UnsubscribeAsync(["SOLUSDT"]);
+        await client.SubscribeAsync(["XRPUSDT"]);
+        seen.Clear();
+        await Wait.UntilAsync(() => seen.Count(s => s == "XRPUSDT") >= 3, Timeout, "XRPUSDT updates");
+        Assert.DoesNotContain("SOLUSDT", seen);
+    }
+
+    [Fact]
+    public async Task Bad_input_names_the_problem_and_the_connection_stays_usable()
+    {
+        await using var client = await ConnectAsync();
+        var unknown = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync(["NOPEUSDT", "BTCUSDT"]));
+        Assert.Contains("'NOPEUSDT'", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/instruments", unknown.Message, StringComparison.Ordinal);
+        var empty = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync([]));
+        Assert.Contains("No symbols given", empty.Message, StringComparison.Ordinal);
+        var tooMany = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync(["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "DOGEUSDT", "ADAUSDT"]));
+        Assert.Contains("at most 6", tooMany.Message, StringComparison.Ordinal);
+        var coin = await Assert.ThrowsAsync<HubException>(() => client.SubscribeCoinsAsync(["NOPE"]));
+        Assert.Contains("Unknown coin 'NOPE'", coin.Message, StringComparison.Ordinal);
+
+        // Still connected and usable.
+        Assert.Equal("ETHUSDT", Assert.Single(await client.SubscribeAsync(["ETHUSDT"])).Symbol);
+    }
+
+    [Fact]
+    public async Task Coin_aggregates_and_the_overview_work()
+    {
+        await using var client = await ConnectAsync();
+        var coins = new ConcurrentQueue<CoinState>();
+        var overview = new ConcurrentQueue<IReadOnlyList<InstrumentState>>();
+        client.CoinReceived += coins.Enqueue;
+        client.OverviewReceived += overview.Enqueue;
+
+        var btc = Assert.Single(await client.SubscribeCoinsAsync(["btc"]));
+        Assert.Equal("BTC", btc.Coin);
+        Assert.True(btc.OpenInterestUsdByStableMargin > 0 && btc.OpenInterestUsdByCoinMargin > 0, "both margins present");
+        Assert.Equal(btc.OpenInterestUsdByStableMargin + btc.OpenInterestUsdByCoinMargin, btc.OpenInterestUsd, 0);
+        Assert.NotNull(btc.Change["24h"]);
+
+        var rows = await client.SubscribeOverviewAsync();
+        Assert.True(rows.Length > 30, $"overview rows: {rows.Length}");
+        await Wait.UntilAsync(() => coins.Any(c => c.Coin == "BTC") && overview.Any(b => b.Count > 1), Timeout, "coin and overview updates");
+        // Options OI is polled and streamed after start-up; it shows beside the futures sums, not in them.
+        await Wait.UntilAsync(() => coins.Any(c => c.OptionsOpenInterestUsd > 0), Timeout, "options OI beside the BTC sums");
+        var withOptions = coins.Last(c => c.OptionsOpenInterestUsd > 0);
+        Assert.Equal(withOptions.OpenInterestUsdByStableMargin + withOptions.OpenInterestUsdByCoinMargin, withOptions.OpenInterestUsd, 0);
+        Assert.All(coins, c => Assert.Equal("BTC", c.Coin));
+    }
+
+    [Fact]
+    public async Task Fifty_clients_receive_updates_and_one_killed_mid_stream_leaves_the_others_unaffected()
+    {
+        var symbols = new[] { "BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT" };
+        var clients = new List<OiStreamClient>();
+        var counts = new ConcurrentDictionary<int, int>();
+        try
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var client = new OiStreamClient(host.HubUri);
+                var n = i;
+                client.InstrumentReceived += _ => counts.AddOrUpdate(n, 1, (_, c) => c + 1);
+                clients.Add(client);
+            }
+            await Task.WhenAll(clients.Select(c => c.StartAsync()));
+            await Task.WhenAll(clients.Select((c, i) => c.SubscribeAsync([symbols[i % symbols.Length]])));
+            await Wait.UntilAsync(() => counts.Count == 50 && counts.Values.All(c => c >= 2), Timeout, "every client receiving");
+
+            // Kill one without a goodbye, mid-stream.
+            await clients[0].DisposeAsync();
+            var before = counts.ToDictionary(kv => kv.Key, kv => kv.Value);
+            await Wait.UntilAsync(() => Enumerable.Range(1, 49).All(i => counts[i] >= before[i] + 3), Timeout, "the other 49 keep receiving");
+        }
+        finally
+        {
+            foreach (var c in clients.Skip(1))
+            {
+                await c.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>REST of protocol v1 against the real host.</summary>
+public class RestTests(HubHost host) : IClassFixture<HubHost>
+{
+    [Fact]
+    public async Task Instruments_and_one_instrument_are_served_and_an_unknown_symbol_is_a_clear_404()
+    {
+        var all = await host.GetJsonAsync<JsonElement>("/api/v1/instruments");
+        Assert.True(all.GetArrayLength() > 30);
+        var one = await host.GetJsonAsync<JsonElement>("/api/v1/instruments/btcusdt");
+        Assert.Equal("BTCUSDT", one.GetProperty("symbol").GetString());
+        Assert.Equal("simulated", one.GetProperty("source").GetString());
+
+        using var missing = await host.Http.GetAsync(new Uri(host.BaseUri, "/api/v1/instruments/NOPE"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var error = JsonSerializer.Deserialize<JsonElement>(await missing.Content.ReadAsStringAsync());
+        Assert.Equal(-1121, error.GetProperty("code").GetInt32());
+        Assert.Contains("'NOPE'", error.GetProperty("msg").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exchange_list_is_CoinGlass_shaped()
+    {
+        var body = await host.GetJsonAsync<JsonElement>("/api/v1/open-interest/exchange-list?symbol=BTC");
+        Assert.Equal("0", body.GetProperty("code").GetString());
+        Assert.Equal("success", body.GetProperty("msg").GetString());
+        var rows = body.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["All", "Binance"], rows.Select(r => r.GetProperty("exchange").GetString()));
+        foreach (var field in new[] { "symbol", "open_interest_usd", "open_interest_quantity", "open_interest_by_stable_coin_margin",
+            "open_interest_quantity_by_coin_margin", "open_interest_quantity_by_stable_coin_margin", "open_interest_change_percent_5m",
+            "open_interest_change_percent_15m", "open_interest_change_percent_30m", "open_interest_change_percent_1h",
+            "open_interest_change_percent_4h", "open_interest_change_percent_24h" })
+        {
+            Assert.True(rows[1].TryGetProperty(field, out _), $"field {field}");
+        }
+        Assert.Equal(JsonValueKind.Number, rows[1].GetProperty("open_interest_change_percent_24h").ValueKind);
+    }
+
+    [Fact]
+    public async Task History_is_Binance_shaped_and_bad_queries_get_a_400_that_says_how_to_fix_them()
+    {
+        var rows = await host.GetJsonAsync<JsonElement>("/api/v1/open-interest/history?symbol=BTCUSDT&period=1h&limit=5");
+        Assert.Equal(5, rows.GetArrayLength());
+        var first = rows[0];
+        Assert.Equal("BTCUSDT", first.GetProperty("symbol").GetString());
+        Assert.Equal(JsonValueKind.String, first.GetProperty("sumOpenInterest").ValueKind);
+        Assert.Equal(JsonValueKind.String, first.GetProperty("sumOpenInterestValue").ValueKind);
+        Assert.Equal(0, first.GetProperty("timestamp").GetInt64() % 3_600_000);
+
+        foreach (var (query, needle) in new[]
+        {
+            ("symbol=BTCUSDT&period=7m", "'period'"),
+            ("symbol=BTCUSDT&limit=0", "'limit'"),
+            ("symbol=BTCUSDT&limit=abc", "'limit'"),
+            ("symbol=BTCUSDT&startTime=yesterday", "'startTime'"),
+            ("symbol=BTCUSDT&startTime=2000&endTime=1000", "after 'endTime'"),
+            ("period=5m", "'symbol' is required"),
+        })
+        {
+            using var response = await host.Http.GetAsync(new Uri(host.BaseUri, "/api/v1/open-interest/history?" + query));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(needle, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_status_report_the_feeds()
+    {
+        using var health = await host.Http.GetAsync(new Uri(host.BaseUri, "/healthz"));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        using var ready = await host.Http.GetAsync(new Uri(host.BaseUri, "/readyz"));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+        Assert.Equal("simulated", status.GetProperty("source").GetString());
+        Assert.True(status.GetProperty("live").GetBoolean());
+        Assert.Contains(status.GetProperty("streams").EnumerateArray(), s => s.GetProperty("feed").GetString() == "usdm-ws");
+        Assert.Contains(status.GetProperty("weight").EnumerateArray(), w => w.GetProperty("api").GetString() == "UsdM" && w.GetProperty("budget").GetInt32() == 1920);
+        Assert.All(status.GetProperty("feeds").EnumerateArray(), f => Assert.Equal("simulated", f.GetProperty("source").GetString()));
+    }
+}
+
+/// <summary>Simulator faults seen through the hub: feed status, stale flags, recovery.</summary>
+public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public async Task Dropped_sockets_and_a_REST_outage_show_as_feed_status_and_stale_data_then_recover()
+    {
+        var host = fixture.Host;
+        await using var client = new OiStreamClient(host.HubUri);
+        var feeds = new ConcurrentQueue<FeedStatus>();
+        var updates = new ConcurrentQueue<InstrumentState>();
+        client.FeedStatusReceived += feeds.Enqueue;
+        client.InstrumentReceived += updates.Enqueue;
+        await client.StartAsync();
+        await client.SubscribeAsync(["BTCUSDT"]);
+
+        await host.SimulatorAdminAsync("drop-sockets");
+        await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State == "disconnected")
+            && feeds.Any(f => f.Feed == "usdm-ws" && f.State == "recovered"), Timeout, "usdm-ws disconnected, then recovered");
+        Assert.All(feeds, f => Assert.Equal("simulated", f.Source));
+
+        // REST answers 503 for 8 s: OI polls fail, OI ages past the 4 s threshold, the instrument turns stale.
+        await host.SimulatorAdminAsync("http5xx?seconds=8");
+        await Wait.UntilAsync(() => updates.Any(u => u.Stale), Timeout, "BTCUSDT stale");
+        await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-rest" && f.State == "disconnected"), Timeout, "usdm-rest failing");
+        var staleAt = updates.Last(u => u.Stale).Seq;
+        await Wait.UntilAsync(() => updates.Any(u => u.Seq > staleAt && !u.Stale), Timeout, "BTCUSDT fresh again");
+        await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-rest" && f.State == "recovered"), Timeout, "usdm-rest recovered");
+    }
+}
