@@ -9,7 +9,7 @@ failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# .NET: xunit through dotnet test. A hung test is killed after 5 minutes (with a dump of where it hung) rather
+# .NET: xunit through dotnet test (this also builds the hub the JavaScript tests below run against). A hung test is killed after 5 minutes (with a dump of where it hung) rather
 # than stalling CI. dotnet test prints one summary per test project:
 #   "Passed!  - Failed:     0, Passed:    57, Skipped:     0, Total:    57, Duration: 2 s - X.dll (net10.0)"
 dotnet test OiStream.sln -c Release --blame-hang-timeout 5m 2>&1 | tee "$log"
@@ -21,6 +21,49 @@ done < <(grep -oE 'Failed: +[0-9]+, Passed: +[0-9]+' "$log" | sed -E 's/Failed: 
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with code $rc before reporting a failed test (a build error or a crashed test host); counting it as a failure." >&2
   failed=$((failed + 1))
+fi
+
+# JavaScript: @microsoft/signalr against a real hub started here with --simulate on a free loopback port.
+if [ "$rc" -eq 0 ]; then
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in tests/js" >&2; failed=$((failed + 1)); }
+  hublog=$(mktemp)
+  dotnet run -c Release --no-build --project src/OiStream.Server -- --simulate --urls http://127.0.0.1:0 \
+    --OiStream:Simulator:UsdmCoins=30 --OiStream:Simulator:CoinmCoins=4 >"$hublog" 2>&1 &
+  hubpid=$!
+  url=""
+  for _ in $(seq 1 600); do
+    url=$(grep -oE 'Now listening on: http://127\.0\.0\.1:[0-9]+' "$hublog" | head -1 | sed 's/Now listening on: //')
+    [ -n "$url" ] && break
+    kill -0 "$hubpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  ready=0
+  if [ -n "$url" ]; then
+    for _ in $(seq 1 600); do
+      if node -e "fetch('$url/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then ready=1; break; fi
+      sleep 0.1
+    done
+  fi
+  if [ "$ready" -eq 1 ]; then
+    jslog=$(mktemp)
+    OISTREAM_URL="$url" timeout 300 node --test tests/js/ 2>&1 | tee "$jslog"
+    jp=$(grep -oE '^# pass [0-9]+' "$jslog" | grep -oE '[0-9]+' | tail -1)
+    jf=$(grep -oE '^# fail [0-9]+' "$jslog" | grep -oE '[0-9]+' | tail -1)
+    if [ -z "$jp" ]; then
+      echo "The JavaScript tests printed no summary; counting them as failed." >&2
+      jf=1
+    fi
+    passed=$((passed + ${jp:-0}))
+    failed=$((failed + ${jf:-0}))
+    rm -f "$jslog"
+  else
+    echo "The hub for the JavaScript tests did not become ready; its log:" >&2
+    tail -30 "$hublog" >&2
+    failed=$((failed + 1))
+  fi
+  kill "$hubpid" 2>/dev/null
+  wait "$hubpid" 2>/dev/null
+  rm -f "$hublog"
 fi
 
 echo "$passed passed, $failed failed"
