@@ -251,3 +251,40 @@ public class EngineTests
         Assert.Equal(100 + (99_999 % 77), h.State("BTCUSDT").OpenInterest);
     }
 }
+
+public class PublishIntervalTests
+{
+    [Fact]
+    public void A_symbol_goes_out_at_once_unless_its_last_update_is_younger_than_the_interval()
+    {
+        var h = new EngineHarness(null, EngineHarness.BtcUsdt, EngineHarness.EthUsdt);
+        var t0 = EngineHarness.T0;
+        h.Clock.Now = t0;
+        var interval = TimeSpan.FromMilliseconds(250);
+        var published = new List<OiStream.Contracts.InstrumentState>();
+        var coins = new List<OiStream.Contracts.CoinState>();
+        h.Engine.PublishChanges(published, coins, interval); // the registration snapshots
+
+        h.Clock.Now = t0 + 1_000;
+        h.Oi("BTCUSDT", t0 + 1_000, 100);
+        published.Clear();
+        h.Engine.PublishChanges(published, coins, interval);
+        var first = Assert.Single(published);           // a second since its last update: at once
+
+        h.Clock.Now = t0 + 1_100;
+        h.Oi("BTCUSDT", t0 + 1_100, 101);
+        h.Oi("ETHUSDT", t0 + 1_100, 50);
+        published.Clear();
+        h.Engine.PublishChanges(published, coins, interval);
+        Assert.Equal("ETHUSDT", Assert.Single(published).Symbol);   // BTCUSDT went out 100 ms ago: it waits
+        Assert.True(h.Engine.HasPendingChanges);
+
+        h.Clock.Now = t0 + 1_250;
+        h.Oi("BTCUSDT", t0 + 1_200, 102);                          // and coalesces with the next change
+        published.Clear();
+        h.Engine.PublishChanges(published, coins, interval);
+        var second = Assert.Single(published, s => s.Symbol == "BTCUSDT");
+        Assert.Equal(first.Seq + 1, second.Seq);
+        Assert.Equal(102, second.OpenInterest);
+    }
+}

@@ -50,6 +50,7 @@ public sealed class MarketEngine
     private readonly List<SignalEvent> _signals = [];
     private readonly List<FeedStatus> _feeds = [];
     private long _horizon = long.MinValue;
+    private long _lastStaleScan = long.MinValue / 4; // "long ago", with room to subtract from
 
     // Reader-side tables, replaced whole (copy-on-write) when instruments come or go.
     // The engine thread's own lookup: exact symbols (as exchanges send them), frozen for the fastest reads.
@@ -148,48 +149,75 @@ public sealed class MarketEngine
     }
 
     /// <summary>
-    /// Publishes a new snapshot (seq + 1) of every instrument and coin that changed since the last call, or whose
-    /// <c>stale</c> flag flipped, and adds them to the given lists. Coin events are evaluated here.
+    /// Publishes a new snapshot (seq + 1) of every instrument and coin that changed since its last publication, or
+    /// whose <c>stale</c> flag flipped, and adds them to the given lists. Coin events are evaluated here. With
+    /// <paramref name="minInterval"/>, a tracker published less than that long ago stays queued for a later call: at
+    /// most one update per symbol per interval, while a symbol that changes rarely goes out at once.
     /// </summary>
     /// <returns>The number of snapshots published.</returns>
-    public int PublishChanges(ICollection<InstrumentState> instruments, ICollection<CoinState> coins)
+    public int PublishChanges(ICollection<InstrumentState> instruments, ICollection<CoinState> coins, TimeSpan minInterval = default)
     {
         ArgumentNullException.ThrowIfNull(instruments);
         ArgumentNullException.ThrowIfNull(coins);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var tracker in _trackers)
+        var gap = (long)minInterval.TotalMilliseconds;
+        if (now - _lastStaleScan >= Math.Max(gap, 100))
         {
-            if (IsStale(tracker, now) != tracker.PublishedStale)
+            // Staleness changes with the clock alone; a scan of every instrument a few times a second is plenty.
+            _lastStaleScan = now;
+            foreach (var tracker in _trackers)
             {
-                MarkDirty(tracker);
+                if (IsStale(tracker, now) != tracker.PublishedStale)
+                {
+                    MarkDirty(tracker);
+                }
             }
         }
 
         var names = _windows.Names;
         var count = 0;
-        foreach (var tracker in _dirtyInstruments)
+        var keep = 0;
+        for (var i = 0; i < _dirtyInstruments.Count; i++)
         {
+            var tracker = _dirtyInstruments[i];
+            if (!tracker.Removed && gap > 0 && now - tracker.LastPublishedAt < gap)
+            {
+                _dirtyInstruments[keep++] = tracker; // too soon for this symbol: next time
+                continue;
+            }
             if (!tracker.Removed)
             {
                 instruments.Add(tracker.Publish(names, _source, IsStale(tracker, now)));
+                tracker.LastPublishedAt = now;
                 count++;
             }
             tracker.Dirty = false;
             tracker.Queued = false;
         }
-        _dirtyInstruments.Clear();
+        _dirtyInstruments.RemoveRange(keep, _dirtyInstruments.Count - keep);
 
-        foreach (var coin in _dirtyCoins)
+        keep = 0;
+        for (var i = 0; i < _dirtyCoins.Count; i++)
         {
+            var coin = _dirtyCoins[i];
+            if (gap > 0 && now - coin.LastPublishedAt < gap)
+            {
+                _dirtyCoins[keep++] = coin;
+                continue;
+            }
             coin.Recompute(_plan.DeadBand);
             coin.EvaluateEvents(_plan, coin.Time, false, false, double.NaN, coin.Coin, null, _source, _signals);
             coins.Add(coin.Publish(names, _source));
+            coin.LastPublishedAt = now;
             coin.Queued = false;
             count++;
         }
-        _dirtyCoins.Clear();
+        _dirtyCoins.RemoveRange(keep, _dirtyCoins.Count - keep);
         return count;
     }
+
+    /// <summary>Whether any instrument or coin waits to be published.</summary>
+    public bool HasPendingChanges => _dirtyInstruments.Count > 0 || _dirtyCoins.Count > 0;
 
     /// <summary>Moves the signal events fired since the last call into <paramref name="sink"/>.</summary>
     public int DrainSignals(ICollection<SignalEvent> sink)

@@ -87,6 +87,9 @@ internal abstract class SeriesTracker
     /// <summary>Queued on the engine's list of trackers to publish (so it is queued once).</summary>
     public bool Queued { get; set; }
 
+    /// <summary>Local time (ms) of the last publication, for the per-symbol minimum interval.</summary>
+    public long LastPublishedAt { get; set; } = long.MinValue / 4; // "long ago", with room to subtract from
+
     /// <summary>Publications so far; the next snapshot carries <c>Seq + 1</c>.</summary>
     public long Seq { get; set; }
 

@@ -7,10 +7,11 @@ using OiStream.Server.Configuration;
 namespace OiStream.Server.Pipeline;
 
 /// <summary>
-/// The engine loop: the single reader of the merged channel and the single writer of the engine. Every
-/// <see cref="OiStreamOptions.PublishInterval"/> it publishes what changed (coalesced: one snapshot per symbol per
-/// interval) to the publisher, which never blocks this loop: if the publisher falls behind, the oldest batch is
-/// dropped and counted, and clients see a <c>seq</c> gap and resubscribe.
+/// The engine loop: the single reader of the merged channel and the single writer of the engine. After each drain it
+/// publishes what changed, coalesced per symbol: a symbol goes out at once if its last update is at least
+/// <see cref="OiStreamOptions.PublishInterval"/> old, otherwise when it is (so a mark tick once a second reaches
+/// clients without waiting for a global tick). The publisher never blocks this loop: if it falls behind, the oldest
+/// batch is dropped and counted, and clients see a <c>seq</c> gap and resync.
 /// </summary>
 public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, HistoryStore history, StatusBoard status,
     IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger) : BackgroundService
@@ -38,12 +39,14 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
     {
         var reader = pipeline.Channel.Reader;
         var interval = options.Value.PublishInterval;
-        var next = time.GetTimestamp() + (long)(interval.TotalSeconds * time.TimestampFrequency);
+        // While symbols wait for their interval to pass, look again this often.
+        var recheck = TimeSpan.FromMilliseconds(Math.Clamp(interval.TotalMilliseconds / 10, 5, 50));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                while (reader.TryRead(out var e))
+                var drained = 0;
+                while (drained < 4096 && reader.TryRead(out var e))
                 {
                     engine.Apply(in e);
                     history.Observe(in e, engine);
@@ -52,23 +55,20 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                         _warm = true;
                     }
                     Applied++;
-                    if ((Applied & 255) == 0 && time.GetTimestamp() >= next)
-                    {
-                        break; // publish on time even under a flood of events
-                    }
+                    drained++;
                 }
-                var now = time.GetTimestamp();
-                if (now >= next)
+                Publish(interval);
+                if (drained == 4096)
                 {
-                    Publish();
-                    next = now + (long)(interval.TotalSeconds * time.TimestampFrequency);
-                    continue;
+                    continue; // a flood: keep draining, publishing between chunks
                 }
                 var wait = reader.WaitToReadAsync(stoppingToken);
                 if (!wait.IsCompleted)
                 {
-                    var remaining = TimeSpan.FromSeconds((next - now) / (double)time.TimestampFrequency);
-                    await Task.WhenAny(wait.AsTask(), Task.Delay(remaining, time, stoppingToken));
+                    // Wake for the next event; while updates wait for their interval, also after a short recheck
+                    // (and at least once a second, so that stale flags flip without new events).
+                    var timeout = engine.HasPendingChanges ? recheck : TimeSpan.FromSeconds(1);
+                    await Task.WhenAny(wait.AsTask(), Task.Delay(timeout, time, stoppingToken));
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -83,13 +83,13 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         }
     }
 
-    private void Publish()
+    private void Publish(TimeSpan interval)
     {
         var instruments = new List<InstrumentState>();
         var coins = new List<CoinState>();
         var signals = new List<SignalEvent>();
         var feeds = new List<FeedStatus>();
-        engine.PublishChanges(instruments, coins);
+        engine.PublishChanges(instruments, coins, interval);
         engine.DrainSignals(signals);
         engine.DrainFeedStatus(feeds);
         foreach (var f in feeds)
