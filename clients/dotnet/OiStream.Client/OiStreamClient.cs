@@ -40,10 +40,11 @@ public sealed class OiStreamClient : IAsyncDisposable
             Reconnecting?.Invoke(ex);
             return Task.CompletedTask;
         };
-        _connection.Reconnected += async _ =>
+        _connection.Reconnected += connectionId =>
         {
-            await ResubscribeAsync(CancellationToken.None);
-            Reconnected?.Invoke();
+            // A restarted hub may still be loading instruments: renew subscriptions in the background, with retries.
+            _ = RenewAsync();
+            return Task.CompletedTask;
         };
         _connection.Closed += ex =>
         {
@@ -70,7 +71,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>The connection was lost; the client is reconnecting.</summary>
     public event Action<Exception?>? Reconnecting;
 
-    /// <summary>The connection is back and every subscription is renewed.</summary>
+    /// <summary>The connection is back and every subscription is renewed (retried until the hub accepts them).</summary>
     public event Action? Reconnected;
 
     /// <summary>The connection is closed for good (stopped, or reconnecting gave up).</summary>
@@ -183,6 +184,23 @@ public sealed class OiStreamClient : IAsyncDisposable
         catch (Exception ex) when (ex is HubException or InvalidOperationException or OperationCanceledException)
         {
             // Disconnected meanwhile: the reconnect renews every subscription anyway.
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        for (var attempt = 1; _connection.State == HubConnectionState.Connected; attempt++)
+        {
+            try
+            {
+                await ResubscribeAsync(CancellationToken.None);
+                Reconnected?.Invoke();
+                return;
+            }
+            catch (Exception ex) when (ex is HubException or InvalidOperationException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * attempt)));
+            }
         }
     }
 
