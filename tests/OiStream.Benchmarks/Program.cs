@@ -8,11 +8,6 @@ if (args.Length > 0 && args[0] == "memory")
     MemoryReport.Run();
     return;
 }
-if (args.Length > 0 && args[0] == "latency")
-{
-    await LatencyRun.RunAsync(args.Skip(1).ToArray());
-    return;
-}
 if (args.Length > 0 && args[0] == "freshness")
 {
     var minutes = args.Length > 2 && args[1] == "--minutes" ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;

@@ -248,7 +248,7 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
 
     [Fact]
-    public async Task Dropped_sockets_and_a_REST_outage_show_as_feed_status_and_stale_data_then_recover()
+    public async Task Dropped_sockets_a_REST_outage_and_a_429_storm_show_as_feed_status_and_stale_data_then_recover()
     {
         var host = fixture.Host;
         await using var client = new OiStreamClient(host.HubUri);
@@ -271,5 +271,13 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
         var staleAt = updates.Last(u => u.Stale).Seq;
         await Wait.UntilAsync(() => updates.Any(u => u.Seq > staleAt && !u.Stale), Timeout, "BTCUSDT fresh again");
         await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-rest" && f.State == "recovered"), Timeout, "usdm-rest recovered");
+
+        // A 429 storm: the feed reports it is rate-limited, waits it out without a ban, and recovers.
+        var recoveries = feeds.Count(f => f.Feed == "usdm-rest" && f.State == "recovered");
+        await host.SimulatorAdminAsync("rate-limit-storm?seconds=3");
+        await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-rest" && f.State == "rateLimited"), Timeout, "usdm-rest rate-limited");
+        await Wait.UntilAsync(() => feeds.Count(f => f.Feed == "usdm-rest" && f.State == "recovered") > recoveries, Timeout, "usdm-rest recovered from the storm");
+        var stats = JsonSerializer.Deserialize<JsonElement>(await host.Http.GetStringAsync(new Uri(host.Feeds.SimulatorUri!, "/admin/stats")));
+        Assert.Equal(0, stats.GetProperty("bans").GetInt64());
     }
 }

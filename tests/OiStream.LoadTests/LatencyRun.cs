@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using OiStream.Client;
 
-namespace OiStream.Benchmarks;
+namespace OiStream.LoadTests;
 
 /// <summary>
 /// Issue target: tick-to-client latency, from the simulator's mark-price tick (its exchange time) to the update
