@@ -7,23 +7,6 @@ using OiStream.Simulator;
 
 namespace OiStream.Binance.Tests;
 
-/// <summary>Waits on conditions with a timeout: never a bare sleep.</summary>
-internal static class Wait
-{
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
-            }
-            await Task.Delay(20);
-        }
-    }
-}
-
 /// <summary>A simulator on 127.0.0.1:0 and an adapter pointed at it, with every event it writes collected.</summary>
 internal sealed class AdapterHarness : IAsyncDisposable
 {

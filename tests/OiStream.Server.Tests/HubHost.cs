@@ -5,36 +5,6 @@ using OiStream.Server.Pipeline;
 
 namespace OiStream.Server.Tests;
 
-/// <summary>Waits on conditions with a timeout: never a bare sleep.</summary>
-internal static class Wait
-{
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
-            }
-            await Task.Delay(20);
-        }
-    }
-
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {what}");
-            }
-            await Task.Delay(50);
-        }
-    }
-}
-
 /// <summary>The real hub on real Kestrel (127.0.0.1:0) with the embedded simulator, ready to serve.</summary>
 public sealed class HubHost : IAsyncLifetime
 {
