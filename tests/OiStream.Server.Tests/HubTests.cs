@@ -245,7 +245,7 @@ public class RestTests(HubHost host) : IClassFixture<HubHost>
 /// <summary>Simulator faults seen through the hub: feed status, stale flags, recovery.</summary>
 public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Dropped_sockets_a_REST_outage_and_a_429_storm_show_as_feed_status_and_stale_data_then_recover()

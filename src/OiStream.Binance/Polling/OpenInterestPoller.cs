@@ -23,6 +23,8 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
     private readonly Dictionary<string, Item> _items = new(StringComparer.Ordinal);
     private HashSet<string> _hot = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<ApiFamily, Plan> _plans = [];
+    // One health state per API (null: healthy), shared by its workers: health is the API's, not a worker's.
+    private readonly Dictionary<ApiFamily, string?> _health = [];
     private long _polls;
     private long _failures;
     private long _dropped;
@@ -133,7 +135,6 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
 
     private async Task WorkAsync(ApiFamily family, CancellationToken cancellationToken)
     {
-        var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             var item = TakeDue(family, out var waitMs);
@@ -155,11 +156,7 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
             {
                 await PollAsync(item, cancellationToken);
                 Interlocked.Increment(ref _polls);
-                if (failing)
-                {
-                    failing = false;
-                    Raise(family, "recovered", "Polling works again");
-                }
+                SetHealth(family, null, "Polling works again");
                 Reschedule(item, started, failed: false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -179,11 +176,9 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
             catch (Exception ex) when (ex is BinanceApiException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
             {
                 Interlocked.Increment(ref _failures);
-                if (!failing)
+                var state = ex is BinanceApiException { IsRateLimited: true } ? "rateLimited" : "disconnected";
+                if (SetHealth(family, state, ex.Message))
                 {
-                    failing = true;
-                    var state = ex is BinanceApiException { IsRateLimited: true } ? "rateLimited" : "disconnected";
-                    Raise(family, state, ex.Message);
                     LogPollFailed(logger, family.ToString(), ex.Message);
                 }
                 Reschedule(item, started, failed: true);
@@ -327,6 +322,22 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
             item.Largest = largest.Contains(item);
             item.Hot = _hot.Contains(item.Info.Symbol);
         }
+    }
+
+    // Records an API's health and reports it when it changes: failing → recovered, or one kind of failure → another.
+    private bool SetHealth(ApiFamily family, string? state, string message)
+    {
+        lock (_gate)
+        {
+            var current = _health.GetValueOrDefault(family);
+            if (current == state)
+            {
+                return false;
+            }
+            _health[family] = state;
+        }
+        Raise(family, state ?? "recovered", message);
+        return true;
     }
 
     private void Raise(ApiFamily family, string state, string message)

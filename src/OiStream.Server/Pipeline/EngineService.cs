@@ -100,8 +100,10 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         {
             history.Observe(s);
         }
-        if (_warm)
+        if (_warm && !engine.HasPendingChanges)
         {
+            // Ready only once every warmed instrument's snapshot is out: per-symbol coalescing may hold some back
+            // for up to one interval after the backfill.
             _ready = true;
         }
         if (instruments.Count + coins.Count + signals.Count + feeds.Count == 0)
