@@ -58,7 +58,7 @@ public sealed class SubscriptionRegistry
             {
                 held = [.. set];
             }
-            Change(connectionId, held, add: false, owned: set);
+            Change(held, add: false, owned: set);
         }
     }
 
@@ -73,7 +73,7 @@ public sealed class SubscriptionRegistry
                 return false;
             }
         }
-        Change(connectionId, symbols, add: true, owned: set);
+        Change(symbols, add: true, owned: set);
         return true;
     }
 
@@ -82,13 +82,12 @@ public sealed class SubscriptionRegistry
     {
         if (_byConnection.TryGetValue(connectionId, out var set))
         {
-            Change(connectionId, symbols, add: false, owned: set);
+            Change(symbols, add: false, owned: set);
         }
     }
 
-    private void Change(string connectionId, IReadOnlyList<string> symbols, bool add, HashSet<string> owned)
+    private void Change(IReadOnlyList<string> symbols, bool add, HashSet<string> owned)
     {
-        _ = connectionId;
         var changed = false;
         lock (_gate)
         {
