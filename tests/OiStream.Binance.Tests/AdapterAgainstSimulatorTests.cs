@@ -69,7 +69,7 @@ public class AdapterAgainstSimulatorTests
         await using var h = await AdapterHarness.StartAsync(null, o => { o.Options = false; o.MaxOiAge = TimeSpan.FromSeconds(2); });
         h.StartFeed();
         await Wait.UntilAsync(() => h.Feed.IsLive && h.Feed.Poller.Polls > 10, Timeout, "polling");
-        await h.AdminAsync("rate-limit-storm?seconds=2");
+        await h.AdminAsync("rate-limit-storm?seconds=3");
         await Wait.UntilAsync(() => h.Governor.GetUsage(ApiFamily.UsdM).RateLimited > 0, Timeout, "a 429 seen by the governor");
         var afterStorm = h.Feed.Poller.Polls;
         await Wait.UntilAsync(() => h.Feed.Poller.Polls > afterStorm + 10, Timeout, "polling resumed after the storm");
