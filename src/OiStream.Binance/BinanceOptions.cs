@@ -75,4 +75,17 @@ public sealed class BinanceOptions
 
     /// <summary>Timeout of one REST call.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A copy of these settings with every market's REST and WebSocket base pointed at one server (the simulator,
+    /// which serves fapi, dapi, eapi and the stream routes on one port). Every other setting is kept as it is.
+    /// </summary>
+    public BinanceOptions PointedAt(Uri rest, Uri stream)
+    {
+        var copy = (BinanceOptions)MemberwiseClone();
+        copy.Symbols = [.. Symbols];
+        copy.UsdmRest = copy.CoinmRest = copy.OptionsRest = rest;
+        copy.UsdmStream = copy.CoinmStream = copy.OptionsStream = stream;
+        return copy;
+    }
 }

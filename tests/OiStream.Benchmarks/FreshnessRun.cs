@@ -19,11 +19,7 @@ internal static class FreshnessRun
     public static async Task RunAsync(TimeSpan duration)
     {
         await using var sim = await SimulatorServer.StartAsync(new SimulatorOptions());
-        var options = new BinanceOptions
-        {
-            UsdmRest = sim.BaseUri, CoinmRest = sim.BaseUri, OptionsRest = sim.BaseUri,
-            UsdmStream = sim.WebSocketUri, CoinmStream = sim.WebSocketUri, OptionsStream = sim.WebSocketUri,
-        };
+        var options = new BinanceOptions().PointedAt(sim.BaseUri, sim.WebSocketUri);
         var governor = new WeightGovernor(options);
         using var http = new HttpClient();
         var rest = new BinanceRestClient(http, options, governor);

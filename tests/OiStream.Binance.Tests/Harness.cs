@@ -53,16 +53,10 @@ internal sealed class AdapterHarness : IAsyncDisposable
         var sim = await SimulatorServer.StartAsync(simulator ?? new SimulatorOptions { UsdmCoins = 40, CoinmCoins = 5 });
         var options = new BinanceOptions
         {
-            UsdmRest = sim.BaseUri,
-            CoinmRest = sim.BaseUri,
-            OptionsRest = sim.BaseUri,
-            UsdmStream = sim.WebSocketUri,
-            CoinmStream = sim.WebSocketUri,
-            OptionsStream = sim.WebSocketUri,
             ReconnectMin = TimeSpan.FromMilliseconds(100),
             ReconnectMax = TimeSpan.FromSeconds(1),
             RequestTimeout = TimeSpan.FromSeconds(5),
-        };
+        }.PointedAt(sim.BaseUri, sim.WebSocketUri);
         configure?.Invoke(options);
         return new AdapterHarness(sim, options);
     }

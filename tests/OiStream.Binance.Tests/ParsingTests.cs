@@ -195,3 +195,21 @@ public class FastDecimalTests
         Assert.False(Streams.FastDecimal.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out _));
     }
 }
+
+public class BinanceOptionsTests
+{
+    [Fact]
+    public void PointedAt_moves_every_endpoint_and_keeps_every_other_setting()
+    {
+        var original = new BinanceOptions { BudgetShare = 0.5, MaxOiAge = TimeSpan.FromSeconds(7), CoinM = false, Symbols = ["BTCUSDT"] };
+        var moved = original.PointedAt(new Uri("http://127.0.0.1:9"), new Uri("ws://127.0.0.1:9"));
+        Assert.All(new[] { moved.UsdmRest, moved.CoinmRest, moved.OptionsRest }, u => Assert.Equal(new Uri("http://127.0.0.1:9"), u));
+        Assert.All(new[] { moved.UsdmStream, moved.CoinmStream, moved.OptionsStream }, u => Assert.Equal(new Uri("ws://127.0.0.1:9"), u));
+        Assert.Equal(0.5, moved.BudgetShare);
+        Assert.Equal(TimeSpan.FromSeconds(7), moved.MaxOiAge);
+        Assert.False(moved.CoinM);
+        Assert.Equal(["BTCUSDT"], moved.Symbols);
+        Assert.Equal(new Uri("https://fapi.binance.com"), original.UsdmRest); // the original is untouched
+        Assert.NotSame(original.Symbols, moved.Symbols);
+    }
+}

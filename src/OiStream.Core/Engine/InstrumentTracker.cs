@@ -156,24 +156,24 @@ internal sealed class InstrumentTracker : SeriesTracker
             case Market.UsdM:
                 if (oiChanged)
                 {
-                    Oi.Append(OiTime, OpenInterest);
+                    Oi.Append(OiTime, CoinQuantity);
                     Pending |= SeriesMask.Oi;
                 }
                 if (MarkPrice > 0)
                 {
-                    Usd.Append(both, OpenInterest * MarkPrice);
+                    Usd.Append(both, UsdValue);
                     Pending |= SeriesMask.Usd;
                 }
                 break;
             case Market.CoinM:
                 if (oiChanged)
                 {
-                    Usd.Append(OiTime, OpenInterest * Info.ContractSize);
+                    Usd.Append(OiTime, UsdValue);
                     Pending |= SeriesMask.Usd;
                 }
                 if (MarkPrice > 0)
                 {
-                    Oi.Append(both, OpenInterest * Info.ContractSize / MarkPrice);
+                    Oi.Append(both, CoinQuantity);
                     Pending |= SeriesMask.Oi;
                 }
                 break;
@@ -184,7 +184,7 @@ internal sealed class InstrumentTracker : SeriesTracker
                     Pending |= SeriesMask.Oi;
                     if (!double.IsNaN(ReportedUsd))
                     {
-                        Usd.Append(OiTime, ReportedUsd);
+                        Usd.Append(OiTime, UsdValue);
                         Pending |= SeriesMask.Usd;
                     }
                 }

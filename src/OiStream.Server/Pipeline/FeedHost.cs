@@ -38,7 +38,7 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         if (o.Simulate)
         {
             _simulator = await SimulatorServer.StartAsync(o.Simulator, 0, stoppingToken);
-            binance = Redirect(binance, _simulator);
+            binance = binance.PointedAt(_simulator.BaseUri, _simulator.WebSocketUri);
             LogSimulating(loggers.CreateLogger<FeedHost>(), _simulator.BaseUri);
         }
         Governor = new WeightGovernor(binance, time);
@@ -65,16 +65,6 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
             await _simulator.DisposeAsync();
         }
     }
-
-    private static BinanceOptions Redirect(BinanceOptions o, SimulatorServer sim) => new()
-    {
-        UsdmRest = sim.BaseUri, CoinmRest = sim.BaseUri, OptionsRest = sim.BaseUri,
-        UsdmStream = sim.WebSocketUri, CoinmStream = sim.WebSocketUri, OptionsStream = sim.WebSocketUri,
-        UsdM = o.UsdM, CoinM = o.CoinM, Options = o.Options, Symbols = o.Symbols, BudgetShare = o.BudgetShare,
-        MaxOiAge = o.MaxOiAge, HotOiInterval = o.HotOiInterval, PollConcurrency = o.PollConcurrency, Backfill = o.Backfill,
-        StreamWatchdog = o.StreamWatchdog, ReconnectMin = o.ReconnectMin, ReconnectMax = o.ReconnectMax,
-        StreamRotation = o.StreamRotation, RequestTimeout = o.RequestTimeout,
-    };
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "SIMULATE mode: data comes from the built-in Binance simulator at {Uri}; every payload says source \"simulated\"")]
     private static partial void LogSimulating(ILogger logger, Uri uri);
