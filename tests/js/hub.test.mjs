@@ -4,32 +4,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as signalR from '@microsoft/signalr';
 
-const base = process.env.OISTREAM_URL;
-if (!base) {
-  throw new Error('Set OISTREAM_URL to a running hub, e.g. http://127.0.0.1:5000 (./test.sh does this).');
-}
+import { base, until } from './support.mjs';
 
 function connect() {
   return new signalR.HubConnectionBuilder()
     .withUrl(`${base}/hubs/oi`, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-}
-
-// Resolves when predicate() holds; fails after timeoutMs. No fixed sleeps.
-function until(predicate, timeoutMs, what) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      if (predicate()) {
-        clearInterval(timer);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }
-    }, 20);
-  });
 }
 
 test('subscribe returns a snapshot, then updates arrive with seq increasing by one', async () => {

@@ -1,0 +1,132 @@
+// Types of the OiStream JavaScript client and of protocol v1's payloads (see README "Hub protocol").
+
+/** A change window of protocol v1. */
+export type Window = '5m' | '15m' | '30m' | '1h' | '4h' | '24h';
+
+/** Per-window values; null until the window has history that old. */
+export type WindowValues<T> = { [W in Window]: T | null };
+
+/** The price/OI quadrant of a window (design §5). */
+export type Quadrant = 'strongBullish' | 'weakeningRally' | 'strongBearish' | 'weakeningSelloff' | 'neutral';
+
+/** One instrument (a Binance futures contract or an options expiry). Times are Unix ms. */
+export interface InstrumentState {
+  symbol: string;
+  market: 'usdm' | 'coinm' | 'options';
+  coin: string;
+  margin: 'stable' | 'coin';
+  contractType: string;
+  openInterest: number | null;
+  openInterestCoin: number | null;
+  openInterestUsd: number | null;
+  markPrice: number | null;
+  fundingRate: number | null;
+  /** OI change in percent (contracts). */
+  change: WindowValues<number>;
+  /** OI change in percent, valued in USD. */
+  changeUsd: WindowValues<number>;
+  priceChange: WindowValues<number>;
+  signal: WindowValues<Quadrant>;
+  oiTime: number | null;
+  priceTime: number | null;
+  coverageStart: number | null;
+  /** +1 for every update of this instrument. */
+  seq: number;
+  source: 'binance' | 'simulated';
+  stale: boolean;
+}
+
+/** A coin's aggregate over its instruments (design §4). */
+export interface CoinState {
+  coin: string;
+  openInterestUsd: number;
+  openInterestCoin: number;
+  openInterestUsdByStableMargin: number;
+  openInterestUsdByCoinMargin: number;
+  openInterestCoinByStableMargin: number;
+  openInterestCoinByCoinMargin: number;
+  optionsOpenInterestCoin: number;
+  optionsOpenInterestUsd: number;
+  instruments: number;
+  markPrice: number | null;
+  change: WindowValues<number>;
+  changeUsd: WindowValues<number>;
+  priceChange: WindowValues<number>;
+  signal: WindowValues<Quadrant>;
+  time: number | null;
+  seq: number;
+  source: 'binance' | 'simulated';
+}
+
+/** A signal event (design §5). */
+export interface SignalEvent {
+  kind: 'oiSpike' | 'oiFlush' | 'divergence' | 'fundingExtreme';
+  symbol: string | null;
+  coin: string;
+  window: Window;
+  change: number | null;
+  priceChange: number | null;
+  fundingRate: number | null;
+  time: number;
+  message: string;
+  source: 'binance' | 'simulated';
+}
+
+/** A feed's health changed. */
+export interface FeedStatus {
+  feed: string;
+  state: string;
+  message: string | null;
+  time: number;
+  source: 'binance' | 'simulated';
+}
+
+export interface OiStreamClientOptions {
+  /** Delays between reconnect attempts, in ms; the last one repeats for ever. Default [0, 1000, 2000, 5000, 10000, 30000]. */
+  retryDelaysMs?: number[];
+  /** WebSockets without negotiation (default in Node) instead of SignalR's negotiated transports (default in browsers). */
+  webSocketsOnly?: boolean;
+  /** A @microsoft/signalr LogLevel; default None (the client reports through its events instead). */
+  logLevel?: number;
+}
+
+export interface EventMap {
+  instrument: InstrumentState;
+  coin: CoinState;
+  overview: InstrumentState[];
+  signal: SignalEvent;
+  feedStatus: FeedStatus;
+  reconnecting: Error | undefined;
+  reconnected: undefined;
+  closed: Error | undefined;
+  gap: { symbol: string; expected: number; got: number };
+  error: unknown;
+}
+
+export declare const WINDOWS: readonly Window[];
+export declare const EVENTS: readonly (keyof EventMap)[];
+
+/** `http://host:port` → `http://host:port/hubs/oi`. */
+export declare function hubUrl(url: string | URL): string;
+
+export declare class OiStreamClient {
+  constructor(url: string | URL, options?: OiStreamClientOptions);
+  readonly url: string;
+  readonly state: 'Disconnected' | 'Connecting' | 'Connected' | 'Disconnecting' | 'Reconnecting';
+  readonly symbols: string[];
+  gapsDetected: number;
+  on<E extends keyof EventMap>(event: E, handler: (payload: EventMap[E]) => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  subscribe(symbols: string | string[]): Promise<InstrumentState[]>;
+  unsubscribe(symbols: string | string[]): Promise<void>;
+  subscribeCoins(coins: string | string[]): Promise<CoinState[]>;
+  unsubscribeCoins(coins: string | string[]): Promise<void>;
+  subscribeOverview(): Promise<InstrumentState[]>;
+  unsubscribeOverview(): Promise<void>;
+}
+
+/** 1234567 → '1.23M'. */
+export declare function formatCompact(value: number | null | undefined, digits?: number): string;
+/** 2.2671 → '+2.27 %'. */
+export declare function formatPercent(value: number | null | undefined, digits?: number): string;

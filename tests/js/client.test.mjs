@@ -1,0 +1,174 @@
+// @oistream/client (clients/js) against the running hub with the simulator: subscriptions, bad input, a dropped
+// network (through a loopback proxy that cuts connections) and a missed update (the proxy drops one message).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { OiStreamClient, hubUrl, WINDOWS, formatCompact, formatPercent } from '@oistream/client';
+
+import { base, until } from './support.mjs';
+import { startProxy } from './proxy.mjs';
+
+test('hubUrl accepts the hub address in any usual form and rejects what is not a URL', () => {
+  assert.equal(hubUrl('http://127.0.0.1:5000'), 'http://127.0.0.1:5000/hubs/oi');
+  assert.equal(hubUrl('http://127.0.0.1:5000/'), 'http://127.0.0.1:5000/hubs/oi');
+  assert.equal(hubUrl('http://127.0.0.1:5000/hubs/oi'), 'http://127.0.0.1:5000/hubs/oi');
+  assert.equal(hubUrl('https://oi.example/base/'), 'https://oi.example/base/hubs/oi');
+  assert.throws(() => hubUrl('localhost:5000'), /not an http\(s\) URL/);
+  assert.throws(() => hubUrl('not a url'), /not a URL.*http:\/\/127\.0\.0\.1:5000/);
+  assert.throws(() => new OiStreamClient(base, { retryDelaysMs: [] }), /retryDelaysMs/);
+});
+
+test('formatting is for people', () => {
+  assert.equal(formatCompact(1_234_567_890), '1.23B');
+  assert.equal(formatCompact(-5_400), '-5.40K');
+  assert.equal(formatCompact(0.000123456), '0.000123');
+  assert.equal(formatCompact(null), '—');
+  assert.equal(formatPercent(2.2671), '+2.27 %');
+  assert.equal(formatPercent(-0.5), '−0.50 %');
+  assert.equal(formatPercent(undefined), '—');
+});
+
+test('subscribe resolves to snapshots, then live updates arrive in seq order', async () => {
+  const client = new OiStreamClient(base);
+  const updates = [];
+  client.on('instrument', (s) => updates.push(s));
+  await client.start();
+  try {
+    const snapshots = await client.subscribe(['btcusdt', 'ETHUSDT']);
+    assert.deepEqual(snapshots.map((s) => s.symbol).sort(), ['BTCUSDT', 'ETHUSDT']);
+    assert.deepEqual(Object.keys(snapshots[0].change), [...WINDOWS]);
+    assert.deepEqual(client.symbols.sort(), ['BTCUSDT', 'ETHUSDT']);
+    await until(() => updates.filter((u) => u.symbol === 'BTCUSDT').length >= 2, 30000, '2 BTCUSDT updates');
+    const btc = updates.filter((u) => u.symbol === 'BTCUSDT');
+    const snap = snapshots.find((s) => s.symbol === 'BTCUSDT');
+    assert.equal(btc[0].seq, snap.seq + 1);
+    assert.equal(btc[1].seq, btc[0].seq + 1);
+
+    await client.unsubscribe(['BTCUSDT']);
+    assert.deepEqual(client.symbols, ['ETHUSDT']);
+  } finally {
+    await client.stop();
+  }
+});
+
+test('coins and the overview deliver snapshots and updates', async () => {
+  const client = new OiStreamClient(base);
+  const coins = [];
+  const batches = [];
+  client.on('coin', (c) => coins.push(c));
+  client.on('overview', (rows) => batches.push(rows));
+  await client.start();
+  try {
+    const [btc] = await client.subscribeCoins('btc');
+    assert.equal(btc.coin, 'BTC');
+    assert.ok(btc.openInterestUsd > 0);
+    const rows = await client.subscribeOverview();
+    assert.ok(rows.length >= 30, `overview has ${rows.length} rows`);
+    await until(() => coins.length >= 1 && batches.length >= 1, 30000, 'a coin update and an overview batch');
+    assert.equal(coins[0].coin, 'BTC');
+    assert.ok(batches[0].length >= 1 && typeof batches[0][0].symbol === 'string');
+  } finally {
+    await client.stop();
+  }
+});
+
+test('bad input is rejected with a message that names the problem and the fix; the client stays usable', async () => {
+  const client = new OiStreamClient(base);
+  await client.start();
+  try {
+    // The hub's own message, without SignalR's "An unexpected error occurred invoking …" wrapper.
+    await assert.rejects(client.subscribe(['NOPEUSDT']), (err) => {
+      assert.match(err.message, /^Unknown symbol 'NOPEUSDT'.*\/api\/v1\/instruments/s);
+      return true;
+    });
+    await assert.rejects(client.subscribe([]), /No symbols given/);
+    assert.throws(() => client.on('instrumnet', () => {}), /Unknown event 'instrumnet'/);
+    await assert.rejects(client.subscribe(42), /must be a string or an array of strings/);
+    const [eth] = await client.subscribe('ethusdt');
+    assert.equal(eth.symbol, 'ETHUSDT');
+  } finally {
+    await client.stop();
+  }
+});
+
+test('a hub that is not there is reported with its URL and what to check', async () => {
+  // A port that was free a moment ago: nothing listens on it.
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const client = new OiStreamClient(`http://127.0.0.1:${port}`);
+  await assert.rejects(client.start(), (err) => {
+    assert.match(err.message, new RegExp(`Could not connect to the OiStream hub at http://127\\.0\\.0\\.1:${port}/hubs/oi`));
+    assert.match(err.message, /--simulate/);
+    return true;
+  });
+});
+
+test('after the network drops, the client reconnects by itself and renews every subscription', async () => {
+  const proxy = await startProxy(base);
+  const client = new OiStreamClient(proxy.url, { retryDelaysMs: [0, 200] });
+  const updates = [];
+  const coins = [];
+  let reconnecting = 0;
+  let reconnected = 0;
+  client.on('instrument', (s) => updates.push(s));
+  client.on('coin', (c) => coins.push(c));
+  client.on('reconnecting', () => reconnecting++);
+  client.on('reconnected', () => reconnected++);
+  await client.start();
+  try {
+    await client.subscribe(['SOLUSDT']);
+    await client.subscribeCoins(['ETH']);
+    await until(() => updates.length >= 1, 30000, 'a first update');
+
+    assert.ok(proxy.cutAll() >= 1);
+    await until(() => reconnecting === 1, 10000, 'the reconnecting event');
+    await until(() => reconnected === 1, 30000, 'the reconnected event');
+    assert.equal(client.state, 'Connected');
+
+    // The renewed subscription hands over the current state, then live updates go on.
+    const before = updates.length;
+    const coinsBefore = coins.length;
+    await until(() => updates.length >= before + 2 && coins.length > coinsBefore, 30000, 'updates after the reconnect');
+    const after = updates.slice(before);
+    assert.ok(after.every((u) => u.symbol === 'SOLUSDT'));
+    for (let i = 1; i < after.length; i++) {
+      assert.ok(after[i].seq > after[i - 1].seq, 'seq increases after the reconnect');
+    }
+  } finally {
+    await client.stop();
+    await proxy.close();
+  }
+});
+
+test('a missed update (a gap in seq) is detected and the state fetched again', async () => {
+  const proxy = await startProxy(base);
+  const client = new OiStreamClient(proxy.url);
+  const updates = [];
+  const gaps = [];
+  client.on('instrument', (s) => updates.push(s));
+  client.on('gap', (g) => gaps.push(g));
+  await client.start();
+  try {
+    const [snap] = await client.subscribe(['XRPUSDT']);
+    await until(() => updates.length >= 1, 30000, 'a first update');
+    // Drop the next instrument message on the wire, as a lossy path would.
+    proxy.dropNextMessage((m) => m.type === 1 && m.target === 'instrument');
+    await until(() => gaps.length === 1, 30000, 'the gap');
+    assert.equal(proxy.dropped, 1);
+    assert.equal(client.gapsDetected, 1);
+    assert.equal(gaps[0].symbol, 'XRPUSDT');
+    assert.equal(gaps[0].got, gaps[0].expected + 1);
+    // Every update the client handed over is newer than the one before, from the snapshot on.
+    const seqs = [snap.seq, ...updates.map((u) => u.seq)];
+    for (let i = 1; i < seqs.length; i++) {
+      assert.ok(seqs[i] > seqs[i - 1]);
+    }
+  } finally {
+    await client.stop();
+    await proxy.close();
+  }
+});
