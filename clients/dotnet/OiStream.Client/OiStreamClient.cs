@@ -18,22 +18,30 @@ public sealed class OiStreamClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _symbols = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _coins = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, long> _lastSeq = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<(string, string, string, long)> _recentSignals = [];
+    private readonly Queue<(string, string, string, long)> _recentSignalOrder = new();
     private volatile bool _overview;
     private long _gaps;
 
-    /// <summary>Creates a client for a hub URL such as <c>http://localhost:5000/hubs/oi</c>. Call <see cref="StartAsync"/>.</summary>
+    /// <summary>
+    /// Creates a client for a hub URL such as <c>http://localhost:5000/hubs/oi</c> (or the hub's address,
+    /// <c>http://localhost:5000</c>). Call <see cref="StartAsync"/>.
+    /// </summary>
+    /// <param name="hubUrl">The hub.</param>
+    /// <param name="reconnectDelays">Delays between reconnect attempts; the last one repeats until the hub is back.</param>
     public OiStreamClient(Uri hubUrl, TimeSpan[]? reconnectDelays = null)
     {
         ArgumentNullException.ThrowIfNull(hubUrl);
+        HubUrl = NormalizeHubUrl(hubUrl);
         var builder = new HubConnectionBuilder();
         builder.Services.AddSingleton<IConnectionFactory, WebSocketConnectionFactory>();
-        builder.Services.AddSingleton<System.Net.EndPoint>(new UriEndPoint(hubUrl));
-        builder.WithAutomaticReconnect(reconnectDelays ?? [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)]);
+        builder.Services.AddSingleton<System.Net.EndPoint>(new UriEndPoint(HubUrl));
+        builder.WithAutomaticReconnect(new ForeverRetryPolicy(reconnectDelays ?? [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)]));
         _connection = builder.Build();
         _connection.On<InstrumentState>("instrument", OnInstrument);
         _connection.On<CoinState>("coin", s => CoinReceived?.Invoke(s));
         _connection.On<InstrumentState[]>("overview", rows => OverviewReceived?.Invoke(rows));
-        _connection.On<SignalEvent>("signal", s => SignalReceived?.Invoke(s));
+        _connection.On<SignalEvent>("signal", OnSignal);
         _connection.On<FeedStatus>("feedStatus", s => FeedStatusReceived?.Invoke(s));
         _connection.Reconnecting += ex =>
         {
@@ -77,14 +85,30 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>The connection is closed for good (stopped, or reconnecting gave up).</summary>
     public event Action<Exception?>? Closed;
 
+    /// <summary>The hub URL this client connects to (ends in <c>/hubs/oi</c>).</summary>
+    public Uri HubUrl { get; }
+
     /// <summary>Connection state.</summary>
     public HubConnectionState State => _connection.State;
 
     /// <summary>Gaps in <c>seq</c> seen so far (each one resynchronised).</summary>
     public long GapsDetected => Interlocked.Read(ref _gaps);
 
-    /// <summary>Connects.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _connection.StartAsync(cancellationToken);
+    /// <summary>
+    /// Connects. A hub that cannot be reached throws <see cref="HubUnreachableException"/> naming the URL (the
+    /// automatic reconnect only covers a connection that was up once).
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _connection.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or System.Net.Sockets.SocketException or IOException)
+        {
+            throw new HubUnreachableException(HubUrl, ex);
+        }
+    }
 
     /// <summary>Disconnects.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _connection.StopAsync(cancellationToken);
@@ -144,6 +168,20 @@ public sealed class OiStreamClient : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>
+    /// <c>http://host:port</c> or <c>http://host:port/</c> → <c>http://host:port/hubs/oi</c>; a hub URL stays as it is.
+    /// </summary>
+    public static Uri NormalizeHubUrl(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"'{url}' is not an http(s) URL. Give the hub's address, e.g. http://127.0.0.1:5000", nameof(url));
+        }
+        var path = url.AbsolutePath.TrimEnd('/');
+        return path.EndsWith("/hubs/oi", StringComparison.OrdinalIgnoreCase) ? url : new UriBuilder(url) { Path = path + "/hubs/oi" }.Uri;
+    }
+
     /// <summary>Stops overview updates.</summary>
     public async Task UnsubscribeOverviewAsync(CancellationToken cancellationToken = default)
     {
@@ -169,6 +207,26 @@ public sealed class OiStreamClient : IAsyncDisposable
             Interlocked.Increment(ref _gaps);
             _ = ResyncAsync(state.Symbol);
         }
+    }
+
+    private void OnSignal(SignalEvent signal)
+    {
+        // A connection in both a symbol's group and the overview group hears a signal twice; hand it over once.
+        var key = (signal.Kind, signal.Symbol ?? signal.Coin, signal.Window, signal.Time);
+        lock (_recentSignals)
+        {
+            if (_recentSignals.Contains(key))
+            {
+                return;
+            }
+            _recentSignals.Add(key);
+            _recentSignalOrder.Enqueue(key);
+            if (_recentSignalOrder.Count > 256)
+            {
+                _recentSignals.Remove(_recentSignalOrder.Dequeue());
+            }
+        }
+        SignalReceived?.Invoke(signal);
     }
 
     private async Task ResyncAsync(string symbol)
@@ -216,11 +274,31 @@ public sealed class OiStreamClient : IAsyncDisposable
         }
         if (!_coins.IsEmpty)
         {
-            await _connection.InvokeAsync<CoinState[]>("SubscribeCoins", _coins.Keys.ToArray(), cancellationToken);
+            foreach (var c in await _connection.InvokeAsync<CoinState[]>("SubscribeCoins", _coins.Keys.ToArray(), cancellationToken))
+            {
+                CoinReceived?.Invoke(c);
+            }
         }
         if (_overview)
         {
-            await _connection.InvokeAsync<InstrumentState[]>("SubscribeOverview", cancellationToken);
+            // The whole table again: rows changed while the connection was down.
+            OverviewReceived?.Invoke(await _connection.InvokeAsync<InstrumentState[]>("SubscribeOverview", cancellationToken));
         }
     }
+}
+
+/// <summary>Reconnects for as long as the client lives: the given delays, then the last one again and again.</summary>
+internal sealed class ForeverRetryPolicy(TimeSpan[] delays) : IRetryPolicy
+{
+    private readonly TimeSpan[] _delays = delays.Length > 0 ? delays : throw new ArgumentException("Give at least one reconnect delay.", nameof(delays));
+
+    public TimeSpan? NextRetryDelay(RetryContext retryContext) => _delays[(int)Math.Min(retryContext.PreviousRetryCount, _delays.Length - 1)];
+}
+
+/// <summary>The hub could not be reached at all (wrong URL, hub down).</summary>
+public sealed class HubUnreachableException(Uri hubUrl, Exception inner)
+    : Exception($"Could not connect to the OiStream hub at {hubUrl}: {inner.Message}. Check that the hub is running (dotnet run --project src/OiStream.Server -- --simulate) and that the URL is right.", inner)
+{
+    /// <summary>The URL that was tried.</summary>
+    public Uri HubUrl { get; } = hubUrl;
 }

@@ -63,8 +63,10 @@ public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, I
         }
         foreach (var sig in batch.Signals)
         {
+            // Overview subscribers watch every instrument, so they hear every signal too. A connection in both groups
+            // receives it twice (SignalR does not merge groups); the OiStream clients drop the repeat.
             sends.Add(sig.Symbol is { } symbol
-                ? hub.Clients.Group(OiHub.InstrumentGroup(symbol)).signal(sig)
+                ? hub.Clients.Groups(OiHub.InstrumentGroup(symbol), OiHub.OverviewGroup).signal(sig)
                 : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).signal(sig));
         }
         foreach (var f in batch.Feeds)

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using OiStream.Server;
 using OiStream.Server.Pipeline;
 
-namespace OiStream.Server.Tests;
+namespace OiStream.Testing;
 
 /// <summary>The real hub on real Kestrel (127.0.0.1:0) with the embedded simulator, ready to serve.</summary>
 public sealed class HubHost : IAsyncLifetime
