@@ -4,14 +4,6 @@ using OiStream.Core.Instruments;
 
 namespace OiStream.Core.Tests;
 
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualClock(long unixMs) : TimeProvider
-{
-    public long Now { get; set; } = unixMs;
-
-    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(Now);
-}
-
 /// <summary>An engine with a few well-known instruments and helpers to feed it.</summary>
 internal sealed class EngineHarness
 {

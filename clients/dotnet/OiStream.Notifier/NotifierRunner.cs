@@ -1,0 +1,191 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OiStream.Client;
+using OiStream.Contracts;
+using OiStream.Notifier.Alerts;
+using OiStream.Notifier.Rules;
+using OiStream.Notifier.Sinks;
+
+namespace OiStream.Notifier;
+
+/// <summary>
+/// Connects to the hub, subscribes to what the rules watch (named symbols and coins; the overview when a rule says
+/// <c>*</c>), and runs every update through the rules on one loop. Hub callbacks only enqueue; webhooks are sent by
+/// each sink's own queue, so a slow chat service never holds up the stream.
+/// </summary>
+public sealed partial class NotifierRunner : IAsyncDisposable
+{
+    private readonly NotifierConfig _config;
+    private readonly Uri _hub;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly Channel<object> _updates = Channel.CreateBounded<object>(new BoundedChannelOptions(50_000)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest,
+        SingleReader = true,
+        SingleWriter = false,
+    });
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Builds the sinks (all of them console sinks when <paramref name="dryRun"/>).</summary>
+    public NotifierRunner(NotifierConfig config, Uri hub, bool dryRun, ILoggerFactory loggers, TextWriter console, TimeProvider? time = null, HttpMessageHandler? handler = null)
+    {
+        _config = config;
+        _hub = hub;
+        _logger = loggers.CreateLogger("OiStream.Notifier");
+        _time = time ?? TimeProvider.System;
+        // Per-attempt time limits come from the Polly pipeline, not from HttpClient.
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        var deliveryLogger = loggers.CreateLogger("OiStream.Notifier.Delivery");
+        Queues = config.Sinks.Values.ToDictionary(
+            s => s.Name,
+            s => new SinkOutbox(dryRun || s.Kind == SinkKind.Console ? new ConsoleSink(s.Name, console) : new WebhookSink(s, _http), config.Delivery, deliveryLogger, _time),
+            StringComparer.Ordinal);
+        Evaluator = new RuleEvaluator(config, _time);
+        Dispatcher = new AlertDispatcher(config, Queues, _time, _logger);
+    }
+
+    /// <summary>The rules.</summary>
+    public RuleEvaluator Evaluator { get; }
+
+    /// <summary>The rate cap.</summary>
+    public AlertDispatcher Dispatcher { get; }
+
+    /// <summary>Each sink's outbox.</summary>
+    public IReadOnlyDictionary<string, SinkOutbox> Queues { get; }
+
+    /// <summary>Completes once every subscription is in place.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Runs until cancelled. Throws <see cref="HubUnreachableException"/> when the hub cannot be reached at start.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var symbols = _config.Rules.Where(r => !r.AllSymbols).SelectMany(r => r.Symbols).Distinct(StringComparer.Ordinal).ToArray();
+        var coins = _config.Rules.SelectMany(r => r.Coins).Distinct(StringComparer.Ordinal).ToArray();
+        var overview = _config.Rules.Any(r => r.AllSymbols);
+
+        await using var client = new OiStreamClient(_hub);
+        client.InstrumentReceived += s => _updates.Writer.TryWrite(s);
+        client.OverviewReceived += rows => _updates.Writer.TryWrite(rows);
+        client.CoinReceived += s => _updates.Writer.TryWrite(s);
+        client.SignalReceived += s => _updates.Writer.TryWrite(s);
+        client.Reconnecting += ex => LogReconnecting(_logger, _hub, ex?.Message);
+        client.Reconnected += () => LogReconnected(_logger);
+        await client.StartAsync(cancellationToken);
+        if (symbols.Length > 0)
+        {
+            foreach (var s in await client.SubscribeAsync(symbols, cancellationToken))
+            {
+                _updates.Writer.TryWrite(s);
+            }
+        }
+        if (coins.Length > 0)
+        {
+            foreach (var c in await client.SubscribeCoinsAsync(coins, cancellationToken))
+            {
+                _updates.Writer.TryWrite(c);
+            }
+        }
+        if (overview)
+        {
+            _updates.Writer.TryWrite(await client.SubscribeOverviewAsync(cancellationToken));
+        }
+        LogWatching(_logger, _config.Rules.Count, _config.Path, overview ? "every instrument" : $"{symbols.Length} symbols", coins.Length, _hub);
+        _ready.TrySetResult();
+
+        using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        var ticks = TickAsync(ticker, cancellationToken);
+        try
+        {
+            while (await _updates.Reader.WaitToReadAsync(cancellationToken))
+            {
+                while (_updates.Reader.TryRead(out var item))
+                {
+                    Handle(item);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            ticker.Dispose();
+            await ticks;
+            await Task.WhenAll(Queues.Values.Select(q => q.DrainAsync(TimeSpan.FromSeconds(5))));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var q in Queues.Values)
+        {
+            await q.DisposeAsync();
+        }
+        _http.Dispose();
+    }
+
+    private void Handle(object item)
+    {
+        switch (item)
+        {
+            case InstrumentState s:
+                Submit(Evaluator.OnInstrument(s));
+                break;
+            case IReadOnlyList<InstrumentState> rows:
+                foreach (var s in rows)
+                {
+                    Submit(Evaluator.OnInstrument(s));
+                }
+                break;
+            case CoinState c:
+                Submit(Evaluator.OnCoin(c));
+                break;
+            case SignalEvent e:
+                Submit(Evaluator.OnSignal(e));
+                break;
+            case Tick:
+                Dispatcher.Tick();
+                break;
+        }
+    }
+
+    private void Submit(List<Alert> alerts)
+    {
+        foreach (var a in alerts)
+        {
+            Dispatcher.Submit(a);
+        }
+    }
+
+    private async Task TickAsync(PeriodicTimer ticker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The rate-cap summary is decided on the reader loop too: the ticker only enqueues.
+            while (await ticker.WaitForNextTickAsync(cancellationToken))
+            {
+                _updates.Writer.TryWrite(Tick.Instance);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Watching {Rules} rules from {File}: {Symbols}, {Coins} coins, hub {Hub}")]
+    private static partial void LogWatching(ILogger logger, int rules, string file, string symbols, int coins, Uri hub);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Connection to {Hub} lost ({Reason}); reconnecting")]
+    private static partial void LogReconnecting(ILogger logger, Uri hub, string? reason);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Information, Message = "Reconnected; subscriptions renewed")]
+    private static partial void LogReconnected(ILogger logger);
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace OiStream.Clients.Tests;
+
+/// <summary>The bot as a user runs it: a separate process against the real hub with the simulator.</summary>
+public class BotTests(HubHost hub) : IClassFixture<HubHost>
+{
+    private static async Task<(int Exit, string[] Out, string Err)> RunBotAsync(params string[] args)
+    {
+        // The bot's build output sits next to this test's (a project reference).
+        var dll = Path.Combine(AppContext.BaseDirectory, "OiStream.Bot.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The bot did not exit within 90 s. Its output: {await stdout} {await stderr}");
+        }
+        return (process.ExitCode, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries), await stderr);
+    }
+
+    [Fact]
+    public async Task In_json_mode_it_prints_one_update_per_line_snapshots_first_then_live_updates()
+    {
+        var (exit, lines, err) = await RunBotAsync("--url", hub.BaseUri.ToString(), "--json", "--limit", "6", "btcusdt", "ETHUSDT", "--coin", "BTC");
+
+        Assert.True(exit == 0, err);
+        var updates = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.True(updates.Count >= 6, $"{updates.Count} lines");
+        var instruments = updates.Where(u => u.GetProperty("type").GetString() == "instrument").Select(u => u.GetProperty("data")).ToList();
+        var coins = updates.Where(u => u.GetProperty("type").GetString() == "coin").Select(u => u.GetProperty("data")).ToList();
+        Assert.Equal(["BTCUSDT", "ETHUSDT"], instruments.Take(2).Select(i => i.GetProperty("symbol").GetString()).Order());
+        Assert.Equal("BTC", coins[0].GetProperty("coin").GetString());
+        Assert.All(instruments, i => Assert.Equal("simulated", i.GetProperty("source").GetString()));
+        Assert.All(instruments, i => Assert.Equal(JsonValueKind.Number, i.GetProperty("openInterestUsd").ValueKind));
+        // Live updates follow the snapshots: some instrument's seq grows by one.
+        var btc = instruments.Where(i => i.GetProperty("symbol").GetString() == "BTCUSDT").Select(i => i.GetProperty("seq").GetInt64()).ToList();
+        var eth = instruments.Where(i => i.GetProperty("symbol").GetString() == "ETHUSDT").Select(i => i.GetProperty("seq").GetInt64()).ToList();
+        Assert.True(btc.Count + eth.Count > 2, "live updates after the snapshots");
+        Assert.All(new[] { btc, eth }, seqs => Assert.Equal(seqs.Select((s, k) => seqs[0] + k), seqs));
+    }
+
+    [Fact]
+    public async Task An_unknown_symbol_a_hub_that_is_down_and_a_bad_url_get_clear_messages()
+    {
+        var unknown = await RunBotAsync("--url", hub.BaseUri.ToString(), "--json", "NOPEUSDT");
+        Assert.Equal(2, unknown.Exit);
+        Assert.StartsWith("Unknown symbol 'NOPEUSDT'", unknown.Err, StringComparison.Ordinal);
+        Assert.Contains("/api/v1/instruments", unknown.Err, StringComparison.Ordinal);
+        Assert.Empty(unknown.Out);
+
+        var port = FreePort();
+        var down = await RunBotAsync("--url", $"http://127.0.0.1:{port}", "BTCUSDT");
+        Assert.Equal(3, down.Exit);
+        Assert.Contains($"Could not connect to the OiStream hub at http://127.0.0.1:{port}/hubs/oi", down.Err, StringComparison.Ordinal);
+
+        var bad = await RunBotAsync("--url", "localhost:5000", "BTCUSDT");
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("'localhost:5000' is not a hub URL", bad.Err, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
