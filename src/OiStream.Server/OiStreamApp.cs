@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OiStream.Core.Engine;
 using OiStream.Server.Api;
 using OiStream.Server.Configuration;
+using OiStream.Server.Dashboard;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
 
@@ -44,6 +45,7 @@ public static class OiStreamApp
 
         var app = builder.Build();
         app.UseWebSockets();
+        app.MapDashboard();
         app.MapHub<OiHub>("/hubs/oi");
         app.MapOiApi();
         return app;

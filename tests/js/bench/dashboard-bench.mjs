@@ -1,0 +1,66 @@
+// Dashboard performance: main-thread time per overview batch in headless Chromium, with the hub's default universe
+// (every simulated instrument, 600+ rows) updating every second.
+//   dotnet build -c Release src/OiStream.Server && node tests/js/bench/dashboard-bench.mjs [--seconds 30]
+// Starts its own hub (--simulate) on a free loopback port, records a Chromium trace while the page receives batches,
+// and sums the renderer main thread's task time (script, JSON parsing, style, layout, paint: everything) per batch.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../browser.mjs';
+
+const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 30;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const dll = path.join(root, 'src/OiStream.Server/bin/Release/net10.0/OiStream.Server.dll');
+
+const hub = spawn('dotnet', [dll, '--simulate', '--urls', 'http://127.0.0.1:0', '--Logging:LogLevel:Default=Warning', '--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information'], { cwd: root });
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  hub.stdout.on('data', (d) => {
+    out += d;
+    const m = /Now listening on: (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    if (m) resolve(m[1]);
+  });
+  hub.on('exit', (code) => reject(new Error(`the hub exited (${code}); build it first: dotnet build -c Release src/OiStream.Server`)));
+});
+for (;;) {
+  const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+  if (ok) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  await page.goto(`${url}/`);
+  await page.waitForFunction(() => window.oistream && window.oistream.rows.size > 0 && window.oistream.perf.overviewBatches >= 3, null, { timeout: 120000 });
+  const rows = await page.evaluate(() => window.oistream.rows.size);
+  const before = await page.evaluate(() => ({ ...window.oistream.perf, samples: window.oistream.perf.samples.length }));
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const trace = JSON.parse((await browser.stopTracing()).toString('utf8'));
+  const after = await page.evaluate(() => window.oistream.perf);
+
+  const events = trace.traceEvents ?? trace;
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const busyMs = events
+    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`))
+    .reduce((sum, e) => sum + (e.dur ?? 0), 0) / 1000;
+  if (process.argv.includes('--breakdown')) {
+    const byName = new Map();
+    for (const e of events) {
+      if (e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && e.name !== 'RunTask') byName.set(e.name, (byName.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
+    }
+    console.log([...byName].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([n, ms]) => `  ${n}: ${ms.toFixed(0)} ms (inclusive)`).join('\n'));
+  }
+  const batches = after.overviewBatches - before.overviewBatches;
+  const rowsPerBatch = (after.rowsApplied - before.rowsApplied) / Math.max(1, after.batches - before.batches);
+  const draws = after.samples.slice(before.samples).sort((a, b) => a - b);
+  const q = (p) => draws[Math.min(draws.length - 1, Math.floor(p * draws.length))] ?? NaN;
+  const perBatch = busyMs / Math.max(1, batches);
+  console.log(`rows in the table: ${rows}; overview batches in ${seconds} s: ${batches}; rows changed per batch: ${rowsPerBatch.toFixed(0)}`);
+  console.log(`main thread busy: ${busyMs.toFixed(0)} ms over ${seconds} s = ${perBatch.toFixed(2)} ms per batch (target ≤ 8 ms: ${perBatch <= 8 ? 'met' : 'NOT met'}; ratio ${(perBatch / 8).toFixed(2)} of the budget)`);
+  console.log(`of which the table draw (script only): median ${q(0.5).toFixed(2)} ms, p95 ${q(0.95).toFixed(2)} ms, max ${Math.max(...draws).toFixed(2)} ms`);
+} finally {
+  await browser.close();
+  hub.kill();
+}
