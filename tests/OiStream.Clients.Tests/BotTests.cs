@@ -62,7 +62,7 @@ public class BotTests(HubHost hub) : IClassFixture<HubHost>
         Assert.Contains("/api/v1/instruments", unknown.Err, StringComparison.Ordinal);
         Assert.Empty(unknown.Out);
 
-        var port = FreePort();
+        var port = Ports.Free();
         var down = await RunBotAsync("--url", $"http://127.0.0.1:{port}", "BTCUSDT");
         Assert.Equal(3, down.Exit);
         Assert.Contains($"Could not connect to the OiStream hub at http://127.0.0.1:{port}/hubs/oi", down.Err, StringComparison.Ordinal);
@@ -70,12 +70,5 @@ public class BotTests(HubHost hub) : IClassFixture<HubHost>
         var bad = await RunBotAsync("--url", "localhost:5000", "BTCUSDT");
         Assert.Equal(2, bad.Exit);
         Assert.Contains("'localhost:5000' is not a hub URL", bad.Err, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -91,6 +91,7 @@ public class HubTests(HubHost host) : IClassFixture<HubHost>
         await using var client = await ConnectAsync();
         var unknown = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync(["NOPEUSDT", "BTCUSDT"]));
         Assert.Contains("'NOPEUSDT'", unknown.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unknown symbol 'NOPEUSDT'", unknown.Message, StringComparison.Ordinal); // the hub's own message, unwrapped
         Assert.Contains("/api/v1/instruments", unknown.Message, StringComparison.Ordinal);
         var empty = await Assert.ThrowsAsync<HubException>(() => client.SubscribeAsync([]));
         Assert.Contains("No symbols given", empty.Message, StringComparison.Ordinal);

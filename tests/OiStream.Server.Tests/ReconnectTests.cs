@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using OiStream.Client;
 using OiStream.Contracts;
 
@@ -12,7 +10,7 @@ public class ReconnectTests
     [Fact]
     public async Task After_a_hub_restart_the_client_reconnects_resubscribes_and_receives_again()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         string[] Args() => [.. HubHost.Args().Select(a => a == "http://127.0.0.1:0" ? $"http://127.0.0.1:{port}" : a)];
         var first = new HubHost { Arguments = Args() };
         await first.InitializeAsync();
@@ -45,12 +43,5 @@ public class ReconnectTests
         {
             await second.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -74,7 +74,7 @@ public sealed class BotRunner(BotOptions options, TextWriter output, TextWriter 
         }
         catch (HubException ex)
         {
-            await errors.WriteLineAsync(HubMessage(ex));
+            await errors.WriteLineAsync(ex.Message);
             return ExitCodes.Usage;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -117,14 +117,6 @@ public sealed class BotRunner(BotOptions options, TextWriter output, TextWriter 
     }
 
     private long _dropped;
-
-    /// <summary>The hub's own message, without SignalR's "An unexpected error occurred invoking …" wrapper.</summary>
-    internal static string HubMessage(HubException ex)
-    {
-        const string marker = "HubException: ";
-        var i = ex.Message.IndexOf(marker, StringComparison.Ordinal);
-        return i >= 0 ? ex.Message[(i + marker.Length)..] : ex.Message;
-    }
 
     private sealed record Notice(string Text);
 }

@@ -37,14 +37,9 @@ root.Validators.Add(result =>
 });
 root.SetAction(async (parse, cancellationToken) =>
 {
-    Uri hub;
-    try
+    if (!OiStreamClient.TryParseHubUrl(parse.GetValue(url), out var hub, out var urlError))
     {
-        hub = OiStreamClient.NormalizeHubUrl(new Uri(parse.GetValue(url)!, UriKind.Absolute));
-    }
-    catch (Exception ex) when (ex is UriFormatException or ArgumentException)
-    {
-        await Console.Error.WriteLineAsync($"'{parse.GetValue(url)}' is not a hub URL. Give the hub's address, e.g. --url http://127.0.0.1:5000");
+        await Console.Error.WriteLineAsync(urlError);
         return ExitCodes.Usage;
     }
     var mode = parse.GetValue(json) ? OutputMode.Json

@@ -117,7 +117,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task<InstrumentState[]> SubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
     {
         var list = symbols.ToArray();
-        var states = await _connection.InvokeAsync<InstrumentState[]>("Subscribe", list, cancellationToken);
+        var states = await InvokeAsync<InstrumentState[]>("Subscribe", [list], cancellationToken);
         foreach (var s in states)
         {
             _symbols[s.Symbol] = 0;
@@ -130,7 +130,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task UnsubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
     {
         var list = symbols.ToArray();
-        await _connection.InvokeAsync("Unsubscribe", list, cancellationToken);
+        await InvokeAsync<object>("Unsubscribe", [list], cancellationToken);
         foreach (var s in list)
         {
             _symbols.TryRemove(s, out _);
@@ -141,7 +141,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Subscribes to coin aggregates (e.g. BTC); returns their current state.</summary>
     public async Task<CoinState[]> SubscribeCoinsAsync(IEnumerable<string> coins, CancellationToken cancellationToken = default)
     {
-        var states = await _connection.InvokeAsync<CoinState[]>("SubscribeCoins", coins.ToArray(), cancellationToken);
+        var states = await InvokeAsync<CoinState[]>("SubscribeCoins", [coins.ToArray()], cancellationToken);
         foreach (var s in states)
         {
             _coins[s.Coin] = 0;
@@ -153,7 +153,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task UnsubscribeCoinsAsync(IEnumerable<string> coins, CancellationToken cancellationToken = default)
     {
         var list = coins.ToArray();
-        await _connection.InvokeAsync("UnsubscribeCoins", list, cancellationToken);
+        await InvokeAsync<object>("UnsubscribeCoins", [list], cancellationToken);
         foreach (var c in list)
         {
             _coins.TryRemove(c, out _);
@@ -163,9 +163,29 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Subscribes to the whole table; returns every instrument's state, then batched <c>overview</c> updates.</summary>
     public async Task<InstrumentState[]> SubscribeOverviewAsync(CancellationToken cancellationToken = default)
     {
-        var rows = await _connection.InvokeAsync<InstrumentState[]>("SubscribeOverview", cancellationToken);
+        var rows = await InvokeAsync<InstrumentState[]>("SubscribeOverview", [], cancellationToken);
         _overview = true;
         return rows;
+    }
+
+    /// <summary>
+    /// Parses what a user typed for the hub (<c>http://127.0.0.1:5000</c> or its <c>/hubs/oi</c> URL); on failure,
+    /// <paramref name="error"/> says what is wrong and what to give.
+    /// </summary>
+    public static bool TryParseHubUrl(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? hubUrl, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            hubUrl = NormalizeHubUrl(new Uri(text ?? "", UriKind.Absolute));
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is UriFormatException or ArgumentException)
+        {
+            hubUrl = null;
+            error = $"'{text}' is not a hub URL. Give the hub's address, e.g. --url http://127.0.0.1:5000";
+            return false;
+        }
     }
 
     /// <summary>
@@ -185,7 +205,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Stops overview updates.</summary>
     public async Task UnsubscribeOverviewAsync(CancellationToken cancellationToken = default)
     {
-        await _connection.InvokeAsync("UnsubscribeOverview", cancellationToken);
+        await InvokeAsync<object>("UnsubscribeOverview", [], cancellationToken);
         _overview = false;
     }
 
@@ -206,6 +226,24 @@ public sealed class OiStreamClient : IAsyncDisposable
             // A missed update: the state itself is complete, but say so and refresh from the hub to be sure.
             Interlocked.Increment(ref _gaps);
             _ = ResyncAsync(state.Symbol);
+        }
+    }
+
+    /// <summary>
+    /// Invokes a hub method. SignalR prefixes the hub's message with "An unexpected error occurred invoking 'X' on the
+    /// server. HubException: "; callers get the hub's own message, which names the problem and the fix.
+    /// </summary>
+    private async Task<T> InvokeAsync<T>(string method, object?[] args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _connection.InvokeCoreAsync<T>(method, args, cancellationToken);
+        }
+        catch (HubException ex)
+        {
+            const string marker = "HubException: ";
+            var at = ex.Message.IndexOf(marker, StringComparison.Ordinal);
+            throw at < 0 ? ex : new HubException(ex.Message[(at + marker.Length)..], ex);
         }
     }
 

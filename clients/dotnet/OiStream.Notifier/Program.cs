@@ -32,14 +32,9 @@ root.SetAction(async (parse, cancellationToken) =>
         Console.WriteLine($"{config.Path}: {config.Rules.Count} rules, {config.Sinks.Count} sinks: valid.");
         return 0;
     }
-    Uri hub;
-    try
+    if (!OiStreamClient.TryParseHubUrl(parse.GetValue(url), out var hub, out var urlError))
     {
-        hub = OiStreamClient.NormalizeHubUrl(new Uri(parse.GetValue(url)!, UriKind.Absolute));
-    }
-    catch (Exception ex) when (ex is UriFormatException or ArgumentException)
-    {
-        await Console.Error.WriteLineAsync($"'{parse.GetValue(url)}' is not a hub URL. Give the hub's address, e.g. --url http://127.0.0.1:5000");
+        await Console.Error.WriteLineAsync(urlError);
         return 2;
     }
     using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
@@ -60,10 +55,8 @@ root.SetAction(async (parse, cancellationToken) =>
     }
     catch (HubException ex)
     {
-        // e.g. a symbol the hub does not track.
-        var message = ex.Message;
-        var at = message.IndexOf("HubException: ", StringComparison.Ordinal);
-        await Console.Error.WriteLineAsync($"{config.Path}: the hub refused a subscription: {(at >= 0 ? message[(at + 14)..] : message)}");
+        // e.g. a symbol the hub does not track (the client hands over the hub's own message).
+        await Console.Error.WriteLineAsync($"{config.Path}: the hub refused a subscription: {ex.Message}");
         return 2;
     }
 });

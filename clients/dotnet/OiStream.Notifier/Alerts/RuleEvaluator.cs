@@ -33,8 +33,9 @@ public sealed class RuleEvaluator(NotifierConfig config, TimeProvider time)
                 && Edge(i, s.Symbol, c.Holds(s.Change, s.ChangeUsd, s.PriceChange, s.Signal)))
             {
                 var value = c.ValueOf(s.Change, s.ChangeUsd, s.PriceChange);
-                var text = MessageFormatter.Condition(rule, c, s.Symbol, value, s.OpenInterest, s.Market == "coinm" ? "contracts" : s.Coin, s.OpenInterestUsd, s.MarkPrice, s.FundingRate, s.Source, MessageFormatter.LinkFor(config.DashboardUrl, "symbol", s.Symbol));
-                alerts.Add(new Alert(rule.Name, s.Symbol, c.ToString(), c.Window, value, text, s.OiTime ?? time.GetUtcNow().ToUnixTimeMilliseconds(), s.Source, MessageFormatter.LinkFor(config.DashboardUrl, "symbol", s.Symbol), rule.Sinks));
+                var link = MessageFormatter.LinkFor(config.DashboardUrl, "symbol", s.Symbol);
+                var text = MessageFormatter.Condition(rule, c, s.Symbol, value, s.OpenInterest, s.Market == "coinm" ? "contracts" : s.Coin, s.OpenInterestUsd, s.MarkPrice, s.FundingRate, s.Source, link);
+                alerts.Add(new Alert(rule.Name, s.Symbol, c.ToString(), c.Window, value, text, s.OiTime ?? time.GetUtcNow().ToUnixTimeMilliseconds(), s.Source, link, rule.Sinks));
             }
         }
         return alerts;
@@ -80,7 +81,6 @@ public sealed class RuleEvaluator(NotifierConfig config, TimeProvider time)
             }
             if (!CooledDown(i, subject))
             {
-                CooldownSuppressed++;
                 continue;
             }
             var link = e.Symbol is { } s ? MessageFormatter.LinkFor(config.DashboardUrl, "symbol", s) : MessageFormatter.LinkFor(config.DashboardUrl, "coin", e.Coin);
@@ -95,27 +95,22 @@ public sealed class RuleEvaluator(NotifierConfig config, TimeProvider time)
         ref var episode = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_episodes, (rule, subject), out _);
         var started = holds && !episode.Active;
         episode.Active = holds;
-        if (!started)
-        {
-            return false;
-        }
-        if (episode.LastFired is { } last && time.GetUtcNow() - last < config.Rules[rule].Cooldown)
+        return started && TryFire(ref episode, rule);
+    }
+
+    /// <summary>True (and the cooldown restarts) unless the rule fired for the subject within its cooldown.</summary>
+    private bool CooledDown(int rule, string subject) =>
+        TryFire(ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_episodes, (rule, subject), out _), rule);
+
+    private bool TryFire(ref Episode episode, int rule)
+    {
+        var now = time.GetUtcNow();
+        if (episode.LastFired is { } last && now - last < config.Rules[rule].Cooldown)
         {
             CooldownSuppressed++;
             return false;
         }
-        episode.LastFired = time.GetUtcNow();
-        return true;
-    }
-
-    private bool CooledDown(int rule, string subject)
-    {
-        ref var episode = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_episodes, (rule, subject), out _);
-        if (episode.LastFired is { } last && time.GetUtcNow() - last < config.Rules[rule].Cooldown)
-        {
-            return false;
-        }
-        episode.LastFired = time.GetUtcNow();
+        episode.LastFired = now;
         return true;
     }
 

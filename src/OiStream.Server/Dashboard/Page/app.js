@@ -159,8 +159,7 @@ function drawRow(row, previous) {
   row.tr.classList.toggle('stale', !!s.stale);
 }
 
-function compare(a, b) {
-  const col = COLUMNS.find((c) => c.key === sortKey);
+function compare(col, a, b) {
   const va = col.get(rows.get(a).state);
   const vb = col.get(rows.get(b).state);
   // Missing values sort last in both directions.
@@ -172,7 +171,8 @@ function compare(a, b) {
 
 // Re-orders the table; moves DOM rows only when the order actually changed.
 function resort(force) {
-  const next = [...rows.keys()].sort(compare);
+  const col = COLUMNS.find((c) => c.key === sortKey); // once per sort, not once per comparison
+  const next = [...rows.keys()].sort((a, b) => compare(col, a, b));
   if (!force && next.length === order.length && next.every((s, i) => s === order[i])) return;
   order = next;
   const body = $('rows');
