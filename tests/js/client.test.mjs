@@ -25,6 +25,9 @@ test('formatting is for people', () => {
   assert.equal(formatCompact(null), '—');
   assert.equal(formatPercent(2.2671), '+2.27 %');
   assert.equal(formatPercent(-0.5), '−0.50 %');
+  assert.equal(formatPercent(-0.001), '0.00 %');
+  assert.equal(formatPercent(0.004), '0.00 %');
+  assert.equal(formatPercent(0.005), '+0.01 %');
   assert.equal(formatPercent(undefined), '—');
 });
 

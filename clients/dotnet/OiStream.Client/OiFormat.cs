@@ -29,15 +29,17 @@ public static class OiFormat
         return abs == 0 ? "0" : v.ToString("G3", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>2.2671 → "+2.27 %"; -0.5 → "−0.50 %"; null → "—".</summary>
+    /// <summary>2.2671 → "+2.27 %"; -0.5 → "−0.50 %"; -0.001 → "0.00 %"; null → "—".</summary>
     public static string Percent(double? value, int digits = 2)
     {
         if (value is not { } v || !double.IsFinite(v))
         {
             return "—";
         }
-        var sign = v > 0 ? "+" : v < 0 ? "−" : "";
-        return sign + Math.Abs(v).ToString("F" + digits, CultureInfo.InvariantCulture) + " %";
+        // The sign follows the rounded figure: -0.001 reads "0.00 %", not "−0.00 %".
+        var rounded = Math.Round(v, digits, MidpointRounding.AwayFromZero);
+        var sign = rounded > 0 ? "+" : rounded < 0 ? "−" : "";
+        return sign + Math.Abs(rounded).ToString("F" + digits, CultureInfo.InvariantCulture) + " %";
     }
 
     /// <summary>The change windows of protocol v1, shortest first.</summary>

@@ -329,6 +329,8 @@ export function formatPercent(value, digits = 2) {
   if (value === null || value === undefined || !Number.isFinite(value)) {
     return '—';
   }
-  const sign = value > 0 ? '+' : value < 0 ? '−' : '';
-  return `${sign}${Math.abs(value).toFixed(digits)} %`;
+  // The sign follows the rounded figure: -0.001 reads "0.00 %", not "−0.00 %".
+  const text = Math.abs(value).toFixed(digits);
+  const sign = Number(text) === 0 ? '' : value > 0 ? '+' : '−';
+  return `${sign}${text} %`;
 }
