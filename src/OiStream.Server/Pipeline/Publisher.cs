@@ -25,21 +25,45 @@ public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, I
     {
         var reader = engine.Batches.Reader;
         var overviewEvery = options.Value.OverviewInterval;
+        // Overview batches go out on a fixed grid (not "interval after the last send"): mark prices arrive in one burst
+        // a second, and a deadline that drifted by the send time each round missed every other burst, leaving 2 s gaps.
         var nextOverview = time.GetUtcNow() + overviewEvery;
         try
         {
-            while (await reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                var wait = reader.WaitToReadAsync(stoppingToken);
+                if (!wait.IsCompleted && _overview.Count > 0)
+                {
+                    // Rows are waiting for the overview: wake at its deadline even if no new batch comes.
+                    var due = nextOverview - time.GetUtcNow();
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.WhenAny(wait.AsTask(), Task.Delay(due, time, stoppingToken));
+                    }
+                }
+                else if (!await wait)
+                {
+                    return; // the engine completed its channel
+                }
                 while (reader.TryRead(out var batch))
                 {
                     await SendAsync(batch, stoppingToken);
                 }
-                if (time.GetUtcNow() >= nextOverview && _overview.Count > 0)
+                var now = time.GetUtcNow();
+                if (now >= nextOverview)
                 {
-                    var rows = _overview.Values.ToList();
-                    _overview.Clear();
-                    await Bounded(hub.Clients.Group(OiHub.OverviewGroup).overview(rows), stoppingToken);
-                    nextOverview = time.GetUtcNow() + overviewEvery;
+                    if (_overview.Count > 0)
+                    {
+                        var rows = _overview.Values.ToList();
+                        _overview.Clear();
+                        await Bounded(hub.Clients.Group(OiHub.OverviewGroup).overview(rows), stoppingToken);
+                    }
+                    nextOverview += overviewEvery;
+                    if (nextOverview <= now)
+                    {
+                        nextOverview = now + overviewEvery; // fell behind (a slow send): skip the missed slots
+                    }
                 }
             }
         }
