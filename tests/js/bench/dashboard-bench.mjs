@@ -1,18 +1,23 @@
 // Dashboard performance: main-thread time per overview batch in headless Chromium, with the hub's default universe
 // (every simulated instrument, 600+ rows) updating every second.
-//   dotnet build -c Release src/OiStream.Server && node tests/js/bench/dashboard-bench.mjs [--seconds 30]
+//   dotnet build -c Release src/OiStream.Server && node tests/js/bench/dashboard-bench.mjs [--seconds 30] [--usdm-coins 600] [--breakdown] [--trace-out trace.json]
 // Starts its own hub (--simulate) on a free loopback port, records a Chromium trace while the page receives batches,
 // and sums the renderer main thread's task time (script, JSON parsing, style, layout, paint: everything) per batch.
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../browser.mjs';
 
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 30;
+const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const seconds = arg('--seconds', 30);
+// 600 USDⓈ-M coins and the default 20 COIN-M ones: 646 instruments, more than Binance lists today.
+const usdmCoins = arg('--usdm-coins', 600);
+const extra = [`--OiStream:Simulator:UsdmCoins=${usdmCoins}`];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dll = path.join(root, 'src/OiStream.Server/bin/Release/net10.0/OiStream.Server.dll');
 
-const hub = spawn('dotnet', [dll, '--simulate', '--urls', 'http://127.0.0.1:0', '--Logging:LogLevel:Default=Warning', '--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information'], { cwd: root });
+const hub = spawn('dotnet', [dll, '--simulate', ...extra, '--urls', 'http://127.0.0.1:0', '--Logging:LogLevel:Default=Warning', '--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information'], { cwd: root });
 const url = await new Promise((resolve, reject) => {
   let out = '';
   hub.stdout.on('data', (d) => {
@@ -37,7 +42,9 @@ try {
   const before = await page.evaluate(() => ({ ...window.oistream.perf, samples: window.oistream.perf.samples.length }));
   await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const trace = JSON.parse((await browser.stopTracing()).toString('utf8'));
+  const raw = await browser.stopTracing();
+  if (process.argv.includes('--trace-out')) await writeFile(process.argv[process.argv.indexOf('--trace-out') + 1], raw);
+  const trace = JSON.parse(raw.toString('utf8'));
   const after = await page.evaluate(() => window.oistream.perf);
 
   const events = trace.traceEvents ?? trace;
@@ -48,9 +55,14 @@ try {
   if (process.argv.includes('--breakdown')) {
     const byName = new Map();
     for (const e of events) {
-      if (e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && e.name !== 'RunTask') byName.set(e.name, (byName.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
+      if (e.ph !== 'X' || !mains.has(`${e.pid}:${e.tid}`) || e.name === 'RunTask') continue;
+      const entry = byName.get(e.name) ?? { ms: 0, count: 0 };
+      entry.ms += (e.dur ?? 0) / 1000;
+      entry.count++;
+      byName.set(e.name, entry);
     }
-    console.log([...byName].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([n, ms]) => `  ${n}: ${ms.toFixed(0)} ms (inclusive)`).join('\n'));
+    console.log([...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)
+      .map(([n, { ms, count }]) => `  ${n}: ${ms.toFixed(0)} ms in ${count} (inclusive)`).join('\n'));
   }
   const batches = after.overviewBatches - before.overviewBatches;
   const rowsPerBatch = (after.rowsApplied - before.rowsApplied) / Math.max(1, after.batches - before.batches);

@@ -18,30 +18,43 @@ const formatFunding = (v) => (v == null ? '—' : `${(v * 100).toFixed(4)} %`);
 const sign = (v) => (v == null || v === 0 ? '' : v > 0 ? 'up' : 'down');
 
 const COLUMNS = [
-  { key: 'symbol', label: 'Symbol', get: (s) => s.symbol, text: (s) => s.symbol, width: 130 },
-  { key: 'markPrice', label: 'Mark', get: (s) => s.markPrice, text: (s) => formatPrice(s.markPrice), width: 85 },
+  { key: 'symbol', label: 'Symbol', get: (s) => s.symbol, text: (s) => s.symbol, width: 112 },
+  { key: 'markPrice', label: 'Mark', get: (s) => s.markPrice, text: (s) => formatPrice(s.markPrice), width: 80 },
   { key: 'openInterestCoin', label: 'OI (coin)', get: (s) => s.openInterestCoin, text: (s) => formatCompact(s.openInterestCoin), width: 85 },
-  { key: 'openInterestUsd', label: 'OI (USD)', get: (s) => s.openInterestUsd, text: (s) => `$${formatCompact(s.openInterestUsd)}`, width: 90 },
+  { key: 'openInterestUsd', label: 'OI (USD)', get: (s) => s.openInterestUsd, text: (s) => `$${formatCompact(s.openInterestUsd)}`, width: 88 },
   ...WINDOWS.map((w) => ({
     key: `change.${w}`, label: `OI ${w}`, window: w,
     get: (s) => s.change[w], text: (s) => formatPercent(s.change[w]),
   })),
-  { key: 'fundingRate', label: 'Funding', get: (s) => s.fundingRate, text: (s) => formatFunding(s.fundingRate), signed: true, width: 85 },
+  { key: 'fundingRate', label: 'Funding', get: (s) => s.fundingRate, text: (s) => formatFunding(s.fundingRate), signed: true, width: 82 },
   { key: 'signal', label: 'Signal 1h', get: (s) => s.signal['1h'] ?? '', text: null, width: 150 },
 ];
 
 // ---- state -------------------------------------------------------------------------------------------------------
-const rows = new Map(); // symbol → { state, tr, cells, text[], visible }
-const pending = new Map(); // symbol → newest state not yet drawn
+// The model holds every instrument; the DOM holds only a fixed pool of row elements, enough to fill the table's
+// viewport. Each frame the pool shows view[first .. first + pool.length): sorting, filtering and scrolling change
+// which symbol a row element shows, never how many elements there are or their order. With 600+ instruments
+// changing every second, that keeps layout and paint to one screenful of rows.
+const rows = new Map(); // symbol → { state, flash: Int8Array per column (+1 up, −1 down), flashUntil }
+const pending = new Map(); // symbol → newest state not yet applied
 const events = new Map(); // symbol → { kind, until }
-let order = []; // symbols in table order
+let view = []; // symbols passing the filter, in table order
+let first = 0; // index in view of the pool's first row
+const pool = []; // { tr, cells, text[], cls[], symbol, seq, flags, top }
+let rowHeight = 22; // the CSS --row-height
+// Geometry is read in the scroll and resize handlers, never while drawing: reading scrollTop after writing text would
+// force a synchronous layout in the middle of the frame.
+let scrollTop = 0;
+let bodyHeight = 0; // the table panel's height below the header
 let sortKey = 'openInterestUsd';
 let sortAsc = false;
 let marketFilter = 'usdm-perp';
 let query = '';
 let frameRequested = false;
+let viewDirty = true; // the filter or sort changed, or rows were added
 let newestData = 0;
 let simulated = false;
+const FLASH_MS = 600;
 const perf = { overviewBatches: 0, batches: 0, rowsApplied: 0, totalMs: 0, maxMs: 0, samples: [] };
 
 // ---- table -------------------------------------------------------------------------------------------------------
@@ -51,7 +64,7 @@ function buildHead() {
     const th = document.createElement('th');
     th.textContent = col.label;
     th.dataset.key = col.key;
-    if (col.width) th.style.width = `${col.width}px`;
+    if (col.width) th.style.flex = `0 0 ${col.width}px`;
     th.addEventListener('click', () => {
       if (sortKey === col.key) sortAsc = !sortAsc;
       else {
@@ -59,7 +72,8 @@ function buildHead() {
         sortAsc = col.key === 'symbol';
       }
       markSorted();
-      resort(true);
+      viewDirty = true;
+      requestDraw();
     });
     head.append(th);
   }
@@ -73,35 +87,6 @@ function markSorted() {
   }
 }
 
-// Only rows on screen are drawn (and flashed): a row scrolled out of view keeps its newest state and is drawn when it
-// scrolls back in. With 600+ rows changing every second this is most of the saving.
-const rowOf = new WeakMap();
-const onScreen = new IntersectionObserver((entries) => {
-  for (const entry of entries) {
-    const row = rowOf.get(entry.target);
-    row.inView = entry.isIntersecting;
-    if (row.inView && row.dirty) {
-      row.dirty = false;
-      drawRow(row, null);
-    }
-  }
-}, { root: document.querySelector('.table-panel'), rootMargin: '200px 0px' });
-
-function createRow(state) {
-  const tr = document.createElement('tr');
-  tr.dataset.symbol = state.symbol;
-  const cells = COLUMNS.map(() => tr.appendChild(document.createElement('td')));
-  tr.addEventListener('click', () => selectSymbol(state.symbol));
-  const row = { state, tr, cells, text: new Array(COLUMNS.length).fill(null), visible: true, inView: false, dirty: false };
-  rows.set(state.symbol, row);
-  rowOf.set(tr, row);
-  onScreen.observe(tr);
-  const option = document.createElement('option');
-  option.value = state.symbol;
-  $('symbols').append(option);
-  return row;
-}
-
 function matches(state) {
   if (query && !state.symbol.includes(query)) return false;
   switch (marketFilter) {
@@ -113,165 +98,282 @@ function matches(state) {
   }
 }
 
-// A flash is one class on, then off ~0.6 s later for the whole batch: two repaints, where an animation would repaint
-// every frame (on a software-rendered page that was most of the main thread's time).
-let flashed = [];
-function endFlashes(cells) {
-  for (const td of cells) td.classList.remove('flash-up', 'flash-down');
+// Applies a newer state to the model and notes, per column, which way a number moved (the cell flashes if it is on
+// screen during the next FLASH_MS).
+function applyState(state, now) {
+  let row = rows.get(state.symbol);
+  if (!row) {
+    row = { state, flash: new Int8Array(COLUMNS.length), flashUntil: 0 };
+    rows.set(state.symbol, row);
+    const option = document.createElement('option');
+    option.value = state.symbol;
+    $('symbols').append(option);
+    viewDirty = true;
+    return;
+  }
+  const previous = row.state;
+  if (state.seq < previous.seq) return; // older than what is shown
+  row.state = state;
+  let moved = false;
+  for (let i = 1; i < COLUMNS.length; i++) {
+    const col = COLUMNS[i];
+    if (col.key === 'signal') continue;
+    const v = col.get(state);
+    const old = col.get(previous);
+    const direction = typeof v === 'number' && typeof old === 'number' && v !== old ? (v > old ? 1 : -1) : 0;
+    if (direction !== 0 || row.flashUntil <= now) row.flash[i] = direction;
+    if (direction !== 0) moved = true;
+  }
+  if (moved) row.flashUntil = now + FLASH_MS;
+  if (matches(state) !== matches(previous)) viewDirty = true;
 }
 
-// Writes only the cells whose text changed, and flashes them in the direction of the change.
-function drawRow(row, previous) {
+// Sorts on keys read once per row (not once per comparison). Missing values sort last in both directions.
+function rebuildView() {
+  const col = COLUMNS.find((c) => c.key === sortKey);
+  const keyed = [];
+  for (const [symbol, row] of rows) {
+    if (matches(row.state)) keyed.push({ symbol, v: col.get(row.state) });
+  }
+  const direction = sortAsc ? 1 : -1;
+  keyed.sort((a, b) => {
+    const am = a.v == null || a.v === '';
+    const bm = b.v == null || b.v === '';
+    if (am || bm) return am === bm ? (a.symbol < b.symbol ? -1 : 1) : am ? 1 : -1;
+    const d = typeof a.v === 'string' ? (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) : a.v - b.v;
+    return direction * d || (a.symbol < b.symbol ? -1 : 1);
+  });
+  view = keyed.map((k) => k.symbol);
+  setText($('count'), `${view.length} of ${rows.size} instruments`);
+}
+
+function setIfChanged(entry, i, td, text, cls) {
+  if (entry.text[i] !== text) {
+    entry.text[i] = text;
+    td.textContent = text;
+  }
+  if (entry.cls[i] !== cls) {
+    entry.cls[i] = cls;
+    td.className = cls;
+  }
+}
+
+// Draws one pool row for a symbol (or blank when the view is shorter than the pool). Only cells whose text or class
+// changed are written.
+function drawPoolRow(entry, symbol, now) {
+  const row = symbol === undefined ? undefined : rows.get(symbol);
+  entry.tr.hidden = row === undefined;
+  if (row === undefined) {
+    entry.symbol = undefined;
+    return;
+  }
   const s = row.state;
-  const flash = previous !== null;
+  if (entry.symbol !== symbol) {
+    entry.symbol = symbol;
+    entry.tr.dataset.symbol = symbol;
+  }
+  if (entry.seq !== s.seq) {
+    entry.seq = s.seq;
+    entry.tr.dataset.seq = s.seq;
+  }
+  const flashing = row.flashUntil > now;
   for (let i = 0; i < COLUMNS.length; i++) {
     const col = COLUMNS[i];
-    const td = row.cells[i];
+    const td = entry.cells[i];
     if (col.key === 'signal') {
       const q = s.signal['1h'] ?? 'neutral';
-      const ev = events.get(s.symbol);
-      const key = `${q}|${ev && ev.until > Date.now() ? ev.kind : ''}`;
-      if (row.text[i] !== key) {
-        row.text[i] = key;
-        td.innerHTML = `<span class="badge ${q}">${QUADRANT_LABEL[q] ?? q}</span>` +
-          (ev && ev.until > Date.now() ? `<span class="badge event">${ev.kind}</span>` : '');
+      const ev = events.get(symbol);
+      const kind = ev && ev.until > now ? ev.kind : '';
+      const key = `${q}|${kind}`;
+      if (entry.text[i] !== key) {
+        entry.text[i] = key;
+        td.innerHTML = `<span class="badge ${q}">${QUADRANT_LABEL[q] ?? q}</span>` + (kind ? `<span class="badge event">${kind}</span>` : '');
       }
       continue;
     }
-    const text = col.text(s);
-    if (row.text[i] === text) continue;
-    row.text[i] = text;
-    td.textContent = text;
-    const v = col.get(s);
-    if (col.window) {
-      td.className = `${sign(v)}${v != null && Math.abs(v) >= BIG_MOVE[col.window] ? ' big' : ''}`;
-    } else if (col.signed) {
-      td.className = sign(v);
+    let cls = '';
+    if (col.window || col.signed) {
+      const v = col.get(s);
+      cls = sign(v);
+      if (col.window && v != null && Math.abs(v) >= BIG_MOVE[col.window]) cls += ' big';
     }
-    if (flash && i > 0) {
-      const old = previous ? col.get(previous) : null;
-      if (typeof v === 'number' && typeof old === 'number' && v !== old) {
-        td.classList.add(v > old ? 'flash-up' : 'flash-down');
-        flashed.push(td);
-      }
-    }
+    if (flashing && row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
+    setIfChanged(entry, i, td, col.text(s), cls);
   }
-  row.tr.classList.toggle('stale', !!s.stale);
+  const flags = s.stale ? (symbol === selected ? 'stale selected' : 'stale') : symbol === selected ? 'selected' : '';
+  if (entry.flags !== flags) {
+    entry.flags = flags;
+    entry.tr.className = flags;
+  }
 }
 
-function compare(col, a, b) {
-  const va = col.get(rows.get(a).state);
-  const vb = col.get(rows.get(b).state);
-  // Missing values sort last in both directions.
-  if (va == null || va === '') return vb == null || vb === '' ? a.localeCompare(b) : 1;
-  if (vb == null || vb === '') return -1;
-  const d = typeof va === 'string' ? va.localeCompare(vb) : va - vb;
-  return (sortAsc ? d : -d) || a.localeCompare(b);
-}
-
-// Re-orders the table; moves DOM rows only when the order actually changed.
-function resort(force) {
-  const col = COLUMNS.find((c) => c.key === sortKey); // once per sort, not once per comparison
-  const next = [...rows.keys()].sort((a, b) => compare(col, a, b));
-  if (!force && next.length === order.length && next.every((s, i) => s === order[i])) return;
-  order = next;
+// Grows or shrinks the pool to fill the table's viewport (plus one row for a partly visible last row).
+function sizePool() {
+  const wanted = Math.max(1, Math.ceil(bodyHeight / rowHeight) + 1);
   const body = $('rows');
-  const fragment = document.createDocumentFragment();
-  for (const symbol of order) fragment.append(rows.get(symbol).tr);
-  body.append(fragment);
-}
-
-function applyFilter() {
-  let shown = 0;
-  for (const row of rows.values()) {
-    const visible = matches(row.state);
-    if (visible !== row.visible) {
-      row.visible = visible;
-      row.tr.hidden = !visible;
-    }
-    if (visible) shown++;
+  while (pool.length < wanted) {
+    const tr = document.createElement('tr');
+    tr.hidden = true;
+    const cells = COLUMNS.map((col) => {
+      const td = tr.appendChild(document.createElement('td'));
+      if (col.width) td.style.flex = `0 0 ${col.width}px`;
+      return td;
+    });
+    pool.push({ tr, cells, text: new Array(COLUMNS.length).fill(null), cls: new Array(COLUMNS.length).fill(''), symbol: undefined, seq: undefined, flags: '', top: -1 });
+    body.append(tr);
   }
-  $('count').textContent = `${shown} of ${rows.size} instruments`;
+  while (pool.length > wanted) pool.pop().tr.remove();
 }
 
-// Every state goes through here; drawing waits for the next animation frame so a burst is drawn once.
-function accept(state) {
-  pending.set(state.symbol, state);
+// Shows view[first ..] in the pool. The body is as tall as the whole view (so the scrollbar reflects it) and each
+// pool row is positioned at its place in the view.
+function drawTable(now) {
+  const maxFirst = Math.max(0, view.length - pool.length + 1);
+  first = Math.min(maxFirst, Math.floor(scrollTop / rowHeight));
+  for (let i = 0; i < pool.length; i++) {
+    const entry = pool[i];
+    drawPoolRow(entry, view[first + i], now);
+    const top = (first + i) * rowHeight;
+    if (entry.top !== top) {
+      entry.top = top;
+      entry.tr.style.transform = `translateY(${top}px)`;
+    }
+  }
+  const height = `${view.length * rowHeight}px`;
+  if ($('rows').style.height !== height) $('rows').style.height = height;
+}
+
+function requestDraw() {
   if (!frameRequested) {
     frameRequested = true;
-    requestAnimationFrame(drawPending);
+    requestAnimationFrame(draw);
   }
 }
 
-function drawPending() {
+// Every state goes through here; drawing waits for the next animation frame so a burst is drawn once. The chart's tail
+// is appended here, before the frame, so the chart redraws in the same frame as the table rather than in one more.
+function accept(state) {
+  pending.set(state.symbol, state);
+  chartTail(state);
+  requestDraw();
+}
+
+// One frame a second draws the batch (table, coins, data age); one more, FLASH_MS later, takes the flashes off and
+// refreshes the age. Nothing else draws while batches keep coming.
+let flashTimer = 0;
+function draw() {
   frameRequested = false;
   const started = performance.now();
-  let created = false;
-  let filterChanged = false;
+  const now = Date.now();
   for (const state of pending.values()) {
-    let row = rows.get(state.symbol);
-    let previous = null;
-    if (!row) {
-      row = createRow(state);
-      created = true;
-    } else {
-      previous = row.state;
-      if (state.seq < previous.seq) continue; // older than what is shown
-      row.state = state;
-    }
-    row.tr.dataset.seq = state.seq;
-    if (row.inView || !previous) {
-      drawRow(row, previous);
-    } else {
-      row.dirty = true;
-    }
-    if (matches(state) !== row.visible) filterChanged = true;
+    applyState(state, now);
     newestData = Math.max(newestData, state.oiTime ?? 0, state.priceTime ?? 0);
     if (state.source === 'simulated' && !simulated) {
       simulated = true;
       $('sim-banner').hidden = false;
     }
-    chartTail(state);
   }
   const n = pending.size;
   pending.clear();
-  if (flashed.length > 0) {
-    setTimeout(endFlashes, 600, flashed);
-    flashed = [];
+  // A live table re-sorts as values change; the order only needs recomputing when something arrived.
+  if (n > 0 || viewDirty) rebuildView();
+  viewDirty = false;
+  drawTable(now);
+  drawCoins();
+  drawAge(now);
+  if (n > 0) {
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(requestDraw, FLASH_MS + 20);
+    const ms = performance.now() - started;
+    perf.batches++;
+    perf.rowsApplied += n;
+    perf.totalMs += ms;
+    perf.maxMs = Math.max(perf.maxMs, ms);
+    if (perf.samples.length < 10000) perf.samples.push(ms);
   }
-  resort(created);
-  if (created || filterChanged) applyFilter();
-  const ms = performance.now() - started;
-  perf.batches++;
-  perf.rowsApplied += n;
-  perf.totalMs += ms;
-  perf.maxMs = Math.max(perf.maxMs, ms);
-  if (perf.samples.length < 10000) perf.samples.push(ms);
+}
+
+function scrollToSymbol(symbol) {
+  const index = view.indexOf(symbol);
+  if (index < 0) return;
+  const top = index * rowHeight;
+  if (top < scrollTop || top + rowHeight > scrollTop + bodyHeight) $('table-panel').scrollTop = Math.max(0, top - bodyHeight / 2);
+}
+
+function initTable() {
+  const panel = $('table-panel');
+  rowHeight = parseFloat(getComputedStyle(panel).getPropertyValue('--row-height')) || rowHeight;
+  $('rows').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr');
+    if (tr?.dataset.symbol && !tr.hidden) selectSymbol(tr.dataset.symbol);
+  });
+  panel.addEventListener('scroll', () => {
+    scrollTop = panel.scrollTop;
+    requestDraw();
+  }, { passive: true });
+  new ResizeObserver(() => {
+    bodyHeight = panel.clientHeight - $('head').offsetHeight;
+    scrollTop = panel.scrollTop;
+    sizePool();
+    requestDraw();
+  }).observe(panel);
+  bodyHeight = panel.clientHeight - $('head').offsetHeight;
+  sizePool();
 }
 
 // ---- coins -------------------------------------------------------------------------------------------------------
-const coinRows = new Map();
+// Coin updates arrive with every publish (4 a second); they are drawn with the table, at most once a frame, and only
+// the cells whose text changed are written.
+const coinRows = new Map(); // coin → { tr, cells, text[] }
+const pendingCoins = new Map();
+
+function acceptCoin(c) {
+  pendingCoins.set(c.coin, c);
+}
+
+function drawCoins() {
+  for (const c of pendingCoins.values()) drawCoin(c);
+  pendingCoins.clear();
+}
 
 function drawCoin(c) {
-  let tr = coinRows.get(c.coin);
-  if (!tr) {
-    tr = document.createElement('tr');
+  let row = coinRows.get(c.coin);
+  if (!row) {
+    const tr = document.createElement('tr');
     tr.dataset.coin = c.coin;
     tr.addEventListener('click', () => {
       $('search').value = c.coin;
       setQuery(c.coin);
     });
-    coinRows.set(c.coin, tr);
+    const cells = Array.from({ length: 7 }, () => tr.appendChild(document.createElement('td')));
+    cells[3].innerHTML = '<span class="split"><span class="stable"></span><span class="coin"></span></span> <span></span>';
+    row = { tr, cells, text: new Array(7).fill(null) };
+    coinRows.set(c.coin, row);
     $('coin-rows').append(tr);
   }
   const futures = c.openInterestUsdByStableMargin + c.openInterestUsdByCoinMargin;
   const stable = futures > 0 ? (100 * c.openInterestUsdByStableMargin) / futures : 0;
   const h1 = c.change['1h'];
   const h24 = c.change['24h'];
-  tr.innerHTML = `<td>${c.coin}</td><td>$${formatCompact(c.openInterestUsd)}</td><td>${formatCompact(c.openInterestCoin)}</td>` +
-    `<td title="${stable.toFixed(1)} % stablecoin-margined, ${(100 - stable).toFixed(1)} % coin-margined"><span class="split"><span class="stable" style="width:${stable}%"></span><span class="coin" style="width:${100 - stable}%"></span></span> ${stable.toFixed(0)}%</td>` +
-    `<td>${c.optionsOpenInterestUsd > 0 ? '$' + formatCompact(c.optionsOpenInterestUsd) : '—'}</td>` +
-    `<td class="${sign(h1)}">${formatPercent(h1)}</td><td class="${sign(h24)}">${formatPercent(h24)}</td>`;
+  const texts = [
+    c.coin, `$${formatCompact(c.openInterestUsd)}`, formatCompact(c.openInterestCoin), `${stable.toFixed(0)}%`,
+    c.optionsOpenInterestUsd > 0 ? '$' + formatCompact(c.optionsOpenInterestUsd) : '—', formatPercent(h1), formatPercent(h24),
+  ];
+  for (let i = 0; i < texts.length; i++) {
+    if (row.text[i] === texts[i]) continue;
+    row.text[i] = texts[i];
+    const td = row.cells[i];
+    if (i === 3) {
+      const [bar, label] = td.children;
+      bar.children[0].style.width = `${stable}%`;
+      bar.children[1].style.width = `${100 - stable}%`;
+      label.textContent = texts[i];
+      td.title = `${stable.toFixed(1)} % stablecoin-margined, ${(100 - stable).toFixed(1)} % coin-margined`;
+    } else {
+      td.textContent = texts[i];
+      if (i >= 5) td.className = sign(i === 5 ? h1 : h24);
+    }
+  }
 }
 
 async function loadCoins(client) {
@@ -279,7 +381,8 @@ async function loadCoins(client) {
   if (!response.ok) throw new Error(`GET /api/v1/coins answered ${response.status}`);
   const all = await response.json();
   const top = all.sort((a, b) => b.openInterestUsd - a.openInterestUsd).slice(0, 12).map((c) => c.coin);
-  for (const c of await client.subscribeCoins(top)) drawCoin(c);
+  for (const c of await client.subscribeCoins(top)) acceptCoin(c);
+  requestDraw();
 }
 
 // ---- chart -------------------------------------------------------------------------------------------------------
@@ -304,9 +407,8 @@ function ensureChart() {
 
 function selectSymbol(symbol) {
   if (!rows.has(symbol)) return;
-  if (selected) rows.get(selected)?.tr.classList.remove('selected');
   selected = symbol;
-  rows.get(symbol).tr.classList.add('selected');
+  requestDraw();
   const url = new URL(location.href);
   url.searchParams.set('symbol', symbol);
   history.replaceState(null, '', url);
@@ -418,25 +520,40 @@ function setConnection(text, kind) {
   pill.className = `pill pill-${kind}`;
 }
 
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+// The age is drawn with every batch; this timer only draws it when batches stop (a stalled feed must show).
 function tickAge() {
-  const age = $('age');
+  if (Date.now() - lastAgeDraw > 1500) drawAge(Date.now());
+}
+
+let lastAgeDraw = 0;
+function drawAge(now) {
   if (!newestData) return;
-  const seconds = Math.max(0, (Date.now() - newestData) / 1000);
-  age.textContent = `data ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s old`;
-  age.classList.toggle('old', seconds > 10);
+  lastAgeDraw = now;
+  const age = $('age');
+  const seconds = Math.max(0, (now - newestData) / 1000);
+  setText(age, `data ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s old`);
+  const old = seconds > 10;
+  if (age.classList.contains('old') !== old) age.classList.toggle('old', old);
 }
 
 function setQuery(text) {
   query = text.trim().toUpperCase();
-  applyFilter();
+  viewDirty = true;
+  requestDraw();
 }
 
 // ---- start -------------------------------------------------------------------------------------------------------
 async function main() {
   buildHead();
+  initTable();
   $('market').addEventListener('change', (e) => {
     marketFilter = e.target.value;
-    applyFilter();
+    viewDirty = true;
+    requestDraw();
   });
   $('search').addEventListener('input', (e) => setQuery(e.target.value));
   for (const button of $('ranges').querySelectorAll('button')) {
@@ -457,7 +574,7 @@ async function main() {
     perf.overviewBatches++;
     states.forEach(accept);
   });
-  client.on('coin', drawCoin);
+  client.on('coin', acceptCoin);
   client.on('signal', (e) => {
     if (e.symbol) events.set(e.symbol, { kind: e.kind, until: Date.now() + 60_000 });
   });
@@ -465,7 +582,7 @@ async function main() {
   client.on('reconnected', () => setConnection('live', 'live'));
   client.on('closed', () => setConnection('disconnected', 'down'));
   window.oistream = {
-    client, perf, rows, order: () => order, selected: () => selected,
+    client, perf, rows, view: () => view, rowHeight: () => rowHeight, selected: () => selected,
     chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
   };
 
@@ -482,9 +599,10 @@ async function main() {
   }
   setConnection('live', 'live');
   for (const s of await client.subscribeOverview()) accept(s);
-  drawPending();
+  draw();
   const wanted = new URL(location.href).searchParams.get('symbol')?.toUpperCase();
-  selectSymbol(wanted && rows.has(wanted) ? wanted : order[0]);
+  selectSymbol(wanted && rows.has(wanted) ? wanted : view[0]);
+  if (wanted) scrollToSymbol(wanted);
   const coin = new URL(location.href).searchParams.get('coin');
   if (coin) {
     $('search').value = coin.toUpperCase();
