@@ -1,4 +1,5 @@
 using OiStream.Core.Engine;
+using OiStream.Core.Signals;
 using static OiStream.Core.Tests.EngineHarness;
 
 namespace OiStream.Core.Tests;
@@ -49,6 +50,33 @@ public class AggregateTests
         var change = h.Coin("BTC").Change["5m"]!.Value;
         Assert.Equal(((110 + 250.0) / (100 + 250.0) - 1) * 100, change, 9);
         Assert.NotEqual(5.0, change, 3);
+    }
+
+    [Fact]
+    public void A_coins_price_change_is_its_reference_instruments_and_follows_a_new_reference()
+    {
+        var h = new EngineHarness();
+        // BTCUSDT (the reference) and BTCUSD_PERP move differently; OI readings at other times move the coin's clock.
+        for (var s = 0; s <= 900; s += 7)
+        {
+            var t = T0 + (s * 1_000L);
+            h.Mark("BTCUSDT", t, 60_000 + (s * 3));
+            h.Mark("BTCUSD_PERP", t + 300, 60_000 - (s * 2), double.NaN);
+            h.Oi("BTCUSDT", t + 500, 100 + s);
+            h.Oi("BTCUSD_PERP", t + 600, 150_000);
+        }
+        h.Publish();
+        Assert.NotNull(h.Coin("BTC").PriceChange["5m"]);
+        Assert.Equal(h.State("BTCUSDT").PriceChange, h.Coin("BTC").PriceChange);
+        // Its quadrant pairs that price change with the coin's own OI change.
+        var coin = h.Coin("BTC");
+        var expected = QuadrantClassifier.Classify(coin.PriceChange["5m"]!.Value, coin.Change["5m"]!.Value, new EngineOptions().Signals.DeadBandPercent);
+        Assert.Equal(expected.ToWire(), coin.Signal["5m"]);
+
+        h.Engine.Apply(MarketEvent.Instruments(new InstrumentListChange([], ["BTCUSDT"])));
+        h.Mark("BTCUSD_PERP", T0 + 1_000_000, 59_000, double.NaN);
+        h.Publish();
+        Assert.Equal(h.State("BTCUSD_PERP").PriceChange, h.Coin("BTC").PriceChange);
     }
 
     [Fact]
@@ -120,5 +148,34 @@ public class SingleInstrumentCoinTests
         // 5 minutes ago the coin held SOLUSDT's 1 000; now 1 100 across both listings.
         Assert.Equal(10.0, coin.Change["5m"]!.Value, 9);
         Assert.Equal(0.0, h.State("SOLUSDT").Change["5m"]!.Value, 9);
+    }
+}
+
+public class SymbolResolutionTests
+{
+    [Fact]
+    public void A_removed_symbol_is_unknown_even_as_the_string_instance_that_resolved_it_before()
+    {
+        var h = new EngineHarness();
+        var symbol = "BTCUSDT";
+        Assert.Equal(ApplyOutcome.Applied, h.Engine.Apply(MarketEvent.MarkPrice(symbol, T0, 60_000, 0.0001)));
+        h.Engine.Apply(MarketEvent.Instruments(new InstrumentListChange([], ["BTCUSDT"])));
+        Assert.Equal(ApplyOutcome.UnknownInstrument, h.Engine.Apply(MarketEvent.MarkPrice(symbol, T0 + 1_000, 60_100, 0.0001)));
+
+        // Listed again: the same instance reaches the new instrument, whose history starts afresh.
+        h.Engine.Apply(MarketEvent.Instruments(new InstrumentListChange([BtcUsdt])));
+        Assert.Equal(ApplyOutcome.Applied, h.Engine.Apply(MarketEvent.MarkPrice(symbol, T0 + 2_000, 60_200, 0.0001)));
+        h.Publish();
+        Assert.Equal(60_200, h.State("BTCUSDT").MarkPrice);
+    }
+
+    [Fact]
+    public void Symbols_resolve_by_value_whatever_the_instance_and_case()
+    {
+        var h = new EngineHarness();
+        var built = new string("btcusdt".ToUpperInvariant().ToCharArray());
+        Assert.Equal(ApplyOutcome.Applied, h.Engine.Apply(MarketEvent.MarkPrice(built, T0, 60_000, 0.0001)));
+        Assert.Equal(ApplyOutcome.Applied, h.Engine.Apply(MarketEvent.MarkPrice("btcusdt", T0 + 1_000, 60_100, 0.0001)));
+        Assert.Equal(ApplyOutcome.UnknownInstrument, h.Engine.Apply(MarketEvent.MarkPrice("NOPEUSDT", T0 + 2_000, 1, 0.0001)));
     }
 }

@@ -12,7 +12,9 @@ namespace OiStream.Core.Engine;
 /// <para>
 /// Sums are kept incrementally: when an instrument's value changes, its old contribution is taken out and the new one
 /// put in (O(1) per update). The aggregate's clock is the newest exchange time of any contribution. Its price series
-/// follows one reference instrument: the coin's USDT perpetual on USDⓈ-M, else another perpetual, else any.
+/// follows one reference instrument: the coin's USDT perpetual on USDⓈ-M, else another perpetual, else any. The
+/// aggregate reads that instrument's price series rather than keeping a copy, so its price change is the
+/// reference's, to the sample.
 /// </para>
 /// <para>
 /// Most coins have a single futures instrument, and the aggregate of one instrument is that instrument: such an
@@ -62,7 +64,7 @@ internal sealed class CoinAggregate : SeriesTracker
             Time = Math.Max(Time, Math.Max(first.OiTime, first.PriceTime));
             // From now on the first instrument's contribution is tracked like any other's.
             _sole = null;
-            Update(first, Time, priceChanged: false);
+            Update(first, Time);
         }
     }
 
@@ -94,6 +96,9 @@ internal sealed class CoinAggregate : SeriesTracker
 
     /// <summary>The instrument whose mark price is the aggregate's price.</summary>
     public InstrumentTracker? Reference { get; private set; }
+
+    /// <summary>The reference instrument's price series: a coin's price change is its reference's.</summary>
+    public override WindowedSeries? PriceSeries => Reference?.Price;
 
     public CoinState? Snapshot => GetSnapshot<CoinState>();
 
@@ -140,7 +145,7 @@ internal sealed class CoinAggregate : SeriesTracker
     /// Re-counts one instrument after it changed at exchange time <paramref name="time"/>, and appends the new sums.
     /// With <paramref name="remove"/> its contribution is taken out for good.
     /// </summary>
-    public void Update(InstrumentTracker tracker, long time, bool priceChanged, bool remove = false)
+    public void Update(InstrumentTracker tracker, long time, bool remove = false)
     {
         if (!remove && ReferenceEquals(tracker, _sole))
         {
@@ -211,10 +216,6 @@ internal sealed class CoinAggregate : SeriesTracker
             {
                 Usd.Append(Time, totalUsd);
             }
-        }
-        if (priceChanged && ReferenceEquals(tracker, Reference))
-        {
-            Price.Append(Time, tracker.MarkPrice);
         }
     }
 

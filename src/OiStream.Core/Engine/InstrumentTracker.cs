@@ -18,6 +18,7 @@ internal sealed class InstrumentTracker : SeriesTracker
     {
         Info = info;
         Id = id;
+        Price = new WindowedSeries(windows);
         _highLow = new HighLowTracker(plan.HighLowWindowMs, WindowSet.ChooseResolution(plan.HighLowWindowMs, windows.SlotsPerWindow));
     }
 
@@ -59,14 +60,33 @@ internal sealed class InstrumentTracker : SeriesTracker
 
     public InstrumentState? Snapshot => GetSnapshot<InstrumentState>();
 
-    public double CoinQuantity => Valuation.CoinQuantity(Info.Market, OpenInterest, Info.ContractSize, MarkPrice);
+    public double CoinQuantity { get; private set; } = double.NaN;
 
-    public double UsdValue => Valuation.Usd(Info.Market, OpenInterest, Info.ContractSize, MarkPrice, ReportedUsd);
+    public double UsdValue { get; private set; } = double.NaN;
 
-    public override int ApproximateBytes => base.ApproximateBytes + _highLow.ApproximateBytes + 200;
+    public override int ApproximateBytes => base.ApproximateBytes + Price.ApproximateBytes + _highLow.ApproximateBytes + 200;
+
+    /// <summary>The mark price series.</summary>
+    public WindowedSeries Price { get; }
+
+    /// <inheritdoc />
+    public override WindowedSeries? PriceSeries => Price;
 
     /// <summary>Replaces the static facts (e.g. a contract size that changed); series are kept.</summary>
-    public void UpdateInfo(InstrumentInfo info) => Info = info;
+    public void UpdateInfo(InstrumentInfo info)
+    {
+        Info = info;
+        Revalue();
+    }
+
+    // The valuation is kept with the inputs rather than computed on each read: the series, the coin aggregate and the
+    // snapshot all read it for every sample.
+    private void Revalue()
+    {
+        var info = Info;
+        CoinQuantity = Valuation.CoinQuantity(info.Market, OpenInterest, info.ContractSize, MarkPrice);
+        UsdValue = Valuation.Usd(info.Market, OpenInterest, info.ContractSize, MarkPrice, ReportedUsd);
+    }
 
     /// <summary>Applies an OI reading. The caller has validated the value and the clock.</summary>
     public ApplyOutcome ApplyOpenInterest(long time, double openInterest, double reportedUsd)
@@ -79,6 +99,7 @@ internal sealed class InstrumentTracker : SeriesTracker
         OpenInterest = openInterest;
         ReportedUsd = reportedUsd;
         OiTime = time;
+        Revalue();
         AppendDerived(oiChanged: true);
         return outcome;
     }
@@ -95,6 +116,7 @@ internal sealed class InstrumentTracker : SeriesTracker
         MarkPrice = price;
         FundingRate = fundingRate;
         PriceTime = time;
+        Revalue();
         Price.Append(time, price);
         Pending |= SeriesMask.Price;
         (newHigh, newLow) = _highLow.Add(time, price);
@@ -140,6 +162,7 @@ internal sealed class InstrumentTracker : SeriesTracker
             Pending |= SeriesMask.Price;
             _highLow.Add(time, impliedPrice);
         }
+        Revalue();
         AppendDerived(oiChanged: true);
         return outcome;
     }

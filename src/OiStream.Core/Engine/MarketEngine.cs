@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Collections.Frozen;
 using OiStream.Contracts;
 using OiStream.Core.Instruments;
@@ -54,6 +56,8 @@ public sealed class MarketEngine
 
     // Reader-side tables, replaced whole (copy-on-write) when instruments come or go.
     // The engine thread's own lookup: exact symbols (as exchanges send them), frozen for the fastest reads.
+    private const int ReferenceCacheBits = 11;
+    private readonly ResolvedSymbol[] _resolved = new ResolvedSymbol[1 << ReferenceCacheBits];
     private FrozenDictionary<string, InstrumentTracker> _hotSymbols = FrozenDictionary<string, InstrumentTracker>.Empty;
     private volatile FrozenDictionary<string, InstrumentTracker> _readInstruments = FrozenDictionary<string, InstrumentTracker>.Empty;
     private volatile InstrumentTracker[] _readList = [];
@@ -335,7 +339,6 @@ public sealed class MarketEngine
         ApplyOutcome outcome;
         var newHigh = false;
         var newLow = false;
-        var priceChanged = false;
         switch (e.Kind)
         {
             case MarketEventKind.OpenInterest:
@@ -344,11 +347,9 @@ public sealed class MarketEngine
                 break;
             case MarketEventKind.MarkPrice:
                 outcome = tracker.ApplyMarkPrice(e.Time, value, double.IsFinite(e.Extra) ? e.Extra : double.NaN, out newHigh, out newLow);
-                priceChanged = true;
                 break;
             default:
                 outcome = tracker.ApplyHistory(e.Time, value, e.Extra);
-                priceChanged = true;
                 break;
         }
         if (outcome is not (ApplyOutcome.Applied or ApplyOutcome.Replaced))
@@ -360,7 +361,7 @@ public sealed class MarketEngine
         tracker.EvaluateEvents(_plan, e.Time, newHigh, newLow, tracker.FundingRate, tracker.Info.Coin, tracker.Info.Symbol, _source, _signals);
         MarkDirty(tracker);
         var coin = tracker.Aggregate!;
-        coin.Update(tracker, e.Time, priceChanged);
+        coin.Update(tracker, e.Time);
         if (coin.Dirty)
         {
             MarkDirty(coin);
@@ -370,13 +371,39 @@ public sealed class MarketEngine
 
     private bool TryResolve(string symbol, out InstrumentTracker tracker)
     {
-        // Exchange symbols arrive upper-case: try the exact (cheaper) table first, then ignore case.
-        if (_hotSymbols.TryGetValue(symbol, out tracker!))
+        // A direct-mapped cache in front of the symbol tables: a hash of the first and last four characters picks the
+        // slot, and the adapters hand over the same string instance for a symbol each time (their symbol tables hold
+        // one per instrument), so a hit is a reference compare. A frozen-dictionary lookup hashes every character and
+        // costs a fifth of the per-sample budget.
+        ref var cached = ref _resolved[SlotOf(symbol)];
+        if (ReferenceEquals(cached.Symbol, symbol) || string.Equals(cached.Symbol, symbol, StringComparison.Ordinal))
         {
+            tracker = cached.Tracker;
             return true;
         }
-        return _readInstruments.TryGetValue(symbol, out tracker!);
+        // Exchange symbols arrive upper-case: try the exact (cheaper) table first, then ignore case.
+        if (_hotSymbols.TryGetValue(symbol, out tracker!) || _readInstruments.TryGetValue(symbol, out tracker!))
+        {
+            cached = new ResolvedSymbol(symbol, tracker);
+            return true;
+        }
+        return false;
     }
+
+    private static int SlotOf(string symbol)
+    {
+        if (symbol.Length < 4)
+        {
+            return symbol.Length;
+        }
+        ref var first = ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(symbol.AsSpan()));
+        var head = Unsafe.ReadUnaligned<ulong>(ref first);
+        var tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, (symbol.Length - 4) * sizeof(char)));
+        var mixed = (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ (ulong)symbol.Length;
+        return (int)(mixed >> (64 - ReferenceCacheBits));
+    }
+
+    private readonly record struct ResolvedSymbol(string? Symbol, InstrumentTracker Tracker);
 
     private ApplyOutcome ApplyInstruments(InstrumentListChange? change)
     {
@@ -423,7 +450,7 @@ public sealed class MarketEngine
             tracker.Removed = true;
             _trackers.Remove(tracker);
             var coin = _byCoin[tracker.Info.Coin];
-            coin.Update(tracker, coin.Time, priceChanged: false, remove: true);
+            coin.Update(tracker, coin.Time, remove: true);
             coin.ForgetReference(tracker);
             foreach (var other in _trackers.Where(t => t.Info.Coin == tracker.Info.Coin))
             {
@@ -441,6 +468,7 @@ public sealed class MarketEngine
             MarkDirty(coin);
         }
 
+        Array.Clear(_resolved); // a symbol may now name another tracker, or none
         _hotSymbols = _bySymbol.ToFrozenDictionary(StringComparer.Ordinal);
         _readInstruments = _bySymbol.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         _readList = [.. _trackers];

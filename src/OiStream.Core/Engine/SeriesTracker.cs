@@ -46,7 +46,7 @@ internal abstract class SeriesTracker
 
     public WindowSet Windows { get; }
 
-    /// <summary>True once the three series exist (always for instruments; see <see cref="CoinAggregate"/>).</summary>
+    /// <summary>True once the OI series exist (always for instruments; see <see cref="CoinAggregate"/>).</summary>
     public bool HasSeries { get; private set; }
 
     /// <summary>Open interest in coins.</summary>
@@ -55,20 +55,21 @@ internal abstract class SeriesTracker
     /// <summary>Open interest in USD.</summary>
     public WindowedSeries Usd { get; private set; } = null!;
 
-    /// <summary>Mark price.</summary>
-    public WindowedSeries Price { get; private set; } = null!;
+    /// <summary>
+    /// The mark price series whose changes are this tracker's price changes: an instrument's own; a coin's is its
+    /// reference instrument's (null while it has none).
+    /// </summary>
+    public abstract WindowedSeries? PriceSeries { get; }
 
-    /// <summary>Creates the three series, as copies of <paramref name="copyFrom"/>'s when given.</summary>
+    /// <summary>Creates the two OI series, as copies of <paramref name="copyFrom"/>'s when given.</summary>
     protected void AllocateSeries(SeriesTracker? copyFrom)
     {
         Oi = new WindowedSeries(Windows);
         Usd = new WindowedSeries(Windows);
-        Price = new WindowedSeries(Windows);
         if (copyFrom is { HasSeries: true })
         {
             Oi.CopyFrom(copyFrom.Oi);
             Usd.CopyFrom(copyFrom.Usd);
-            Price.CopyFrom(copyFrom.Price);
         }
         HasSeries = true;
     }
@@ -97,7 +98,7 @@ internal abstract class SeriesTracker
     public abstract string Name { get; }
 
     /// <summary>Bytes held by the three series (the memory figure of README).</summary>
-    public virtual int ApproximateBytes => (HasSeries ? Oi.ApproximateBytes + Usd.ApproximateBytes + Price.ApproximateBytes : 0)
+    public virtual int ApproximateBytes => (HasSeries ? Oi.ApproximateBytes + Usd.ApproximateBytes : 0)
         + (Change.Length * ((3 * sizeof(double)) + 1)) + 200;
 
     /// <summary>The latest published snapshot; read by any thread.</summary>
@@ -125,7 +126,14 @@ internal abstract class SeriesTracker
         }
         if ((pending & SeriesMask.Price) != 0)
         {
-            Price.ChangesInto(PriceChange);
+            if (PriceSeries is { } price)
+            {
+                price.ChangesInto(PriceChange);
+            }
+            else
+            {
+                Array.Fill(PriceChange, double.NaN);
+            }
         }
         Pending = SeriesMask.None;
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace OiStream.Core.Instruments;
 
 /// <summary>
@@ -11,6 +13,7 @@ namespace OiStream.Core.Instruments;
 public static class Valuation
 {
     /// <summary>Coin quantity of <paramref name="openInterest"/>; NaN when it needs a mark price that is not known yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // on the per-sample path
     public static double CoinQuantity(Market market, double openInterest, double contractSize, double markPrice) => market switch
     {
         Market.UsdM => openInterest,
@@ -23,6 +26,7 @@ public static class Valuation
     /// USD value of <paramref name="openInterest"/>; NaN when it needs a mark price that is not known yet. Options use
     /// the USD figure Binance reports (<paramref name="reportedUsd"/>: <c>sumOpenInterestUsd</c> or stream <c>h</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Usd(Market market, double openInterest, double contractSize, double markPrice, double reportedUsd) => market switch
     {
         Market.UsdM => markPrice > 0 ? openInterest * markPrice : double.NaN,
