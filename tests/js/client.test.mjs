@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { OiStreamClient, hubUrl, WINDOWS, formatCompact, formatPercent } from '@oistream/client';
+import { OiStreamClient, hubUrl, WINDOWS, formatCompact, formatPercent, tableIndex, tableRowToState } from '@oistream/client';
 
 import { base, until } from './support.mjs';
 import { startProxy } from './proxy.mjs';
@@ -108,6 +108,65 @@ test('a hub that is not there is reported with its URL and what to check', async
     assert.match(err.message, /--simulate/);
     return true;
   });
+});
+
+test('the overview in table form has the same rows as the overview, in a fifth of the bytes, and is renewed after a drop', async () => {
+  const proxy = await startProxy(base);
+  const client = new OiStreamClient(proxy.url, { retryDelaysMs: [0, 200] });
+  const tables = [];
+  const batches = [];
+  client.on('overviewTable', (t) => tables.push(t));
+  client.on('overview', (rows) => batches.push(rows));
+  await client.start();
+  try {
+    const table = await client.subscribeOverviewTable();
+    const full = await client.subscribeOverview();
+    const f = tableIndex(table);
+    assert.deepEqual(table.fields.slice(0, 4), ['symbol', 'market', 'contractType', 'coin']);
+    for (const w of WINDOWS) {
+      assert.ok(f[`change.${w}`] >= 0 && f[`signal.${w}`] >= 0, `fields for ${w}`);
+    }
+    assert.equal(table.source, 'simulated');
+    assert.deepEqual(table.rows.map((r) => r[f.symbol]).sort(), full.map((s) => s.symbol).sort());
+
+    // The hub sends each batch both ways: find a table batch and its overview twin, and compare row for row (the
+    // changes rounded to 4 decimals, quadrants by index).
+    const key = (symbol, seq) => `${symbol}#${seq}`;
+    let pair;
+    await until(() => {
+      const states = new Map(batches.flat().map((st) => [key(st.symbol, st.seq), st]));
+      const t = tables.find((tb) => tb.rows.length > 0 && tb.rows.every((r) => states.has(key(r[f.symbol], r[f.seq]))));
+      pair = t && { t, states };
+      return !!pair;
+    }, 30000, 'a table batch and the same overview batch');
+    for (const row of pair.t.rows) {
+      const state = pair.states.get(key(row[f.symbol], row[f.seq]));
+      const decoded = tableRowToState(pair.t, row);
+      assert.equal(decoded.market, state.market);
+      assert.equal(decoded.stale, state.stale);
+      assert.equal(decoded.openInterestUsd, state.openInterestUsd);
+      assert.equal(decoded.markPrice, state.markPrice);
+      assert.equal(decoded.priceTime, state.priceTime);
+      for (const w of WINDOWS) {
+        const v = state.change[w];
+        assert.equal(decoded.change[w], v == null ? null : Number(v.toFixed(4)), `${state.symbol} ${w}`);
+        assert.equal(decoded.signal[w], state.signal[w], `${state.symbol} signal ${w}`);
+      }
+    }
+    const tableBytes = JSON.stringify(table).length;
+    const fullBytes = JSON.stringify(full).length;
+    assert.ok(tableBytes * 3 < fullBytes, `table ${tableBytes} B, states ${fullBytes} B`);
+
+    await until(() => tables.length >= 1, 30000, 'a table batch');
+    assert.ok(tables[0].rows.length >= 1 && tables[0].fields.length === table.fields.length);
+    proxy.cutAll();
+    const before = tables.length;
+    // The renewal hands over the whole table again.
+    await until(() => tables.slice(before).some((t) => t.rows.length === table.rows.length), 30000, 'the whole table after the reconnect');
+  } finally {
+    await client.stop();
+    await proxy.close();
+  }
 });
 
 test('after the network drops, the client reconnects by itself and renews every subscription', async () => {

@@ -72,8 +72,8 @@ test('clicking a change column sorts by it, and clicking again reverses', async 
   const header = page.locator('#head th', { hasText: 'OI 1h' });
   // The rows on screen, and the whole view behind them.
   const read = () => page.$$eval('#rows tr[data-symbol]:not([hidden])', (trs) => [
-    trs.map((tr) => window.oistream.rows.get(tr.dataset.symbol).state.change['1h']),
-    window.oistream.view().map((symbol) => window.oistream.rows.get(symbol).state.change['1h']),
+    trs.map((tr) => window.oistream.value(tr.dataset.symbol, 'change.1h')),
+    window.oistream.view().map((symbol) => window.oistream.value(symbol, 'change.1h')),
   ]);
   const sorted = (values, desc) => values.filter((v) => v != null).every((v, i, a) => i === 0 || (desc ? a[i - 1] >= v : a[i - 1] <= v));
   await header.click();

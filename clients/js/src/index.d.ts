@@ -90,10 +90,24 @@ export interface OiStreamClientOptions {
   logLevel?: number;
 }
 
+/**
+ * The overview in table form: each row an array in `fields` order (`symbol`, `market`, `contractType`, `coin`, `seq`,
+ * `stale`, `oiTime`, `priceTime`, `openInterest`, `openInterestCoin`, `openInterestUsd`, `markPrice`, `fundingRate`,
+ * then `change.<window>` for every window, rounded to 4 decimals, then `signal.<window>`, an index into `signals`).
+ * `null` is a missing value.
+ */
+export interface OverviewTable {
+  source: 'binance' | 'simulated' | null;
+  fields: string[];
+  signals: Quadrant[];
+  rows: (string | number | boolean | null)[][];
+}
+
 export interface EventMap {
   instrument: InstrumentState;
   coin: CoinState;
   overview: InstrumentState[];
+  overviewTable: OverviewTable;
   signal: SignalEvent;
   feedStatus: FeedStatus;
   reconnecting: Error | undefined;
@@ -124,7 +138,14 @@ export declare class OiStreamClient {
   unsubscribeCoins(coins: string | string[]): Promise<void>;
   subscribeOverview(): Promise<InstrumentState[]>;
   unsubscribeOverview(): Promise<void>;
+  subscribeOverviewTable(): Promise<OverviewTable>;
+  unsubscribeOverviewTable(): Promise<void>;
 }
+
+/** Field positions of a table: `tableIndex(t).markPrice` is the mark price's index in each row. */
+export declare function tableIndex(table: OverviewTable): Record<string, number>;
+/** One table row as an InstrumentState-shaped object (change and signal blocks rebuilt). */
+export declare function tableRowToState(table: OverviewTable, row: OverviewTable['rows'][number]): Partial<InstrumentState>;
 
 /** 1234567 → '1.23M'. */
 export declare function formatCompact(value: number | null | undefined, digits?: number): string;

@@ -20,6 +20,9 @@ public interface IOiClient
     /// <summary>Changed rows for overview subscribers, batched.</summary>
     Task overview(IReadOnlyList<InstrumentState> rows);
 
+    /// <summary>The same batch as <see cref="overview"/>, in table form, for <c>SubscribeOverviewTable</c> subscribers.</summary>
+    Task overviewTable(OverviewTable table);
+
     /// <summary>A signal event for a subscribed symbol or coin.</summary>
     Task signal(SignalEvent signal);
 

@@ -22,6 +22,9 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
     /// <summary>The group of overview subscribers.</summary>
     public const string OverviewGroup = "overview";
 
+    /// <summary>The group of overview subscribers that take the table form (<see cref="OverviewTable"/>).</summary>
+    public const string OverviewTableGroup = "overview-table";
+
     /// <summary>Joins each symbol's group and returns each one's current state.</summary>
     public async Task<InstrumentState[]> Subscribe(string[]? symbols)
     {
@@ -81,6 +84,19 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
 
     /// <summary>Stops overview updates.</summary>
     public Task UnsubscribeOverview() => Groups.RemoveFromGroupAsync(Context.ConnectionId, OverviewGroup, Context.ConnectionAborted);
+
+    /// <summary>
+    /// The overview in table form: returns the whole table and then sends the same batches as <c>overview</c>, as
+    /// <c>overviewTable</c> events (a fifth of the bytes; see <see cref="OverviewTable"/>).
+    /// </summary>
+    public async Task<OverviewTable> SubscribeOverviewTable()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, OverviewTableGroup, Context.ConnectionAborted);
+        return new OverviewTable(engine.Windows.Names, engine.GetInstruments());
+    }
+
+    /// <summary>Stops table-form overview updates.</summary>
+    public Task UnsubscribeOverviewTable() => Groups.RemoveFromGroupAsync(Context.ConnectionId, OverviewTableGroup, Context.ConnectionAborted);
 
     /// <inheritdoc />
     public override Task OnConnectedAsync()

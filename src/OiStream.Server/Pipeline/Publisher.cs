@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
+using OiStream.Core.Engine;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
 
@@ -11,7 +12,7 @@ namespace OiStream.Server.Pipeline;
 /// each group message once per protocol. A batch's sends are issued together and awaited with a time limit, so a
 /// slow or dead client delays nobody else's updates.
 /// </summary>
-public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
+public sealed partial class Publisher(EngineService engine, MarketEngine market, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
     TimeProvider time, ILogger<Publisher> logger) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
@@ -57,7 +58,9 @@ public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, I
                     {
                         var rows = _overview.Values.ToList();
                         _overview.Clear();
-                        await Bounded(hub.Clients.Group(OiHub.OverviewGroup).overview(rows), stoppingToken);
+                        await Bounded(Task.WhenAll(
+                            hub.Clients.Group(OiHub.OverviewGroup).overview(rows),
+                            hub.Clients.Group(OiHub.OverviewTableGroup).overviewTable(new OverviewTable(market.Windows.Names, rows))), stoppingToken);
                     }
                     nextOverview += overviewEvery;
                     if (nextOverview <= now)
@@ -90,7 +93,7 @@ public sealed partial class Publisher(EngineService engine, IHubContext<OiHub, I
             // Overview subscribers watch every instrument, so they hear every signal too. A connection in both groups
             // receives it twice (SignalR does not merge groups); the OiStream clients drop the repeat.
             sends.Add(sig.Symbol is { } symbol
-                ? hub.Clients.Groups(OiHub.InstrumentGroup(symbol), OiHub.OverviewGroup).signal(sig)
+                ? hub.Clients.Groups(OiHub.InstrumentGroup(symbol), OiHub.OverviewGroup, OiHub.OverviewTableGroup).signal(sig)
                 : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).signal(sig));
         }
         foreach (var f in batch.Feeds)

@@ -1,6 +1,6 @@
-// The OiStream dashboard: the whole instrument table over SignalR (overview), coin aggregates, an OI chart with
-// history from the hub's REST API and the live tail appended. Uses the OiStream JavaScript client (clients/js).
-import { OiStreamClient, formatCompact, formatPercent } from './oistream-client.js';
+// The OiStream dashboard: the whole instrument table over SignalR (the overview in table form), coin aggregates, an OI
+// chart with history from the hub's REST API and the live tail appended. Uses the OiStream JavaScript client.
+import { OiStreamClient, formatCompact, formatPercent, tableIndex } from './oistream-client.js';
 import { createChart, LineSeries } from './lightweight-charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,17 +17,23 @@ const formatPrice = (v) => (v == null ? '—' : v >= 1000 ? formatCompact(v, 2) 
 const formatFunding = (v) => (v == null ? '—' : `${(v * 100).toFixed(4)} %`);
 const sign = (v) => (v == null || v === 0 ? '' : v > 0 ? 'up' : 'down');
 
+// Rows arrive as arrays (the hub's overview table: about a fifth of the bytes of InstrumentState objects, and no
+// object per row to build): F maps a field name to its position, from the table's own field list.
+let F = {};
+let SIGNALS = [];
+const quadrantOf = (r) => SIGNALS[r[F['signal.1h']]] ?? null;
+
 const COLUMNS = [
-  { key: 'symbol', label: 'Symbol', get: (s) => s.symbol, text: (s) => s.symbol, width: 112 },
-  { key: 'markPrice', label: 'Mark', get: (s) => s.markPrice, text: (s) => formatPrice(s.markPrice), width: 80 },
-  { key: 'openInterestCoin', label: 'OI (coin)', get: (s) => s.openInterestCoin, text: (s) => formatCompact(s.openInterestCoin), width: 85 },
-  { key: 'openInterestUsd', label: 'OI (USD)', get: (s) => s.openInterestUsd, text: (s) => `$${formatCompact(s.openInterestUsd)}`, width: 88 },
+  { key: 'symbol', label: 'Symbol', get: (r) => r[F.symbol], text: (r) => r[F.symbol], width: 112 },
+  { key: 'markPrice', label: 'Mark', get: (r) => r[F.markPrice], text: (r) => formatPrice(r[F.markPrice]), width: 80 },
+  { key: 'openInterestCoin', label: 'OI (coin)', get: (r) => r[F.openInterestCoin], text: (r) => formatCompact(r[F.openInterestCoin]), width: 85 },
+  { key: 'openInterestUsd', label: 'OI (USD)', get: (r) => r[F.openInterestUsd], text: (r) => `$${formatCompact(r[F.openInterestUsd])}`, width: 88 },
   ...WINDOWS.map((w) => ({
     key: `change.${w}`, label: `OI ${w}`, window: w,
-    get: (s) => s.change[w], text: (s) => formatPercent(s.change[w]),
+    get: (r) => r[F[`change.${w}`]], text: (r) => formatPercent(r[F[`change.${w}`]]),
   })),
-  { key: 'fundingRate', label: 'Funding', get: (s) => s.fundingRate, text: (s) => formatFunding(s.fundingRate), signed: true, width: 82 },
-  { key: 'signal', label: 'Signal 1h', get: (s) => s.signal['1h'] ?? '', text: null, width: 150 },
+  { key: 'fundingRate', label: 'Funding', get: (r) => r[F.fundingRate], text: (r) => formatFunding(r[F.fundingRate]), signed: true, width: 82 },
+  { key: 'signal', label: 'Signal 1h', get: (r) => quadrantOf(r) ?? '', text: null, width: 150 },
 ];
 
 // ---- state -------------------------------------------------------------------------------------------------------
@@ -35,8 +41,8 @@ const COLUMNS = [
 // viewport. Each frame the pool shows view[first .. first + pool.length): sorting, filtering and scrolling change
 // which symbol a row element shows, never how many elements there are or their order. With 600+ instruments
 // changing every second, that keeps layout and paint to one screenful of rows.
-const rows = new Map(); // symbol → { state, flash: Int8Array per column (+1 up, −1 down), flashUntil }
-const pending = new Map(); // symbol → newest state not yet applied
+const rows = new Map(); // symbol → { state (a table row), flash: Int8Array per column (+1 up, −1 down), flashUntil }
+const pending = new Map(); // symbol → newest row not yet applied
 const events = new Map(); // symbol → { kind, until }
 let view = []; // symbols passing the filter, in table order
 let first = 0; // index in view of the pool's first row
@@ -72,8 +78,7 @@ function buildHead() {
         sortAsc = col.key === 'symbol';
       }
       markSorted();
-      viewDirty = true;
-      requestDraw();
+      viewChanged();
     });
     head.append(th);
   }
@@ -87,13 +92,14 @@ function markSorted() {
   }
 }
 
-function matches(state) {
-  if (query && !state.symbol.includes(query)) return false;
+function matches(r) {
+  if (query && !r[F.symbol].includes(query)) return false;
+  const market = r[F.market];
   switch (marketFilter) {
-    case 'usdm-perp': return state.market === 'usdm' && state.contractType === 'PERPETUAL';
-    case 'coinm': return state.market === 'coinm';
-    case 'delivery': return state.market !== 'options' && state.contractType !== 'PERPETUAL';
-    case 'options': return state.market === 'options';
+    case 'usdm-perp': return market === 'usdm' && r[F.contractType] === 'PERPETUAL';
+    case 'coinm': return market === 'coinm';
+    case 'delivery': return market !== 'options' && r[F.contractType] !== 'PERPETUAL';
+    case 'options': return market === 'options';
     default: return true;
   }
 }
@@ -101,18 +107,19 @@ function matches(state) {
 // Applies a newer state to the model and notes, per column, which way a number moved (the cell flashes if it is on
 // screen during the next FLASH_MS).
 function applyState(state, now) {
-  let row = rows.get(state.symbol);
+  const symbol = state[F.symbol];
+  let row = rows.get(symbol);
   if (!row) {
     row = { state, flash: new Int8Array(COLUMNS.length), flashUntil: 0 };
-    rows.set(state.symbol, row);
+    rows.set(symbol, row);
     const option = document.createElement('option');
-    option.value = state.symbol;
+    option.value = symbol;
     $('symbols').append(option);
     viewDirty = true;
     return;
   }
   const previous = row.state;
-  if (state.seq < previous.seq) return; // older than what is shown
+  if (state[F.seq] < previous[F.seq]) return; // older than what is shown
   row.state = state;
   let moved = false;
   for (let i = 1; i < COLUMNS.length; i++) {
@@ -172,16 +179,17 @@ function drawPoolRow(entry, symbol, now) {
     entry.symbol = symbol;
     entry.tr.dataset.symbol = symbol;
   }
-  if (entry.seq !== s.seq) {
-    entry.seq = s.seq;
-    entry.tr.dataset.seq = s.seq;
+  const seq = s[F.seq];
+  if (entry.seq !== seq) {
+    entry.seq = seq;
+    entry.tr.dataset.seq = seq;
   }
   const flashing = row.flashUntil > now;
   for (let i = 0; i < COLUMNS.length; i++) {
     const col = COLUMNS[i];
     const td = entry.cells[i];
     if (col.key === 'signal') {
-      const q = s.signal['1h'] ?? 'neutral';
+      const q = quadrantOf(s) ?? 'neutral';
       const ev = events.get(symbol);
       const kind = ev && ev.until > now ? ev.kind : '';
       const key = `${q}|${kind}`;
@@ -200,7 +208,7 @@ function drawPoolRow(entry, symbol, now) {
     if (flashing && row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
     setIfChanged(entry, i, td, col.text(s), cls);
   }
-  const flags = s.stale ? (symbol === selected ? 'stale selected' : 'stale') : symbol === selected ? 'selected' : '';
+  const flags = s[F.stale] ? (symbol === selected ? 'stale selected' : 'stale') : symbol === selected ? 'selected' : '';
   if (entry.flags !== flags) {
     entry.flags = flags;
     entry.tr.className = flags;
@@ -243,6 +251,13 @@ function drawTable(now) {
   if ($('rows').style.height !== height) $('rows').style.height = height;
 }
 
+// The sort or filter changed: the order is recomputed at once (so the page's state is consistent right after the
+// click), the rows are drawn with the next frame.
+function viewChanged() {
+  rebuildView();
+  requestDraw();
+}
+
 function requestDraw() {
   if (!frameRequested) {
     frameRequested = true;
@@ -253,9 +268,20 @@ function requestDraw() {
 // Every state goes through here; drawing waits for the next animation frame so a burst is drawn once. The chart's tail
 // is appended here, before the frame, so the chart redraws in the same frame as the table rather than in one more.
 function accept(state) {
-  pending.set(state.symbol, state);
+  pending.set(state[F.symbol], state);
   chartTail(state);
   requestDraw();
+}
+
+// A table (the subscription's answer, or a batch): its field list and source, then its rows.
+function acceptTable(table) {
+  if (table.fields.length !== Object.keys(F).length || table.fields.some((name, i) => F[name] !== i)) F = tableIndex(table);
+  SIGNALS = table.signals;
+  if (table.source === 'simulated' && !simulated) {
+    simulated = true;
+    $('sim-banner').hidden = false;
+  }
+  for (const row of table.rows) accept(row);
 }
 
 // One frame a second draws the batch (table, coins, data age); one more, FLASH_MS later, takes the flashes off and
@@ -267,11 +293,7 @@ function draw() {
   const now = Date.now();
   for (const state of pending.values()) {
     applyState(state, now);
-    newestData = Math.max(newestData, state.oiTime ?? 0, state.priceTime ?? 0);
-    if (state.source === 'simulated' && !simulated) {
-      simulated = true;
-      $('sim-banner').hidden = false;
-    }
+    newestData = Math.max(newestData, state[F.oiTime] ?? 0, state[F.priceTime] ?? 0);
   }
   const n = pending.size;
   pending.clear();
@@ -447,10 +469,11 @@ async function loadChart() {
     if (line.mark) chart.removeSeries(line.mark);
   }
   lines = new Map();
+  tail.length = 0; // points for the series just removed
   symbols.forEach((symbol, i) => {
     const points = histories[i];
     const state = rows.get(symbol)?.state;
-    const base = points.length > 0 ? points[0].oi : state?.openInterest;
+    const base = points.length > 0 ? points[0].oi : state?.[F.openInterest];
     const oi = chart.addSeries(LineSeries, {
       color: COMPARE_COLOURS[i % COMPARE_COLOURS.length], lineWidth: 2, priceScaleId: 'right', title: comparing ? symbol : 'OI',
       priceFormat: comparing ? { type: 'custom', formatter: (v) => `${v.toFixed(2)} %` } : { type: 'custom', formatter: (v) => formatCompact(v) },
@@ -460,7 +483,7 @@ async function loadChart() {
     if (!comparing) {
       line.mark = chart.addSeries(LineSeries, { color: '#58a6ff', lineWidth: 1, priceScaleId: 'left', title: 'mark' });
       // USDⓈ-M history carries the USD value, so value / OI is the mark price of each bucket.
-      const marks = state?.market === 'usdm' ? points.filter((p) => p.value > 0).map((p) => ({ time: p.time, value: p.value / p.oi })) : [];
+      const marks = state?.[F.market] === 'usdm' ? points.filter((p) => p.value > 0).map((p) => ({ time: p.time, value: p.value / p.oi })) : [];
       line.mark.setData(marks);
     }
     lines.set(symbol, line);
@@ -471,17 +494,38 @@ async function loadChart() {
   drawChips();
 }
 
-// Appends a live update to the chart (the time scale is in seconds; a repeat of the last second replaces it).
-function chartTail(state) {
-  const line = lines.get(state.symbol);
-  if (!line || state.oiTime == null || state.openInterest == null) return;
-  const time = Math.floor(Math.max(state.oiTime, state.priceTime ?? 0) / 1000);
+// Live updates are appended to the chart's series (the time scale is in seconds; a repeat of the last second replaces
+// it). They are handed to the chart in bursts, at most every CHART_TAIL_MS: every hand-over redraws the whole chart,
+// which costs more than drawing the table, and a second's move is below a pixel on any range but 1h.
+const CHART_TAIL_MS = 5000;
+const tail = []; // [line, point, markPoint?] not yet handed to the chart
+let tailTimer = 0;
+let lastTailFlush = 0;
+
+function chartTail(r) {
+  if (lines.size === 0) return;
+  const line = lines.get(r[F.symbol]);
+  const oiTime = r[F.oiTime];
+  const openInterest = r[F.openInterest];
+  if (!line || oiTime == null || openInterest == null) return;
+  const time = Math.floor(Math.max(oiTime, r[F.priceTime] ?? 0) / 1000);
   if (time < line.lastTime) return;
   line.lastTime = time;
   const comparing = lines.size > 1;
-  line.base ??= state.openInterest;
-  line.oi.update({ time, value: comparing ? 100 * (state.openInterest / line.base - 1) : state.openInterest });
-  if (line.mark && state.markPrice != null) line.mark.update({ time, value: state.markPrice });
+  line.base ??= openInterest;
+  const mark = r[F.markPrice];
+  tail.push([line, { time, value: comparing ? 100 * (openInterest / line.base - 1) : openInterest }, line.mark && mark != null ? { time, value: mark } : null]);
+  if (!tailTimer) tailTimer = setTimeout(flushTail, Math.max(0, lastTailFlush + CHART_TAIL_MS - performance.now()));
+}
+
+function flushTail() {
+  tailTimer = 0;
+  lastTailFlush = performance.now();
+  for (const [line, point, markPoint] of tail) {
+    line.oi.update(point);
+    if (markPoint) line.mark.update(markPoint);
+  }
+  tail.length = 0;
 }
 
 function drawChips() {
@@ -542,8 +586,7 @@ function drawAge(now) {
 
 function setQuery(text) {
   query = text.trim().toUpperCase();
-  viewDirty = true;
-  requestDraw();
+  viewChanged();
 }
 
 // ---- start -------------------------------------------------------------------------------------------------------
@@ -552,8 +595,7 @@ async function main() {
   initTable();
   $('market').addEventListener('change', (e) => {
     marketFilter = e.target.value;
-    viewDirty = true;
-    requestDraw();
+    viewChanged();
   });
   $('search').addEventListener('input', (e) => setQuery(e.target.value));
   for (const button of $('ranges').querySelectorAll('button')) {
@@ -570,9 +612,9 @@ async function main() {
   setInterval(tickAge, 1000);
 
   const client = new OiStreamClient(location.origin + location.pathname.replace(/[^/]*$/, ''));
-  client.on('overview', (states) => {
+  client.on('overviewTable', (table) => {
     perf.overviewBatches++;
-    states.forEach(accept);
+    acceptTable(table);
   });
   client.on('coin', acceptCoin);
   client.on('signal', (e) => {
@@ -583,6 +625,7 @@ async function main() {
   client.on('closed', () => setConnection('disconnected', 'down'));
   window.oistream = {
     client, perf, rows, view: () => view, rowHeight: () => rowHeight, selected: () => selected,
+    value: (symbol, name) => rows.get(symbol)?.state[F[name]],
     chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
   };
 
@@ -598,7 +641,7 @@ async function main() {
     }
   }
   setConnection('live', 'live');
-  for (const s of await client.subscribeOverview()) accept(s);
+  acceptTable(await client.subscribeOverviewTable());
   draw();
   const wanted = new URL(location.href).searchParams.get('symbol')?.toUpperCase();
   selectSymbol(wanted && rows.has(wanted) ? wanted : view[0]);
