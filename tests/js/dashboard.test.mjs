@@ -102,6 +102,31 @@ test('values update live', async () => {
   await page.fill('#search', '');
 });
 
+test('changed cells flash in the direction of the change, briefly', async () => {
+  // Count, in the page, cells that gain a flash class and cells that lose it again.
+  await page.evaluate(() => {
+    window.flashes = { on: 0, off: 0, up: 0, down: 0 };
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const was = /flash-/.test(r.oldValue ?? '');
+        const is = /flash-/.test(r.target.className);
+        if (!was && is) {
+          window.flashes.on++;
+          if (r.target.classList.contains('flash-up')) window.flashes.up++;
+          else window.flashes.down++;
+        }
+        if (was && !is) window.flashes.off++;
+      }
+    }).observe(document.getElementById('rows'), { subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
+  });
+  await until(async () => {
+    const f = await page.evaluate(() => window.flashes);
+    return f.on >= 5 && f.off >= 5;
+  }, 30000, 'cells flashing on and off again');
+  const f = await page.evaluate(() => window.flashes);
+  assert.equal(f.on, f.up + f.down);
+});
+
 test('a long table keeps a fixed pool of row elements and shows any part of the view when scrolled', async () => {
   const small = await browser.newPage({ viewport: { width: 1600, height: 500 } });
   try {

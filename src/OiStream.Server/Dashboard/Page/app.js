@@ -41,7 +41,9 @@ const COLUMNS = [
 // viewport. Each frame the pool shows view[first .. first + pool.length): sorting, filtering and scrolling change
 // which symbol a row element shows, never how many elements there are or their order. With 600+ instruments
 // changing every second, that keeps layout and paint to one screenful of rows.
-const rows = new Map(); // symbol → { state (a table row), flash: Int8Array per column (+1 up, −1 down), flashUntil }
+// symbol → { state (a table row), shown[] / shownValue[] (text and value last drawn per column), drawnIn (draw id),
+// flash: Int8Array per column (+1 up, −1 down), flashUntil }
+const rows = new Map();
 const pending = new Map(); // symbol → newest row not yet applied
 const events = new Map(); // symbol → { kind, until }
 let view = []; // symbols passing the filter, in table order
@@ -104,13 +106,12 @@ function matches(r) {
   }
 }
 
-// Applies a newer state to the model and notes, per column, which way a number moved (the cell flashes if it is on
-// screen during the next FLASH_MS).
-function applyState(state, now) {
+// Applies a newer row to the model (older ones, by seq, are dropped).
+function applyState(state) {
   const symbol = state[F.symbol];
   let row = rows.get(symbol);
   if (!row) {
-    row = { state, flash: new Int8Array(COLUMNS.length), flashUntil: 0 };
+    row = { state, shown: new Array(COLUMNS.length).fill(null), shownValue: new Array(COLUMNS.length).fill(null), drawnIn: -1, flash: new Int8Array(COLUMNS.length), flashUntil: 0 };
     rows.set(symbol, row);
     const option = document.createElement('option');
     option.value = symbol;
@@ -121,17 +122,6 @@ function applyState(state, now) {
   const previous = row.state;
   if (state[F.seq] < previous[F.seq]) return; // older than what is shown
   row.state = state;
-  let moved = false;
-  for (let i = 1; i < COLUMNS.length; i++) {
-    const col = COLUMNS[i];
-    if (col.key === 'signal') continue;
-    const v = col.get(state);
-    const old = col.get(previous);
-    const direction = typeof v === 'number' && typeof old === 'number' && v !== old ? (v > old ? 1 : -1) : 0;
-    if (direction !== 0 || row.flashUntil <= now) row.flash[i] = direction;
-    if (direction !== 0) moved = true;
-  }
-  if (moved) row.flashUntil = now + FLASH_MS;
   if (matches(state) !== matches(previous)) viewDirty = true;
 }
 
@@ -184,7 +174,12 @@ function drawPoolRow(entry, symbol, now) {
     entry.seq = seq;
     entry.tr.dataset.seq = seq;
   }
-  const flashing = row.flashUntil > now;
+  // A cell flashes when the text it shows changed since this symbol was last drawn, if that was the previous frame
+  // (a row scrolled or filtered back into view shows its news without a flash). Equal text is no news: a value that
+  // moved within its display precision does not flash.
+  const continued = row.drawnIn === drawId - 1 || row.drawnIn === drawId;
+  row.drawnIn = drawId;
+  let flashed = false;
   for (let i = 0; i < COLUMNS.length; i++) {
     const col = COLUMNS[i];
     const td = entry.cells[i];
@@ -199,14 +194,32 @@ function drawPoolRow(entry, symbol, now) {
       }
       continue;
     }
+    const v = col.get(s);
+    const text = col.text(s);
+    if (row.shown[i] !== text) {
+      const old = row.shownValue[i];
+      if (continued && i > 0 && row.shown[i] !== null && typeof v === 'number' && typeof old === 'number' && v !== old) {
+        row.flash[i] = v > old ? 1 : -1;
+        flashed = true;
+      } else {
+        row.flash[i] = 0;
+      }
+      row.shown[i] = text;
+      row.shownValue[i] = v;
+    } else if (row.flashUntil <= now) {
+      row.flash[i] = 0; // its flash is over
+    }
     let cls = '';
     if (col.window || col.signed) {
-      const v = col.get(s);
       cls = sign(v);
       if (col.window && v != null && Math.abs(v) >= BIG_MOVE[col.window]) cls += ' big';
     }
-    if (flashing && row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
-    setIfChanged(entry, i, td, col.text(s), cls);
+    if (row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
+    setIfChanged(entry, i, td, text, cls);
+  }
+  if (flashed) {
+    row.flashUntil = now + FLASH_MS;
+    anyFlash = true;
   }
   const flags = s[F.stale] ? (symbol === selected ? 'stale selected' : 'stale') : symbol === selected ? 'selected' : '';
   if (entry.flags !== flags) {
@@ -287,12 +300,16 @@ function acceptTable(table) {
 // One frame a second draws the batch (table, coins, data age); one more, FLASH_MS later, takes the flashes off and
 // refreshes the age. Nothing else draws while batches keep coming.
 let flashTimer = 0;
+let drawId = 0;
+let anyFlash = false;
 function draw() {
   frameRequested = false;
   const started = performance.now();
   const now = Date.now();
+  drawId++;
+  anyFlash = false;
   for (const state of pending.values()) {
-    applyState(state, now);
+    applyState(state);
     newestData = Math.max(newestData, state[F.oiTime] ?? 0, state[F.priceTime] ?? 0);
   }
   const n = pending.size;
@@ -302,10 +319,13 @@ function draw() {
   viewDirty = false;
   drawTable(now);
   drawCoins();
-  drawAge(now);
-  if (n > 0) {
+  if (n > 0) drawAge(now); // the flash-off frame leaves the header alone
+  // Take the flashes off once they are over: one more draw, of the pool only, and only if something flashed.
+  if (anyFlash) {
     clearTimeout(flashTimer);
     flashTimer = setTimeout(requestDraw, FLASH_MS + 20);
+  }
+  if (n > 0) {
     const ms = performance.now() - started;
     perf.batches++;
     perf.rowsApplied += n;
