@@ -49,9 +49,11 @@ try {
 
   const events = trace.traceEvents ?? trace;
   const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  const busyMs = events
-    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`))
-    .reduce((sum, e) => sum + (e.dur ?? 0), 0) / 1000;
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`));
+  const busyMs = tasks.reduce((sum, e) => sum + (e.dur ?? 0), 0) / 1000;
+  // Wall time includes moments the renderer waited for a core (the hub and its simulator share the machine); thread
+  // time is what the main thread itself computed.
+  const threadMs = tasks.reduce((sum, e) => sum + (e.tdur ?? e.dur ?? 0), 0) / 1000;
   if (process.argv.includes('--breakdown')) {
     const byName = new Map();
     for (const e of events) {
@@ -71,6 +73,7 @@ try {
   const perBatch = busyMs / Math.max(1, batches);
   console.log(`rows in the table: ${rows}; overview batches in ${seconds} s: ${batches}; rows changed per batch: ${rowsPerBatch.toFixed(0)}`);
   console.log(`main thread busy: ${busyMs.toFixed(0)} ms over ${seconds} s = ${perBatch.toFixed(2)} ms per batch (target ≤ 8 ms: ${perBatch <= 8 ? 'met' : 'NOT met'}; ratio ${(perBatch / 8).toFixed(2)} of the budget)`);
+  console.log(`main thread CPU (thread time): ${threadMs.toFixed(0)} ms = ${(threadMs / Math.max(1, batches)).toFixed(2)} ms per batch`);
   console.log(`of which the table draw (script only): median ${q(0.5).toFixed(2)} ms, p95 ${q(0.95).toFixed(2)} ms, max ${Math.max(...draws).toFixed(2)} ms`);
 } finally {
   await browser.close();
