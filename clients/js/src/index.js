@@ -345,10 +345,6 @@ export function formatCompact(value, digits = 2) {
 }
 
 /**
- * Formats a change in percent with its sign: 2.2671 → '+2.27 %'.
- * @param {number | null | undefined} value
- */
-/**
  * Field positions of an overview table: `tableIndex(table).markPrice` is the index of the mark price in each row.
  * @param {{ fields: string[] }} table
  * @returns {Record<string, number>}
@@ -372,6 +368,10 @@ export function tableRowToState(table, row) {
   return state;
 }
 
+/**
+ * Formats a change in percent with its sign: 2.2671 → '+2.27 %'.
+ * @param {number | null | undefined} value
+ */
 export function formatPercent(value, digits = 2) {
   if (value === null || value === undefined || !Number.isFinite(value)) {
     return '—';

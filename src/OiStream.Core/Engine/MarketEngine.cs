@@ -54,10 +54,12 @@ public sealed class MarketEngine
     private long _horizon = long.MinValue;
     private long _lastStaleScan = long.MinValue / 4; // "long ago", with room to subtract from
 
+    // The engine thread's cache of resolved symbols, in front of the tables below (see TryResolve).
+    private const int ResolvedCacheBits = 11;
+    private readonly ResolvedSymbol[] _resolved = new ResolvedSymbol[1 << ResolvedCacheBits];
+
     // Reader-side tables, replaced whole (copy-on-write) when instruments come or go.
     // The engine thread's own lookup: exact symbols (as exchanges send them), frozen for the fastest reads.
-    private const int ReferenceCacheBits = 11;
-    private readonly ResolvedSymbol[] _resolved = new ResolvedSymbol[1 << ReferenceCacheBits];
     private FrozenDictionary<string, InstrumentTracker> _hotSymbols = FrozenDictionary<string, InstrumentTracker>.Empty;
     private volatile FrozenDictionary<string, InstrumentTracker> _readInstruments = FrozenDictionary<string, InstrumentTracker>.Empty;
     private volatile InstrumentTracker[] _readList = [];
@@ -376,6 +378,7 @@ public sealed class MarketEngine
         // one per instrument), so a hit is a reference compare. A frozen-dictionary lookup hashes every character and
         // costs a fifth of the per-sample budget.
         ref var cached = ref _resolved[SlotOf(symbol)];
+        // The reference compare is inlined; string.Equals is a call, taken only when the instance differs.
         if (ReferenceEquals(cached.Symbol, symbol) || string.Equals(cached.Symbol, symbol, StringComparison.Ordinal))
         {
             tracker = cached.Tracker;
@@ -400,7 +403,7 @@ public sealed class MarketEngine
         var head = Unsafe.ReadUnaligned<ulong>(ref first);
         var tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, (symbol.Length - 4) * sizeof(char)));
         var mixed = (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ (ulong)symbol.Length;
-        return (int)(mixed >> (64 - ReferenceCacheBits));
+        return (int)(mixed >> (64 - ResolvedCacheBits));
     }
 
     private readonly record struct ResolvedSymbol(string? Symbol, InstrumentTracker Tracker);

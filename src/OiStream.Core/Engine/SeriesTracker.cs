@@ -97,7 +97,7 @@ internal abstract class SeriesTracker
     /// <summary>Display name in event messages.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Bytes held by the three series (the memory figure of README).</summary>
+    /// <summary>Bytes held by the OI series and the figures (the memory figure of README).</summary>
     public virtual int ApproximateBytes => (HasSeries ? Oi.ApproximateBytes + Usd.ApproximateBytes : 0)
         + (Change.Length * ((3 * sizeof(double)) + 1)) + 200;
 

@@ -28,10 +28,10 @@ const COLUMNS = [
   { key: 'markPrice', label: 'Mark', get: (r) => r[F.markPrice], text: (r) => formatPrice(r[F.markPrice]), width: 80 },
   { key: 'openInterestCoin', label: 'OI (coin)', get: (r) => r[F.openInterestCoin], text: (r) => formatCompact(r[F.openInterestCoin]), width: 85 },
   { key: 'openInterestUsd', label: 'OI (USD)', get: (r) => r[F.openInterestUsd], text: (r) => `$${formatCompact(r[F.openInterestUsd])}`, width: 88 },
-  ...WINDOWS.map((w) => ({
-    key: `change.${w}`, label: `OI ${w}`, window: w,
-    get: (r) => r[F[`change.${w}`]], text: (r) => formatPercent(r[F[`change.${w}`]]),
-  })),
+  ...WINDOWS.map((w) => {
+    const key = `change.${w}`; // built once: getters run for every row on every sort
+    return { key, label: `OI ${w}`, window: w, get: (r) => r[F[key]], text: (r) => formatPercent(r[F[key]]) };
+  }),
   { key: 'fundingRate', label: 'Funding', get: (r) => r[F.fundingRate], text: (r) => formatFunding(r[F.fundingRate]), signed: true, width: 82 },
   { key: 'signal', label: 'Signal 1h', get: (r) => quadrantOf(r) ?? '', text: null, width: 150 },
 ];
@@ -59,7 +59,6 @@ let sortAsc = false;
 let marketFilter = 'usdm-perp';
 let query = '';
 let frameRequested = false;
-let viewDirty = true; // the filter or sort changed, or rows were added
 let newestData = 0;
 let simulated = false;
 const FLASH_MS = 600;
@@ -116,13 +115,10 @@ function applyState(state) {
     const option = document.createElement('option');
     option.value = symbol;
     $('symbols').append(option);
-    viewDirty = true;
     return;
   }
-  const previous = row.state;
-  if (state[F.seq] < previous[F.seq]) return; // older than what is shown
+  if (state[F.seq] < row.state[F.seq]) return; // older than what is shown
   row.state = state;
-  if (matches(state) !== matches(previous)) viewDirty = true;
 }
 
 // Sorts on keys read once per row (not once per comparison). Missing values sort last in both directions.
@@ -156,13 +152,13 @@ function setIfChanged(entry, i, td, text, cls) {
 }
 
 // Draws one pool row for a symbol (or blank when the view is shorter than the pool). Only cells whose text or class
-// changed are written.
+// changed are written. Returns whether a cell started to flash.
 function drawPoolRow(entry, symbol, now) {
   const row = symbol === undefined ? undefined : rows.get(symbol);
-  entry.tr.hidden = row === undefined;
+  if (entry.tr.hidden !== (row === undefined)) entry.tr.hidden = row === undefined;
   if (row === undefined) {
     entry.symbol = undefined;
-    return;
+    return false;
   }
   const s = row.state;
   if (entry.symbol !== symbol) {
@@ -217,15 +213,13 @@ function drawPoolRow(entry, symbol, now) {
     if (row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
     setIfChanged(entry, i, td, text, cls);
   }
-  if (flashed) {
-    row.flashUntil = now + FLASH_MS;
-    anyFlash = true;
-  }
+  if (flashed) row.flashUntil = now + FLASH_MS;
   const flags = s[F.stale] ? (symbol === selected ? 'stale selected' : 'stale') : symbol === selected ? 'selected' : '';
   if (entry.flags !== flags) {
     entry.flags = flags;
     entry.tr.className = flags;
   }
+  return flashed;
 }
 
 // Grows or shrinks the pool to fill the table's viewport (plus one row for a partly visible last row).
@@ -247,13 +241,14 @@ function sizePool() {
 }
 
 // Shows view[first ..] in the pool. The body is as tall as the whole view (so the scrollbar reflects it) and each
-// pool row is positioned at its place in the view.
+// pool row is positioned at its place in the view. Returns whether any cell started to flash.
 function drawTable(now) {
   const maxFirst = Math.max(0, view.length - pool.length + 1);
   first = Math.min(maxFirst, Math.floor(scrollTop / rowHeight));
+  let flashed = false;
   for (let i = 0; i < pool.length; i++) {
     const entry = pool[i];
-    drawPoolRow(entry, view[first + i], now);
+    if (drawPoolRow(entry, view[first + i], now)) flashed = true;
     const top = (first + i) * rowHeight;
     if (entry.top !== top) {
       entry.top = top;
@@ -262,6 +257,7 @@ function drawTable(now) {
   }
   const height = `${view.length * rowHeight}px`;
   if ($('rows').style.height !== height) $('rows').style.height = height;
+  return flashed;
 }
 
 // The sort or filter changed: the order is recomputed at once (so the page's state is consistent right after the
@@ -297,31 +293,28 @@ function acceptTable(table) {
   for (const row of table.rows) accept(row);
 }
 
-// One frame a second draws the batch (table, coins, data age); one more, FLASH_MS later, takes the flashes off and
-// refreshes the age. Nothing else draws while batches keep coming.
+// One frame a second draws the batch (table, coins, data age); one more, FLASH_MS later, takes the flashes off if
+// any cell flashed. Nothing else draws while batches keep coming.
 let flashTimer = 0;
-let drawId = 0;
-let anyFlash = false;
+let drawId = 0; // rows drawn in the previous draw may flash (see drawPoolRow)
 function draw() {
   frameRequested = false;
   const started = performance.now();
   const now = Date.now();
   drawId++;
-  anyFlash = false;
   for (const state of pending.values()) {
     applyState(state);
     newestData = Math.max(newestData, state[F.oiTime] ?? 0, state[F.priceTime] ?? 0);
   }
   const n = pending.size;
   pending.clear();
-  // A live table re-sorts as values change; the order only needs recomputing when something arrived.
-  if (n > 0 || viewDirty) rebuildView();
-  viewDirty = false;
-  drawTable(now);
+  // A live table re-sorts as values change (a sort or filter change re-sorts at once, in viewChanged).
+  if (n > 0) rebuildView();
+  const flashed = drawTable(now);
   drawCoins();
   if (n > 0) drawAge(now); // the flash-off frame leaves the header alone
-  // Take the flashes off once they are over: one more draw, of the pool only, and only if something flashed.
-  if (anyFlash) {
+  // Take the flashes off once they are over: one more draw, of the pool only.
+  if (flashed) {
     clearTimeout(flashTimer);
     flashTimer = setTimeout(requestDraw, FLASH_MS + 20);
   }
