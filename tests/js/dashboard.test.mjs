@@ -21,35 +21,47 @@ before(async () => {
     if (m.type() === 'error') pageErrors.push(m.text());
   });
   await page.goto(`${base}/`);
-  await page.waitForFunction(() => document.querySelectorAll('#rows tr[data-symbol]:not([hidden])').length > 0, null, { timeout: 60000 });
+  await until(async () => (await screen()).length > 0, 60000, 'rows drawn on the table canvas');
 });
 
 after(async () => {
   await browser?.close();
 });
 
-// The table is virtualised: the DOM holds only the rows on screen; window.oistream.view() is the whole filtered,
-// sorted list of symbols.
-const shownSymbols = (p = page) => p.$$eval('#rows tr[data-symbol]:not([hidden])', (trs) => trs.map((tr) => tr.dataset.symbol));
-const viewSymbols = (p = page) => p.evaluate(() => [...window.oistream.view()]);
+// The table is drawn on a canvas by the page's table worker; window.oistream.ask() reads the worker's state: 'view'
+// (the whole filtered, sorted list of symbols), 'screen' (the rows as last drawn, optionally with the colour of each
+// cell's corner pixels read back from the canvas), 'column' (a field's values along the view, and the rows on screen).
+const ask = (p, what, ...args) => p.evaluate(([w, a]) => window.oistream.ask(w, ...a), [what, args]);
+const screen = (p = page, pixels = false) => ask(p, 'screen', ...(pixels ? ['pixels'] : []));
+const shownSymbols = async (p = page) => (await screen(p)).map((r) => r.symbol);
+const viewSymbols = (p = page) => ask(p, 'view');
+
+// Clicks the canvas on the row drawn at `y` (CSS pixels from the canvas top).
+async function clickRow(p, y) {
+  const box = await p.locator('#grid').boundingBox();
+  await p.mouse.click(box.x + 40, box.y + y + 11);
+}
 
 test('the table fills with every instrument, USDⓈ-M perpetuals shown by default, and the simulated banner shows', async () => {
   const response = await fetch(`${base}/api/v1/instruments`);
   const instruments = await response.json();
-  await until(async () => (await page.evaluate(() => window.oistream.rows.size)) === instruments.length, 10000, 'every instrument in the model');
+  await until(async () => (await ask(page, 'size')) === instruments.length, 10000, 'every instrument in the model');
   const perps = instruments.filter((i) => i.market === 'usdm' && i.contractType === 'PERPETUAL').map((i) => i.symbol).sort();
   assert.deepEqual([...(await viewSymbols())].sort(), perps);
   const shown = await shownSymbols();
   assert.ok(shown.length > 0);
   assert.deepEqual(shown, (await viewSymbols()).slice(0, shown.length), 'the rows on screen are the top of the view');
-  assert.match(await page.textContent('#count'), new RegExp(`^${perps.length} of ${instruments.length} instruments$`));
+  await until(async () => (await page.textContent('#count')) === `${perps.length} of ${instruments.length} instruments`, 5000, 'the count');
   assert.equal(await page.isVisible('#sim-banner'), true);
   assert.match(await page.textContent('#sim-banner'), /SIMULATED DATA/);
   assert.equal(await page.textContent('#conn'), 'live');
-  const btc = await page.$$eval('#rows tr[data-symbol="BTCUSDT"] td', (tds) => tds.map((td) => td.textContent));
-  assert.equal(btc[0], 'BTCUSDT');
-  assert.match(btc[3], /^\$\d+(\.\d+)?[KMB]$/); // OI (USD), e.g. $9.00B
-  assert.match(btc[4], /^([+−]\d+\.\d\d %|0\.00 %|—)$/);
+  const btc = (await screen()).find((r) => r.symbol === 'BTCUSDT');
+  assert.equal(btc.text[0], 'BTCUSDT');
+  assert.match(btc.text[3], /^\$\d+(\.\d+)?[KMB]$/); // OI (USD), e.g. $9.00B
+  assert.match(btc.text[4], /^([+−]\d+\.\d\d %|0\.00 %|—)$/);
+  // The rows are really drawn (the flash test below reads the canvas's pixels): a canvas of text compresses poorly.
+  const canvas = await page.locator('#grid').screenshot();
+  assert.ok(canvas.length > 20000, `a canvas with text compresses poorly: ${canvas.length} bytes of PNG`);
 });
 
 test('the market filter and the search box narrow the rows', async () => {
@@ -70,31 +82,31 @@ test('the market filter and the search box narrow the rows', async () => {
 
 test('clicking a change column sorts by it, and clicking again reverses', async () => {
   const header = page.locator('#head th', { hasText: 'OI 1h' });
-  // The rows on screen, and the whole view behind them.
-  const read = () => page.$$eval('#rows tr[data-symbol]:not([hidden])', (trs) => [
-    trs.map((tr) => window.oistream.value(tr.dataset.symbol, 'change.1h')),
-    window.oistream.view().map((symbol) => window.oistream.value(symbol, 'change.1h')),
-  ]);
   const sorted = (values, desc) => values.filter((v) => v != null).every((v, i, a) => i === 0 || (desc ? a[i - 1] >= v : a[i - 1] <= v));
+  // The view and its values are read in one go (the table re-sorts as values change); the rows on screen are the
+  // view's first ones.
+  const check = async (desc) => {
+    const { view, values, screen: shown } = await ask(page, 'column', 'change.1h');
+    assert.ok(shown.length > 0 && shown.length <= view.length);
+    assert.deepEqual(shown, view.slice(0, shown.length));
+    assert.ok(sorted(values, desc), `view ${desc ? 'descending' : 'ascending'}: ${values.join(' ')}`);
+  };
   await header.click();
   assert.equal(await header.getAttribute('class'), 'sorted');
-  // Read the order and the values in one go (the table re-sorts as values change, so a value may have moved since
-  // the last draw: the model's view is checked as drawn, the screen rows as they read now).
-  const check = async (desc) => {
-    const [shown, view] = await read();
-    assert.ok(shown.length > 0 && shown.length <= view.length);
-    assert.ok(sorted(view, desc), `view ${desc ? 'descending' : 'ascending'}: ${view.join(' ')}`);
-    return shown;
-  };
+  await until(async () => (await ask(page, 'column', 'change.1h')).screen[0] === (await ask(page, 'column', 'change.1h')).view[0], 5000, 'the sorted view drawn');
   await check(true);
   await header.click();
   assert.equal(await header.getAttribute('class'), 'sorted asc');
+  await until(async () => {
+    const { values } = await ask(page, 'column', 'change.1h');
+    return sorted(values, false);
+  }, 5000, 'the view reversed');
   await check(false);
 });
 
 test('values update live', async () => {
   await page.fill('#search', 'ETHUSDT');
-  const seq = () => page.getAttribute('#rows tr[data-symbol="ETHUSDT"]', 'data-seq').then(Number);
+  const seq = async () => (await screen()).find((r) => r.symbol === 'ETHUSDT')?.seq ?? 0;
   await until(async () => (await seq()) > 0, 5000, 'ETHUSDT on screen');
   const first = await seq();
   await until(async () => (await seq()) > first, 30000, 'a newer ETHUSDT update in the table');
@@ -102,41 +114,52 @@ test('values update live', async () => {
   await page.fill('#search', '');
 });
 
-test('changed cells flash in the direction of the change, briefly', async () => {
-  // Count, in the page, cells that gain a flash class and cells that lose it again.
-  await page.evaluate(() => {
-    window.flashes = { on: 0, off: 0, up: 0, down: 0 };
-    new MutationObserver((records) => {
-      for (const r of records) {
-        const was = /flash-/.test(r.oldValue ?? '');
-        const is = /flash-/.test(r.target.className);
-        if (!was && is) {
-          window.flashes.on++;
-          if (r.target.classList.contains('flash-up')) window.flashes.up++;
-          else window.flashes.down++;
-        }
-        if (was && !is) window.flashes.off++;
-      }
-    }).observe(document.getElementById('rows'), { subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
-  });
+test('changed cells flash in the direction of the change, on the canvas, and stop flashing', async () => {
+  // The canvas's pixels at a cell's corner: the flash colours over the background, or the background itself.
+  const bg = [13, 17, 23]; // --bg
+  const isBg = (p) => p && p.every((c, i) => Math.abs(c - bg[i]) <= 2);
+  const seen = new Map(); // "symbol|column" → the flash class seen there
+  let up = 0;
+  let down = 0;
+  let ended = 0;
   await until(async () => {
-    const f = await page.evaluate(() => window.flashes);
-    return f.on >= 5 && f.off >= 5;
-  }, 30000, 'cells flashing on and off again');
-  const f = await page.evaluate(() => window.flashes);
-  assert.equal(f.on, f.up + f.down);
+    for (const row of await screen(page, true)) {
+      if (row.flags) continue; // selected, hovered or stale rows have another background
+      row.cls.slice(1, 10).forEach((cls, k) => {
+        const i = k + 1;
+        const key = `${row.symbol}|${i}`;
+        const pixel = row.pixels[i];
+        if (!pixel) return;
+        if (cls.includes('flash-up')) {
+          assert.ok(pixel[1] > bg[1] + 20 && pixel[1] > pixel[0], `a green flash at ${key}: ${pixel}`);
+          if (!seen.has(key)) up++;
+          seen.set(key, 'up');
+        } else if (cls.includes('flash-down')) {
+          assert.ok(pixel[0] > bg[0] + 20 && pixel[0] > pixel[1], `a red flash at ${key}: ${pixel}`);
+          if (!seen.has(key)) down++;
+          seen.set(key, 'down');
+        } else {
+          assert.ok(isBg(pixel), `no flash, background at ${key}: ${pixel}`);
+          if (seen.has(key)) {
+            seen.delete(key);
+            ended++;
+          }
+        }
+      });
+    }
+    return up >= 3 && down >= 3 && ended >= 5;
+  }, 30000, 'cells flashing green and red on the canvas, and flashes ending');
 });
 
-test('a long table keeps a fixed pool of row elements and shows any part of the view when scrolled', async () => {
+test('a long table scrolls through the whole view, and rows are selected by click and by keys', async () => {
   const small = await browser.newPage({ viewport: { width: 1600, height: 500 } });
   try {
     await small.goto(`${base}/?symbol=ETHUSDT`);
     await small.selectOption('#market', 'all');
-    await small.waitForFunction(() => window.oistream && window.oistream.view().length > 40, null, { timeout: 30000 });
-    const elements = () => small.$$eval('#rows tr:not(.pad)', (trs) => trs.length);
-    const pool = await elements();
+    await until(async () => (await viewSymbols(small)).length > 40 && (await screen(small)).length > 5, 30000, 'a long view drawn');
     const total = (await viewSymbols(small)).length;
-    assert.ok(pool > 5 && pool < total, `${pool} row elements for ${total} rows`);
+    const rowsOnScreen = (await screen(small)).length;
+    assert.ok(rowsOnScreen < total, `${rowsOnScreen} rows drawn for ${total} in the view`);
     await small.$eval('#table-panel', (panel) => { panel.scrollTop = panel.scrollHeight; });
     await until(async () => {
       const [view, shown] = [await viewSymbols(small), await shownSymbols(small)];
@@ -145,27 +168,33 @@ test('a long table keeps a fixed pool of row elements and shows any part of the 
     const middle = Math.floor(total / 2);
     await small.$eval('#table-panel', (panel, index) => { panel.scrollTop = index * window.oistream.rowHeight(); }, middle);
     await until(async () => {
-      const [view, shown] = [await viewSymbols(small), await shownSymbols(small)];
-      return shown.length > 0 && shown[0] === view[middle];
+      const [view, rows] = [await viewSymbols(small), await screen(small)];
+      return rows.length > 0 && rows[0].symbol === view[middle] && rows[0].y === 0;
     }, 5000, 'the middle of the view at the top after scrolling there');
     await small.locator('#head th', { hasText: 'Symbol' }).click();
     await until(async () => {
       const view = await viewSymbols(small);
       return view.every((s, i) => i === 0 || view[i - 1] < s);
     }, 5000, 'sorted by symbol');
-    assert.equal(await elements(), pool, 'sorting and scrolling reuse the same row elements');
-    const row = small.locator('#rows tr[data-symbol]:not([hidden])').nth(2);
-    const symbol = await row.getAttribute('data-symbol');
-    await row.click();
-    await until(async () => (await small.evaluate(() => window.oistream.selected())) === symbol, 5000, 'the clicked row selected');
-    assert.equal(await small.getAttribute(`#rows tr[data-symbol="${symbol}"]`, 'class'), 'selected');
+    const third = (await screen(small))[2];
+    await clickRow(small, third.y);
+    await until(async () => (await small.evaluate(() => window.oistream.selected())) === third.symbol, 5000, 'the clicked row selected');
+    await until(async () => (await screen(small)).find((r) => r.symbol === third.symbol)?.flags.includes('selected'), 5000, 'the selected row highlighted');
+    await small.keyboard.press('ArrowDown');
+    const view = await viewSymbols(small);
+    const next = view[view.indexOf(third.symbol) + 1];
+    await until(async () => (await small.evaluate(() => window.oistream.selected())) === next, 5000, 'ArrowDown selects the next row');
   } finally {
     await small.close();
   }
 });
 
 test('the chart draws history for a range, and compare adds a second series', async () => {
-  await page.click('#rows tr[data-symbol="BTCUSDT"]');
+  await page.fill('#search', 'BTCUSDT');
+  await until(async () => (await shownSymbols()).join() === 'BTCUSDT', 5000, 'BTCUSDT alone in the table');
+  await clickRow(page, 0);
+  await until(async () => (await page.evaluate(() => window.oistream.selected())) === 'BTCUSDT', 5000, 'BTCUSDT selected');
+  await page.fill('#search', '');
   await page.click('#ranges button[data-range="4h"]');
   await until(async () => {
     const info = await page.evaluate(() => window.oistream.chartInfo());
@@ -197,4 +226,15 @@ test('the coin panel shows aggregates with the margin split; a screenshot is sav
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'dashboard.png') });
   assert.deepEqual(pageErrors, []);
+});
+
+test('the hub serves the JavaScript client for browsers: its SignalR import points at the shim, not a bare name', async () => {
+  // Workers get no import maps: a bare '@microsoft/signalr' would fail to load in the table worker.
+  const response = await fetch(`${base}/oistream-client.js`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^text\/javascript/);
+  const source = await response.text();
+  assert.match(source, /import \* as signalR from '\.\/signalr-shim\.js';/);
+  assert.doesNotMatch(source, /from '@microsoft\/signalr'/);
+  assert.match(source, /export class OiStreamClient/);
 });

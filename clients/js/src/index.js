@@ -2,9 +2,9 @@
 // browser. It reconnects for as long as it lives, subscribes again to everything after a reconnect, and when an
 // instrument's `seq` skips a number (an update was missed) it fetches that instrument's state again.
 //
-// In the browser, '@microsoft/signalr' is resolved by an import map (the hub's dashboard maps it to a module that
-// re-exports the global `signalR` of signalr.min.js, because the package's ESM build uses extension-less imports that
-// browsers cannot load).
+// In a browser, with no bundler, the hub serves this file at /oistream-client.js with the import below pointed at a
+// module that re-exports the global `signalR` of signalr.min.js (the package's ESM build uses extension-less imports
+// that browsers cannot load, and import maps do not reach workers).
 import * as signalR from '@microsoft/signalr';
 
 /** The change windows of protocol v1, shortest first. */

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.FileProviders;
 
 namespace OiStream.Server.Dashboard;
@@ -10,6 +11,12 @@ public static class DashboardEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         var files = new EmbeddedFileProvider(typeof(DashboardEndpoints).Assembly, "OiStream.Dashboard");
+        var client = BrowserClient();
+        app.MapGet("/oistream-client.js", (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-cache";
+            return Results.Text(client, "text/javascript", Encoding.UTF8);
+        }).ExcludeFromDescription();
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions
         {
@@ -18,5 +25,21 @@ public static class DashboardEndpoints
             OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });
         return app;
+    }
+
+    // The OiStream JavaScript client imports '@microsoft/signalr' by its package name, which Node resolves. Browsers
+    // resolve a bare name only through an import map, and import maps do not reach workers (the dashboard's table runs
+    // in one), so the browser copy imports the shim that re-exports signalr.min.js's global by path instead.
+    private static string BrowserClient()
+    {
+        const string Name = "OiStream.Client.oistream-client.js";
+        using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream(Name)
+            ?? throw new InvalidOperationException($"The hub's assembly lacks the embedded resource {Name}; rebuild it.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        const string Import = "from '@microsoft/signalr';";
+        var source = reader.ReadToEnd();
+        return source.Contains(Import, StringComparison.Ordinal)
+            ? source.Replace(Import, "from './signalr-shim.js';", StringComparison.Ordinal)
+            : throw new InvalidOperationException($"The JavaScript client no longer imports {Import} the browser copy cannot be made.");
     }
 }

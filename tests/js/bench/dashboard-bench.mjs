@@ -3,6 +3,8 @@
 //   dotnet build -c Release src/OiStream.Server && node tests/js/bench/dashboard-bench.mjs [--seconds 30] [--usdm-coins 600] [--breakdown] [--trace-out trace.json]
 // Starts its own hub (--simulate) on a free loopback port, records a Chromium trace while the page receives batches,
 // and sums the renderer main thread's task time (script, JSON parsing, style, layout, paint: everything) per batch.
+// The page's table worker (connection, model, canvas) runs on its own thread: its time is reported beside the main
+// thread's, so the total the page costs stays in view.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,8 +39,8 @@ const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   await page.goto(`${url}/`);
-  await page.waitForFunction(() => window.oistream && window.oistream.rows.size > 0 && window.oistream.perf.overviewBatches >= 3, null, { timeout: 120000 });
-  const rows = await page.evaluate(() => window.oistream.rows.size);
+  await page.waitForFunction(() => window.oistream && window.oistream.perf.overviewBatches >= 3, null, { timeout: 120000 });
+  const rows = await page.evaluate(() => window.oistream.ask('size'));
   const before = await page.evaluate(() => ({ ...window.oistream.perf, samples: window.oistream.perf.samples.length }));
   await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -48,12 +50,16 @@ try {
   const after = await page.evaluate(() => window.oistream.perf);
 
   const events = trace.traceEvents ?? trace;
-  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`));
-  const busyMs = tasks.reduce((sum, e) => sum + (e.dur ?? 0), 0) / 1000;
+  const threads = (name) => new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === name).map((e) => `${e.pid}:${e.tid}`));
+  const mains = threads('CrRendererMain');
+  const workers = threads('DedicatedWorker thread');
+  const taskTime = (set, field) => events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && set.has(`${e.pid}:${e.tid}`))
+    .reduce((sum, e) => sum + (e[field] ?? e.dur ?? 0), 0) / 1000;
+  const busyMs = taskTime(mains, 'dur');
   // Wall time includes moments the renderer waited for a core (the hub and its simulator share the machine); thread
-  // time is what the main thread itself computed.
-  const threadMs = tasks.reduce((sum, e) => sum + (e.tdur ?? e.dur ?? 0), 0) / 1000;
+  // time is what the thread itself computed.
+  const threadMs = taskTime(mains, 'tdur');
+  const workerMs = taskTime(workers, 'tdur');
   if (process.argv.includes('--breakdown')) {
     const byName = new Map();
     for (const e of events) {
@@ -69,12 +75,14 @@ try {
   const batches = after.overviewBatches - before.overviewBatches;
   const rowsPerBatch = (after.rowsApplied - before.rowsApplied) / Math.max(1, after.batches - before.batches);
   const draws = after.samples.slice(before.samples).sort((a, b) => a - b);
+  const perBatchOf = (ms) => (ms / Math.max(1, batches)).toFixed(2);
   const q = (p) => draws[Math.min(draws.length - 1, Math.floor(p * draws.length))] ?? NaN;
   const perBatch = busyMs / Math.max(1, batches);
   console.log(`rows in the table: ${rows}; overview batches in ${seconds} s: ${batches}; rows changed per batch: ${rowsPerBatch.toFixed(0)}`);
   console.log(`main thread busy: ${busyMs.toFixed(0)} ms over ${seconds} s = ${perBatch.toFixed(2)} ms per batch (target ≤ 8 ms: ${perBatch <= 8 ? 'met' : 'NOT met'}; ratio ${(perBatch / 8).toFixed(2)} of the budget)`);
-  console.log(`main thread CPU (thread time): ${threadMs.toFixed(0)} ms = ${(threadMs / Math.max(1, batches)).toFixed(2)} ms per batch`);
-  console.log(`of which the table draw (script only): median ${q(0.5).toFixed(2)} ms, p95 ${q(0.95).toFixed(2)} ms, max ${Math.max(...draws).toFixed(2)} ms`);
+  console.log(`main thread CPU (thread time): ${threadMs.toFixed(0)} ms = ${perBatchOf(threadMs)} ms per batch`);
+  console.log(`table worker CPU (thread time; receiving, sorting, drawing the canvas): ${workerMs.toFixed(0)} ms = ${perBatchOf(workerMs)} ms per batch`);
+  console.log(`of which the worker's batch draw (script only): median ${q(0.5).toFixed(2)} ms, p95 ${q(0.95).toFixed(2)} ms, max ${Math.max(...draws).toFixed(2)} ms`);
 } finally {
   await browser.close();
   hub.kill();

@@ -1,73 +1,41 @@
-// The OiStream dashboard: the whole instrument table over SignalR (the overview in table form), coin aggregates, an OI
-// chart with history from the hub's REST API and the live tail appended. Uses the OiStream JavaScript client.
-import { OiStreamClient, formatCompact, formatPercent, tableIndex } from './oistream-client.js';
+// The OiStream dashboard: the whole instrument table, coin aggregates, an OI chart with history from the hub's REST
+// API and the live tail appended.
+//
+// The page runs in two threads. table-worker.js holds the hub connection (the OiStream JavaScript client), the model
+// of every instrument, sorting and filtering, and draws the visible rows on the table's canvas. This main thread keeps
+// what a reader touches: the header, the controls, the coin panel, the chart and the status line; it hears from the
+// worker once per drawn batch (the 'frame' message). Why: the overview of 600+ instruments changing every second cost
+// this thread 24 ms a second as DOM rows; the budget is 8 (README, "Dashboard").
+import { formatCompact, formatPercent, tableIndex } from './oistream-client.js';
 import { createChart, LineSeries } from './lightweight-charts.js';
 
 const $ = (id) => document.getElementById(id);
-const WINDOWS = ['5m', '15m', '1h', '4h', '24h'];
-const BIG_MOVE = { '5m': 1, '15m': 1.5, '1h': 2, '4h': 4, '24h': 8 }; // bold at or beyond (percent)
-const QUADRANT_LABEL = {
-  strongBullish: 'strong bullish', weakeningRally: 'weakening rally',
-  strongBearish: 'strong bearish', weakeningSelloff: 'weakening sell-off', neutral: 'neutral',
-};
 const RANGES = { '1h': ['5m', 12], '4h': ['5m', 48], '24h': ['5m', 288], '7d': ['1h', 168], '30d': ['4h', 180] };
 const COMPARE_COLOURS = ['#f0b90b', '#58a6ff', '#d2a8ff', '#3fb950', '#ff7b72', '#79c0ff'];
-
-const formatPrice = (v) => (v == null ? '—' : v >= 1000 ? formatCompact(v, 2) : v >= 1 ? v.toFixed(2) : v.toPrecision(4));
-const formatFunding = (v) => (v == null ? '—' : `${(v * 100).toFixed(4)} %`);
 const sign = (v) => (v == null || v === 0 ? '' : v > 0 ? 'up' : 'down');
 
-// Rows arrive as arrays (the hub's overview table: about a fifth of the bytes of InstrumentState objects, and no
-// object per row to build): F maps a field name to its position, from the table's own field list.
-let F = {};
-let SIGNALS = [];
-const quadrantOf = (r) => SIGNALS[r[F['signal.1h']]] ?? null;
-
-const COLUMNS = [
-  { key: 'symbol', label: 'Symbol', get: (r) => r[F.symbol], text: (r) => r[F.symbol], width: 112 },
-  { key: 'markPrice', label: 'Mark', get: (r) => r[F.markPrice], text: (r) => formatPrice(r[F.markPrice]), width: 80 },
-  { key: 'openInterestCoin', label: 'OI (coin)', get: (r) => r[F.openInterestCoin], text: (r) => formatCompact(r[F.openInterestCoin]), width: 85 },
-  { key: 'openInterestUsd', label: 'OI (USD)', get: (r) => r[F.openInterestUsd], text: (r) => `$${formatCompact(r[F.openInterestUsd])}`, width: 88 },
-  ...WINDOWS.map((w) => {
-    const key = `change.${w}`; // built once: getters run for every row on every sort
-    return { key, label: `OI ${w}`, window: w, get: (r) => r[F[key]], text: (r) => formatPercent(r[F[key]]) };
-  }),
-  { key: 'fundingRate', label: 'Funding', get: (r) => r[F.fundingRate], text: (r) => formatFunding(r[F.fundingRate]), signed: true, width: 82 },
-  { key: 'signal', label: 'Signal 1h', get: (r) => quadrantOf(r) ?? '', text: null, width: 150 },
-];
-
 // ---- state -------------------------------------------------------------------------------------------------------
-// The model holds every instrument; the DOM holds only a fixed pool of row elements, enough to fill the table's
-// viewport. Each frame the pool shows view[first .. first + pool.length): sorting, filtering and scrolling change
-// which symbol a row element shows, never how many elements there are or their order. With 600+ instruments
-// changing every second, that keeps layout and paint to one screenful of rows.
-// symbol → { state (a table row), shown[] / shownValue[] (text and value last drawn per column), drawnIn (draw id),
-// flash: Int8Array per column (+1 up, −1 down), flashUntil }
-const rows = new Map();
-const pending = new Map(); // symbol → newest row not yet applied
-const events = new Map(); // symbol → { kind, until }
-let view = []; // symbols passing the filter, in table order
-let first = 0; // index in view of the pool's first row
-const pool = []; // { tr, cells, text[], cls[], symbol, seq, flags, top }
-let rowHeight = 22; // the CSS --row-height
-// Geometry is read in the scroll and resize handlers, never while drawing: reading scrollTop after writing text would
-// force a synchronous layout in the middle of the frame.
-let scrollTop = 0;
-let bodyHeight = 0; // the table panel's height below the header
+const worker = new Worker('table-worker.js');
+let F = {}; // field name → position in a table row (rows from the worker are the hub's arrays)
+const known = new Set(); // every symbol the worker has seen
+const watchedRows = new Map(); // symbol → newest row, for the symbols on the chart
+let columns = [];
 let sortKey = 'openInterestUsd';
 let sortAsc = false;
-let marketFilter = 'usdm-perp';
-let query = '';
-let frameRequested = false;
+let viewLength = 0;
+let rowHeight = 22; // the CSS --row-height
+// Geometry is read in the scroll, resize and pointer handlers only.
+let scrollTop = 0;
+let bodyHeight = 0; // the table panel's height below the header
 let newestData = 0;
 let simulated = false;
-const FLASH_MS = 600;
+let reveal = false; // scroll the next selection into view (keys, ?symbol=)
 const perf = { overviewBatches: 0, batches: 0, rowsApplied: 0, totalMs: 0, maxMs: 0, samples: [] };
 
 // ---- table -------------------------------------------------------------------------------------------------------
 function buildHead() {
   const head = $('head');
-  for (const col of COLUMNS) {
+  for (const col of columns) {
     const th = document.createElement('th');
     th.textContent = col.label;
     th.dataset.key = col.key;
@@ -79,7 +47,7 @@ function buildHead() {
         sortAsc = col.key === 'symbol';
       }
       markSorted();
-      viewChanged();
+      worker.postMessage({ type: 'sort', key: sortKey, asc: sortAsc });
     });
     head.append(th);
   }
@@ -93,283 +61,172 @@ function markSorted() {
   }
 }
 
-function matches(r) {
-  if (query && !r[F.symbol].includes(query)) return false;
-  const market = r[F.market];
-  switch (marketFilter) {
-    case 'usdm-perp': return market === 'usdm' && r[F.contractType] === 'PERPETUAL';
-    case 'coinm': return market === 'coinm';
-    case 'delivery': return market !== 'options' && r[F.contractType] !== 'PERPETUAL';
-    case 'options': return market === 'options';
-    default: return true;
-  }
+function sendFilter() {
+  worker.postMessage({ type: 'filter', market: $('market').value, query: $('search').value.trim().toUpperCase() });
 }
 
-// Applies a newer row to the model (older ones, by seq, are dropped).
-function applyState(state) {
-  const symbol = state[F.symbol];
-  let row = rows.get(symbol);
-  if (!row) {
-    row = { state, shown: new Array(COLUMNS.length).fill(null), shownValue: new Array(COLUMNS.length).fill(null), drawnIn: -1, flash: new Int8Array(COLUMNS.length), flashUntil: 0 };
-    rows.set(symbol, row);
-    const option = document.createElement('option');
-    option.value = symbol;
-    $('symbols').append(option);
-    return;
-  }
-  if (state[F.seq] < row.state[F.seq]) return; // older than what is shown
-  row.state = state;
-}
-
-// Sorts on keys read once per row (not once per comparison). Missing values sort last in both directions.
-function rebuildView() {
-  const col = COLUMNS.find((c) => c.key === sortKey);
-  const keyed = [];
-  for (const [symbol, row] of rows) {
-    if (matches(row.state)) keyed.push({ symbol, v: col.get(row.state) });
-  }
-  const direction = sortAsc ? 1 : -1;
-  keyed.sort((a, b) => {
-    const am = a.v == null || a.v === '';
-    const bm = b.v == null || b.v === '';
-    if (am || bm) return am === bm ? (a.symbol < b.symbol ? -1 : 1) : am ? 1 : -1;
-    const d = typeof a.v === 'string' ? (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) : a.v - b.v;
-    return direction * d || (a.symbol < b.symbol ? -1 : 1);
-  });
-  view = keyed.map((k) => k.symbol);
-  setText($('count'), `${view.length} of ${rows.size} instruments`);
-}
-
-function setIfChanged(entry, i, td, text, cls) {
-  if (entry.text[i] !== text) {
-    entry.text[i] = text;
-    td.textContent = text;
-  }
-  if (entry.cls[i] !== cls) {
-    entry.cls[i] = cls;
-    td.className = cls;
-  }
-}
-
-// Draws one pool row for a symbol (or blank when the view is shorter than the pool). Only cells whose text or class
-// changed are written. Returns whether a cell started to flash.
-function drawPoolRow(entry, symbol, now) {
-  const row = symbol === undefined ? undefined : rows.get(symbol);
-  if (entry.tr.hidden !== (row === undefined)) entry.tr.hidden = row === undefined;
-  if (row === undefined) {
-    entry.symbol = undefined;
-    return false;
-  }
-  const s = row.state;
-  if (entry.symbol !== symbol) {
-    entry.symbol = symbol;
-    entry.tr.dataset.symbol = symbol;
-  }
-  const seq = s[F.seq];
-  if (entry.seq !== seq) {
-    entry.seq = seq;
-    entry.tr.dataset.seq = seq;
-  }
-  // A cell flashes when the text it shows changed since this symbol was last drawn, if that was the previous frame
-  // (a row scrolled or filtered back into view shows its news without a flash). Equal text is no news: a value that
-  // moved within its display precision does not flash.
-  const continued = row.drawnIn === drawId - 1 || row.drawnIn === drawId;
-  row.drawnIn = drawId;
-  let flashed = false;
-  for (let i = 0; i < COLUMNS.length; i++) {
-    const col = COLUMNS[i];
-    const td = entry.cells[i];
-    if (col.key === 'signal') {
-      const q = quadrantOf(s) ?? 'neutral';
-      const ev = events.get(symbol);
-      const kind = ev && ev.until > now ? ev.kind : '';
-      const key = `${q}|${kind}`;
-      if (entry.text[i] !== key) {
-        entry.text[i] = key;
-        td.innerHTML = `<span class="badge ${q}">${QUADRANT_LABEL[q] ?? q}</span>` + (kind ? `<span class="badge event">${kind}</span>` : '');
-      }
-      continue;
-    }
-    const v = col.get(s);
-    const text = col.text(s);
-    if (row.shown[i] !== text) {
-      const old = row.shownValue[i];
-      if (continued && i > 0 && row.shown[i] !== null && typeof v === 'number' && typeof old === 'number' && v !== old) {
-        row.flash[i] = v > old ? 1 : -1;
-        flashed = true;
-      } else {
-        row.flash[i] = 0;
-      }
-      row.shown[i] = text;
-      row.shownValue[i] = v;
-    } else if (row.flashUntil <= now) {
-      row.flash[i] = 0; // its flash is over
-    }
-    let cls = '';
-    if (col.window || col.signed) {
-      cls = sign(v);
-      if (col.window && v != null && Math.abs(v) >= BIG_MOVE[col.window]) cls += ' big';
-    }
-    if (row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
-    setIfChanged(entry, i, td, text, cls);
-  }
-  if (flashed) row.flashUntil = now + FLASH_MS;
-  const flags = s[F.stale] ? (symbol === selected ? 'stale selected' : 'stale') : symbol === selected ? 'selected' : '';
-  if (entry.flags !== flags) {
-    entry.flags = flags;
-    entry.tr.className = flags;
-  }
-  return flashed;
-}
-
-// Grows or shrinks the pool to fill the table's viewport (plus one row for a partly visible last row).
-function sizePool() {
-  const wanted = Math.max(1, Math.ceil(bodyHeight / rowHeight) + 1);
-  const body = $('rows');
-  while (pool.length < wanted) {
-    const tr = document.createElement('tr');
-    tr.hidden = true;
-    const cells = COLUMNS.map((col) => {
-      const td = tr.appendChild(document.createElement('td'));
-      if (col.width) td.style.flex = `0 0 ${col.width}px`;
-      return td;
-    });
-    pool.push({ tr, cells, text: new Array(COLUMNS.length).fill(null), cls: new Array(COLUMNS.length).fill(''), symbol: undefined, seq: undefined, flags: '', top: -1 });
-    body.append(tr);
-  }
-  while (pool.length > wanted) pool.pop().tr.remove();
-}
-
-// Shows view[first ..] in the pool. The body is as tall as the whole view (so the scrollbar reflects it) and each
-// pool row is positioned at its place in the view. Returns whether any cell started to flash.
-function drawTable(now) {
-  const maxFirst = Math.max(0, view.length - pool.length + 1);
-  first = Math.min(maxFirst, Math.floor(scrollTop / rowHeight));
-  let flashed = false;
-  for (let i = 0; i < pool.length; i++) {
-    const entry = pool[i];
-    if (drawPoolRow(entry, view[first + i], now)) flashed = true;
-    const top = (first + i) * rowHeight;
-    if (entry.top !== top) {
-      entry.top = top;
-      entry.tr.style.transform = `translateY(${top}px)`;
-    }
-  }
-  const height = `${view.length * rowHeight}px`;
+// The body below the header is as tall as the whole view, so the panel's scrollbar, wheel and keys scroll it; the
+// canvas is sticky inside it, as tall as the panel's viewport, and the worker draws the rows at scrollTop.
+function setBodyHeight() {
+  const height = `${Math.max(viewLength * rowHeight, bodyHeight)}px`;
   if ($('rows').style.height !== height) $('rows').style.height = height;
-  return flashed;
 }
 
-// The sort or filter changed: the order is recomputed at once (so the page's state is consistent right after the
-// click), the rows are drawn with the next frame.
-function viewChanged() {
-  rebuildView();
-  requestDraw();
+function geometry() {
+  const panel = $('table-panel');
+  const head = $('head');
+  bodyHeight = Math.max(rowHeight, panel.clientHeight - head.offsetHeight);
+  scrollTop = panel.scrollTop;
+  const width = panel.clientWidth;
+  const canvas = $('grid');
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${bodyHeight}px`;
+  canvas.style.top = `${head.offsetHeight}px`;
+  setBodyHeight();
+  return {
+    width, height: bodyHeight, dpr: window.devicePixelRatio || 1, rowHeight, scrollTop,
+    cols: [...head.children].map((th) => ({ x: th.offsetLeft, w: th.offsetWidth })),
+  };
 }
 
-function requestDraw() {
-  if (!frameRequested) {
-    frameRequested = true;
-    requestAnimationFrame(draw);
-  }
-}
-
-// Every state goes through here; drawing waits for the next animation frame so a burst is drawn once. The chart's tail
-// is appended here, before the frame, so the chart redraws in the same frame as the table rather than in one more.
-function accept(state) {
-  pending.set(state[F.symbol], state);
-  chartTail(state);
-  requestDraw();
-}
-
-// A table (the subscription's answer, or a batch): its field list and source, then its rows.
-function acceptTable(table) {
-  if (table.fields.length !== Object.keys(F).length || table.fields.some((name, i) => F[name] !== i)) F = tableIndex(table);
-  SIGNALS = table.signals;
-  if (table.source === 'simulated' && !simulated) {
-    simulated = true;
-    $('sim-banner').hidden = false;
-  }
-  for (const row of table.rows) accept(row);
-}
-
-// One frame a second draws the batch (table, coins, data age); one more, FLASH_MS later, takes the flashes off if
-// any cell flashed. Nothing else draws while batches keep coming.
-let flashTimer = 0;
-let drawId = 0; // rows drawn in the previous draw may flash (see drawPoolRow)
-function draw() {
-  frameRequested = false;
-  const started = performance.now();
-  const now = Date.now();
-  drawId++;
-  for (const state of pending.values()) {
-    applyState(state);
-    newestData = Math.max(newestData, state[F.oiTime] ?? 0, state[F.priceTime] ?? 0);
-  }
-  const n = pending.size;
-  pending.clear();
-  // A live table re-sorts as values change (a sort or filter change re-sorts at once, in viewChanged).
-  if (n > 0) rebuildView();
-  const flashed = drawTable(now);
-  drawCoins();
-  if (n > 0) drawAge(now); // the flash-off frame leaves the header alone
-  // Take the flashes off once they are over: one more draw, of the pool only.
-  if (flashed) {
-    clearTimeout(flashTimer);
-    flashTimer = setTimeout(requestDraw, FLASH_MS + 20);
-  }
-  if (n > 0) {
-    const ms = performance.now() - started;
-    perf.batches++;
-    perf.rowsApplied += n;
-    perf.totalMs += ms;
-    perf.maxMs = Math.max(perf.maxMs, ms);
-    if (perf.samples.length < 10000) perf.samples.push(ms);
-  }
-}
-
-function scrollToSymbol(symbol) {
-  const index = view.indexOf(symbol);
-  if (index < 0) return;
-  const top = index * rowHeight;
-  if (top < scrollTop || top + rowHeight > scrollTop + bodyHeight) $('table-panel').scrollTop = Math.max(0, top - bodyHeight / 2);
+// The index in the view of the row under a pointer event (or −1).
+function indexAt(event) {
+  const rect = $('grid').getBoundingClientRect();
+  const index = Math.floor((event.clientY - rect.top + scrollTop) / rowHeight);
+  return index >= 0 && index < viewLength ? index : -1;
 }
 
 function initTable() {
   const panel = $('table-panel');
+  const canvas = $('grid');
   rowHeight = parseFloat(getComputedStyle(panel).getPropertyValue('--row-height')) || rowHeight;
-  $('rows').addEventListener('click', (e) => {
-    const tr = e.target.closest('tr');
-    if (tr?.dataset.symbol && !tr.hidden) selectSymbol(tr.dataset.symbol);
+  // The worker has no CSS: it gets the page's colours and fonts once.
+  const css = getComputedStyle(document.documentElement);
+  const v = (name) => css.getPropertyValue(name).trim();
+  const family = getComputedStyle(canvas).fontFamily;
+  const colour = {
+    bg: v('--bg'), text: v('--text'), up: v('--up'), down: v('--down'), line: '#21262d', hover: '#1c2128', selected: '#272115',
+    flashUp: 'rgba(63,185,80,.28)', flashDown: 'rgba(248,81,73,.28)',
+    badge: {
+      neutral: ['#30363d', v('--text')], strongBullish: ['#1f6f3a', '#fff'], weakeningRally: ['#2d4a2f', '#b4e3b9'],
+      strongBearish: ['#8e1519', '#fff'], weakeningSelloff: ['#4d2426', '#f2b8b5'], event: [v('--accent'), '#000'],
+    },
+  };
+  const offscreen = canvas.transferControlToOffscreen();
+  const hub = new URL(location.pathname.replace(/[^/]*$/, ''), location.origin).href;
+  worker.postMessage({
+    type: 'init', canvas: offscreen, hub, colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`, ...geometry(),
+  }, [offscreen]);
+  let hover = -1;
+  canvas.addEventListener('click', (e) => {
+    const index = indexAt(e);
+    if (index >= 0) worker.postMessage({ type: 'click', index });
+  });
+  canvas.addEventListener('mousemove', (e) => {
+    const index = indexAt(e);
+    if (index !== hover) worker.postMessage({ type: 'hover', index: (hover = index) });
+  });
+  canvas.addEventListener('mouseleave', () => worker.postMessage({ type: 'hover', index: (hover = -1) }));
+  // Up/Down (and Page Up/Down, Home/End) move the selection through the view when the table has focus.
+  panel.addEventListener('keydown', (e) => {
+    const page = Math.floor(bodyHeight / rowHeight);
+    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -1e9, End: 1e9 }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    reveal = true;
+    worker.postMessage({ type: 'key', step });
   });
   panel.addEventListener('scroll', () => {
     scrollTop = panel.scrollTop;
-    requestDraw();
+    worker.postMessage({ type: 'scroll', scrollTop });
   }, { passive: true });
-  new ResizeObserver(() => {
-    bodyHeight = panel.clientHeight - $('head').offsetHeight;
-    scrollTop = panel.scrollTop;
-    sizePool();
-    requestDraw();
-  }).observe(panel);
-  bodyHeight = panel.clientHeight - $('head').offsetHeight;
-  sizePool();
+  new ResizeObserver(() => worker.postMessage({ type: 'geometry', ...geometry() })).observe(panel);
+}
+
+// ---- worker messages ---------------------------------------------------------------------------------------------
+const replies = new Map(); // query id → resolve
+let queryId = 0;
+function ask(what, ...args) {
+  return new Promise((resolve) => {
+    replies.set(++queryId, resolve);
+    worker.postMessage({ type: 'query', id: queryId, what, args });
+  });
+}
+
+let whenReady;
+const ready = new Promise((resolve) => { whenReady = resolve; });
+
+worker.onmessage = ({ data: m }) => {
+  switch (m.type) {
+    case 'columns':
+      columns = m.columns;
+      buildHead();
+      initTable();
+      break;
+    case 'fields':
+      F = tableIndex(m);
+      break;
+    case 'frame': onFrame(m); break;
+    case 'watched':
+      for (const r of m.rows) watchedRows.set(r[F.symbol], r);
+      if (reveal && m.index >= 0) scrollToIndex(m.index);
+      reveal = false;
+      break;
+    case 'pick': selectSymbol(m.symbol); break;
+    case 'status': setConnection(m.text, m.kind); break;
+    case 'ready': whenReady(m.first); break;
+    case 'coinsFailed': $('coin-rows').innerHTML = `<tr><td colspan="7">Coins unavailable: ${m.message}</td></tr>`; break;
+    case 'reply':
+      replies.get(m.id)?.(m.result);
+      replies.delete(m.id);
+      break;
+    default: break;
+  }
+};
+worker.onerror = (e) => setConnection(`table worker failed: ${e.message}`, 'down');
+
+// A batch was drawn (or the view changed): the count, data age, new symbols, the chart's rows and the coins.
+function onFrame(m) {
+  Object.assign(perf, m.perf);
+  if (m.sample !== null && perf.samples.length < 10000) perf.samples.push(m.sample);
+  if (m.simulated && !simulated) {
+    simulated = true;
+    $('sim-banner').hidden = false;
+  }
+  if (m.added.length > 0) {
+    const list = $('symbols');
+    for (const symbol of m.added) {
+      known.add(symbol);
+      const option = document.createElement('option');
+      option.value = symbol;
+      list.append(option);
+    }
+  }
+  if (viewLength !== m.viewLength) {
+    viewLength = m.viewLength;
+    setBodyHeight();
+  }
+  setText($('count'), `${m.viewLength} of ${m.total} instruments`);
+  for (const r of m.watched) {
+    watchedRows.set(r[F.symbol], r);
+    chartTail(r);
+  }
+  for (const c of m.coins) drawCoin(c);
+  if (m.newestData > newestData) {
+    newestData = m.newestData;
+    drawAge(Date.now());
+  }
+}
+
+function scrollToIndex(index) {
+  const top = index * rowHeight;
+  if (top < scrollTop || top + rowHeight > scrollTop + bodyHeight) $('table-panel').scrollTop = Math.max(0, top - bodyHeight / 2);
 }
 
 // ---- coins -------------------------------------------------------------------------------------------------------
-// Coin updates arrive with every publish (4 a second); they are drawn with the table, at most once a frame, and only
-// the cells whose text changed are written.
+// Coin updates arrive with every publish (4 a second) at the worker, which hands the newest of each over with the next
+// drawn batch; only the cells whose text changed are written.
 const coinRows = new Map(); // coin → { tr, cells, text[] }
-const pendingCoins = new Map();
-
-function acceptCoin(c) {
-  pendingCoins.set(c.coin, c);
-}
-
-function drawCoins() {
-  for (const c of pendingCoins.values()) drawCoin(c);
-  pendingCoins.clear();
-}
 
 function drawCoin(c) {
   let row = coinRows.get(c.coin);
@@ -378,7 +235,7 @@ function drawCoin(c) {
     tr.dataset.coin = c.coin;
     tr.addEventListener('click', () => {
       $('search').value = c.coin;
-      setQuery(c.coin);
+      sendFilter();
     });
     const cells = Array.from({ length: 7 }, () => tr.appendChild(document.createElement('td')));
     cells[3].innerHTML = '<span class="split"><span class="stable"></span><span class="coin"></span></span> <span></span>';
@@ -411,15 +268,6 @@ function drawCoin(c) {
   }
 }
 
-async function loadCoins(client) {
-  const response = await fetch('api/v1/coins');
-  if (!response.ok) throw new Error(`GET /api/v1/coins answered ${response.status}`);
-  const all = await response.json();
-  const top = all.sort((a, b) => b.openInterestUsd - a.openInterestUsd).slice(0, 12).map((c) => c.coin);
-  for (const c of await client.subscribeCoins(top)) acceptCoin(c);
-  requestDraw();
-}
-
 // ---- chart -------------------------------------------------------------------------------------------------------
 let chart = null;
 let selected = null;
@@ -440,10 +288,11 @@ function ensureChart() {
   });
 }
 
+// Selects a symbol for the chart: the worker highlights its row and hands over the rows of the charted symbols.
 function selectSymbol(symbol) {
-  if (!rows.has(symbol)) return;
+  if (!known.has(symbol)) return;
   selected = symbol;
-  requestDraw();
+  watch();
   const url = new URL(location.href);
   url.searchParams.set('symbol', symbol);
   history.replaceState(null, '', url);
@@ -482,10 +331,11 @@ async function loadChart() {
     if (line.mark) chart.removeSeries(line.mark);
   }
   lines = new Map();
+  watch();
   tail.length = 0; // points for the series just removed
   symbols.forEach((symbol, i) => {
     const points = histories[i];
-    const state = rows.get(symbol)?.state;
+    const state = watchedRows.get(symbol);
     const base = points.length > 0 ? points[0].oi : state?.[F.openInterest];
     const oi = chart.addSeries(LineSeries, {
       color: COMPARE_COLOURS[i % COMPARE_COLOURS.length], lineWidth: 2, priceScaleId: 'right', title: comparing ? symbol : 'OI',
@@ -561,13 +411,17 @@ function drawChips() {
 
 function addCompare() {
   const symbol = $('compare-input').value.trim().toUpperCase();
-  if (!rows.has(symbol)) {
+  if (!known.has(symbol)) {
     $('chart-note').textContent = `Unknown symbol '${symbol}': pick one from the list (the table's symbols).`;
     return;
   }
   if (symbol !== selected && !compared.includes(symbol)) compared.push(symbol);
   $('compare-input').value = '';
   loadChart();
+}
+
+function watch() {
+  worker.postMessage({ type: 'select', symbol: selected, watched: [selected, ...compared].filter(Boolean) });
 }
 
 // ---- status ------------------------------------------------------------------------------------------------------
@@ -597,20 +451,10 @@ function drawAge(now) {
   if (age.classList.contains('old') !== old) age.classList.toggle('old', old);
 }
 
-function setQuery(text) {
-  query = text.trim().toUpperCase();
-  viewChanged();
-}
-
 // ---- start -------------------------------------------------------------------------------------------------------
 async function main() {
-  buildHead();
-  initTable();
-  $('market').addEventListener('change', (e) => {
-    marketFilter = e.target.value;
-    viewChanged();
-  });
-  $('search').addEventListener('input', (e) => setQuery(e.target.value));
+  $('market').addEventListener('change', sendFilter);
+  $('search').addEventListener('input', sendFilter);
   for (const button of $('ranges').querySelectorAll('button')) {
     button.addEventListener('click', () => {
       range = button.dataset.range;
@@ -623,50 +467,22 @@ async function main() {
     if (e.key === 'Enter') addCompare();
   });
   setInterval(tickAge, 1000);
-
-  const client = new OiStreamClient(location.origin + location.pathname.replace(/[^/]*$/, ''));
-  client.on('overviewTable', (table) => {
-    perf.overviewBatches++;
-    acceptTable(table);
-  });
-  client.on('coin', acceptCoin);
-  client.on('signal', (e) => {
-    if (e.symbol) events.set(e.symbol, { kind: e.kind, until: Date.now() + 60_000 });
-  });
-  client.on('reconnecting', () => setConnection('reconnecting…', 'wait'));
-  client.on('reconnected', () => setConnection('live', 'live'));
-  client.on('closed', () => setConnection('disconnected', 'down'));
+  // For tests and benches: the page's own state, and the worker's through ask() (view, size, column, value, screen).
   window.oistream = {
-    client, perf, rows, view: () => view, rowHeight: () => rowHeight, selected: () => selected,
-    value: (symbol, name) => rows.get(symbol)?.state[F[name]],
+    perf, ask, rowHeight: () => rowHeight, selected: () => selected, scrollTop: () => scrollTop,
     chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
   };
 
-  // The first connection is retried too (the hub may be starting); later drops are the client's job.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      setConnection('connecting…', 'wait');
-      await client.start();
-      break;
-    } catch (error) {
-      setConnection(`hub unreachable — retrying (${attempt})`, 'down');
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)));
-    }
-  }
-  setConnection('live', 'live');
-  acceptTable(await client.subscribeOverviewTable());
-  draw();
-  const wanted = new URL(location.href).searchParams.get('symbol')?.toUpperCase();
-  selectSymbol(wanted && rows.has(wanted) ? wanted : view[0]);
-  if (wanted) scrollToSymbol(wanted);
-  const coin = new URL(location.href).searchParams.get('coin');
+  const first = await ready;
+  const params = new URL(location.href).searchParams;
+  const wanted = params.get('symbol')?.toUpperCase();
+  reveal = Boolean(wanted && known.has(wanted));
+  selectSymbol(reveal ? wanted : first);
+  const coin = params.get('coin');
   if (coin) {
     $('search').value = coin.toUpperCase();
-    setQuery(coin);
+    sendFilter();
   }
-  loadCoins(client).catch((error) => {
-    $('coin-rows').innerHTML = `<tr><td colspan="7">Coins unavailable: ${error.message}</td></tr>`;
-  });
 }
 
 main();

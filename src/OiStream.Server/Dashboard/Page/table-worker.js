@@ -1,0 +1,504 @@
+// The dashboard's table worker: it holds the page's hub connection (the OiStream JavaScript client), the model of every
+// instrument, the sorted and filtered view, and draws the visible rows on the page's canvas (an OffscreenCanvas).
+//
+// Why a worker: with 600+ instruments changing every second, receiving the overview (about 120 KB a second), sorting
+// it and drawing a screenful of changed numbers cost the page's main thread 24 ms a second even at its leanest as
+// DOM rows, and as much again on a main-thread canvas (Chromium's software rasteriser draws and commits a canvas on the
+// thread that owns it). Here all of that runs beside the page: the main thread keeps the header, coin panel and
+// chart, and hears from this worker once per drawn batch (see app.js, "worker messages").
+//
+// A classic worker, not a module one: it loads signalr.min.js with importScripts (the client's shim re-exports its
+// global), then the client module with import().
+importScripts('signalr.min.js');
+
+const WINDOWS = ['5m', '15m', '1h', '4h', '24h'];
+const BIG_MOVE = { '5m': 1, '15m': 1.5, '1h': 2, '4h': 4, '24h': 8 }; // bold at or beyond (percent)
+const QUADRANT_LABEL = {
+  strongBullish: 'strong bullish', weakeningRally: 'weakening rally',
+  strongBearish: 'strong bearish', weakeningSelloff: 'weakening sell-off', neutral: 'neutral',
+};
+const FLASH_MS = 600;
+const COINS_SHOWN = 12;
+
+let lib; // the OiStream client module
+let client;
+let formatCompact;
+let formatPercent;
+
+const formatPrice = (v) => (v == null ? '—' : v >= 1000 ? formatCompact(v, 2) : v >= 1 ? v.toFixed(2) : v.toPrecision(4));
+const formatFunding = (v) => (v == null ? '—' : `${(v * 100).toFixed(4)} %`);
+const sign = (v) => (v == null || v === 0 ? '' : v > 0 ? 'up' : 'down');
+
+// Rows arrive as arrays (the hub's overview table): F maps a field name to its position, from the table's field list.
+let F = {};
+let SIGNALS = [];
+const quadrantOf = (r) => SIGNALS[r[F['signal.1h']]] ?? null;
+
+// The header (app.js) builds its cells from the same keys, labels and widths; it gets them in the 'columns' message.
+const COLUMNS = [
+  { key: 'symbol', label: 'Symbol', get: (r) => r[F.symbol], text: (r) => r[F.symbol], width: 112 },
+  { key: 'markPrice', label: 'Mark', get: (r) => r[F.markPrice], text: (r) => formatPrice(r[F.markPrice]), width: 80 },
+  { key: 'openInterestCoin', label: 'OI (coin)', get: (r) => r[F.openInterestCoin], text: (r) => formatCompact(r[F.openInterestCoin]), width: 85 },
+  { key: 'openInterestUsd', label: 'OI (USD)', get: (r) => r[F.openInterestUsd], text: (r) => `$${formatCompact(r[F.openInterestUsd])}`, width: 88 },
+  ...WINDOWS.map((w) => {
+    const key = `change.${w}`; // built once: getters run for every row on every sort
+    return { key, label: `OI ${w}`, window: w, get: (r) => r[F[key]], text: (r) => formatPercent(r[F[key]]) };
+  }),
+  { key: 'fundingRate', label: 'Funding', get: (r) => r[F.fundingRate], text: (r) => formatFunding(r[F.fundingRate]), signed: true, width: 82 },
+  { key: 'signal', label: 'Signal 1h', get: (r) => quadrantOf(r) ?? '', text: null, width: 150 },
+];
+
+// ---- model -------------------------------------------------------------------------------------------------------
+// symbol → { state (a table row), shown[] / shownValue[] (text and value last drawn per column), drawnIn (draw id),
+// flash: Int8Array per column (+1 up, −1 down), flashUntil }
+const rows = new Map();
+const pending = new Map(); // symbol → newest row not yet applied
+const events = new Map(); // symbol → { kind, until }
+const pendingCoins = new Map(); // coin → newest aggregate not yet handed to the page
+let view = []; // symbols passing the filter, in table order
+let sortKey = 'openInterestUsd';
+let sortAsc = false;
+let marketFilter = 'usdm-perp';
+let query = '';
+let selected = null;
+let watched = new Set(); // symbols on the page's chart: their rows go to the page with every batch
+let hoverIndex = -1;
+let newestData = 0;
+let simulated = false;
+let added = []; // symbols new since the last message to the page
+let viewSent = -1; // the view length the page last heard
+let lastPost = 0; // when the page last heard (Date.now())
+const perf = { overviewBatches: 0, batches: 0, rowsApplied: 0, totalMs: 0, maxMs: 0 };
+
+function matches(r) {
+  if (query && !r[F.symbol].includes(query)) return false;
+  const market = r[F.market];
+  switch (marketFilter) {
+    case 'usdm-perp': return market === 'usdm' && r[F.contractType] === 'PERPETUAL';
+    case 'coinm': return market === 'coinm';
+    case 'delivery': return market !== 'options' && r[F.contractType] !== 'PERPETUAL';
+    case 'options': return market === 'options';
+    default: return true;
+  }
+}
+
+// Applies a newer row to the model (older ones, by seq, are dropped).
+function applyState(state) {
+  const symbol = state[F.symbol];
+  const row = rows.get(symbol);
+  if (!row) {
+    rows.set(symbol, { state, shown: new Array(COLUMNS.length).fill(null), shownValue: new Array(COLUMNS.length).fill(null), drawnIn: -1, flash: new Int8Array(COLUMNS.length), flashUntil: 0 });
+    added.push(symbol);
+    return;
+  }
+  if (state[F.seq] < row.state[F.seq]) return; // older than what is shown
+  row.state = state;
+}
+
+// Sorts on keys read once per row (not once per comparison). Missing values sort last in both directions. The keyed
+// entries are reused from one sort to the next (a sort a second over 600+ rows would otherwise feed the GC).
+const keyed = [];
+function rebuildView() {
+  const col = COLUMNS.find((c) => c.key === sortKey);
+  let n = 0;
+  for (const [symbol, row] of rows) {
+    if (!matches(row.state)) continue;
+    const entry = keyed[n] ?? (keyed[n] = { symbol: '', v: null });
+    entry.symbol = symbol;
+    entry.v = col.get(row.state);
+    n++;
+  }
+  const sorted = keyed.slice(0, n);
+  const direction = sortAsc ? 1 : -1;
+  sorted.sort((a, b) => {
+    const am = a.v == null || a.v === '';
+    const bm = b.v == null || b.v === '';
+    if (am || bm) return am === bm ? (a.symbol < b.symbol ? -1 : 1) : am ? 1 : -1;
+    const d = typeof a.v === 'string' ? (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) : a.v - b.v;
+    return direction * d || (a.symbol < b.symbol ? -1 : 1);
+  });
+  view.length = n;
+  for (let i = 0; i < n; i++) view[i] = sorted[i].symbol;
+}
+
+// ---- canvas ------------------------------------------------------------------------------------------------------
+// The canvas is as tall as the table's viewport; the page scrolls a body as tall as the whole view and tells this
+// worker its scrollTop. slots[i] is what the i-th row position of the canvas shows, to skip a row whose text, colours
+// and place did not change, and for the page's screen() query.
+const grid = { canvas: null, ctx: null, width: 0, height: 0, dpr: 1, rowHeight: 22, scrollTop: 0, cols: [], full: true, font: '', bold: '', badge: '', colour: null };
+const slots = [];
+
+function newSlot() {
+  return { symbol: undefined, seq: undefined, text: new Array(COLUMNS.length).fill(''), cls: new Array(COLUMNS.length).fill(''), flags: '', dirty: true, y: NaN };
+}
+
+function setCell(slot, i, text, cls) {
+  if (slot.text[i] !== text || slot.cls[i] !== cls) {
+    slot.text[i] = text;
+    slot.cls[i] = cls;
+    slot.dirty = true;
+  }
+}
+
+// Works out what a row shows: its cells' text and colour class, into the slot. A cell flashes when the text it shows
+// changed since this symbol was last drawn, if that was the previous draw (a row scrolled or filtered back into view
+// shows its news without a flash). Equal text is no news: a value that moved within its display precision does not
+// flash. Returns whether a cell started to flash.
+function layoutRow(slot, symbol, index, now) {
+  const row = rows.get(symbol);
+  const s = row.state;
+  if (slot.symbol !== symbol) {
+    slot.symbol = symbol;
+    slot.dirty = true;
+  }
+  slot.seq = s[F.seq];
+  const continued = row.drawnIn === drawId - 1 || row.drawnIn === drawId;
+  row.drawnIn = drawId;
+  let flashed = false;
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const col = COLUMNS[i];
+    if (col.key === 'signal') {
+      const ev = events.get(symbol);
+      setCell(slot, i, quadrantOf(s) ?? 'neutral', ev && ev.until > now ? ev.kind : '');
+      continue;
+    }
+    const v = col.get(s);
+    const text = col.text(s);
+    if (row.shown[i] !== text) {
+      const old = row.shownValue[i];
+      if (continued && i > 0 && row.shown[i] !== null && typeof v === 'number' && typeof old === 'number' && v !== old) {
+        row.flash[i] = v > old ? 1 : -1;
+        flashed = true;
+      } else {
+        row.flash[i] = 0;
+      }
+      row.shown[i] = text;
+      row.shownValue[i] = v;
+    } else if (row.flashUntil <= now) {
+      row.flash[i] = 0; // its flash is over
+    }
+    let cls = '';
+    if (col.window || col.signed) {
+      cls = sign(v);
+      if (col.window && v != null && Math.abs(v) >= BIG_MOVE[col.window]) cls += ' big';
+    }
+    if (row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
+    setCell(slot, i, text, cls);
+  }
+  if (flashed) row.flashUntil = now + FLASH_MS;
+  const flags = (s[F.stale] ? 'stale ' : '') + (symbol === selected ? 'selected ' : '') + (index === hoverIndex ? 'hover' : '');
+  if (slot.flags !== flags) {
+    slot.flags = flags;
+    slot.dirty = true;
+  }
+  return flashed;
+}
+
+// Draws one row at y (CSS pixels from the canvas top) from its slot.
+function paintRow(slot, y) {
+  const { ctx, cols, colour, width, rowHeight } = grid;
+  ctx.globalAlpha = 1;
+  ctx.fillStyle = slot.flags.includes('selected') ? colour.selected : slot.flags.includes('hover') ? colour.hover : colour.bg;
+  ctx.fillRect(0, y, width, rowHeight);
+  ctx.fillStyle = colour.line;
+  ctx.fillRect(0, y + rowHeight - 1, width, 1);
+  if (slot.symbol === undefined) return;
+  if (slot.flags.includes('stale')) ctx.globalAlpha = 0.5;
+  const middle = y + rowHeight / 2;
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const { x, w } = cols[i] ?? { x: 0, w: 0 };
+    const cls = slot.cls[i];
+    if (COLUMNS[i].key === 'signal') {
+      const right = badge(QUADRANT_LABEL[slot.text[i]] ?? slot.text[i], colour.badge[slot.text[i]] ?? colour.badge.neutral, x + 6, middle, x + w);
+      if (cls) badge(cls, colour.badge.event, right + 4, middle, x + w);
+      continue;
+    }
+    if (cls.includes('flash-')) {
+      ctx.fillStyle = cls.includes('flash-up') ? colour.flashUp : colour.flashDown;
+      ctx.fillRect(x, y, w, rowHeight - 1);
+    }
+    ctx.fillStyle = cls.startsWith('up') ? colour.up : cls.startsWith('down') ? colour.down : colour.text;
+    const font = cls.includes('big') ? grid.bold : grid.font;
+    if (ctx.font !== font) ctx.font = font;
+    ctx.textAlign = i === 0 ? 'left' : 'right';
+    ctx.fillText(slot.text[i], i === 0 ? x + 6 : x + w - 6, middle, Math.max(1, w - 12));
+  }
+  if (ctx.font !== grid.font) ctx.font = grid.font;
+}
+
+// A rounded badge with its label, left edge at x, clipped to `limit`; returns its right edge.
+const badgeWidths = new Map();
+function badge(label, [bg, fg], x, middle, limit) {
+  const { ctx } = grid;
+  ctx.font = grid.badge;
+  let w = badgeWidths.get(label);
+  if (w === undefined) badgeWidths.set(label, (w = Math.ceil(ctx.measureText(label).width) + 12));
+  w = Math.min(w, limit - x - 2);
+  if (w > 12) {
+    ctx.fillStyle = bg;
+    ctx.beginPath();
+    ctx.roundRect(x, middle - 8, w, 16, 8);
+    ctx.fill();
+    ctx.fillStyle = fg;
+    ctx.textAlign = 'left';
+    ctx.fillText(label, x + 6, middle + 0.5, w - 12);
+  }
+  ctx.font = grid.font;
+  return x + w;
+}
+
+// Draws the rows of the view that are on screen; a slot whose content and place are unchanged is left as drawn.
+// Returns whether any cell started to flash.
+function drawTable(now) {
+  const { ctx, dpr, rowHeight } = grid;
+  if (!ctx || grid.cols.length === 0) return false;
+  const firstIndex = Math.max(0, Math.floor(grid.scrollTop / rowHeight));
+  const count = Math.ceil(grid.height / rowHeight) + 1;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.textBaseline = 'middle';
+  if (grid.full) {
+    ctx.fillStyle = grid.colour.bg;
+    ctx.fillRect(0, 0, grid.width, grid.height);
+  }
+  let flashed = false;
+  for (let i = 0; i < count; i++) {
+    const slot = slots[i] ?? (slots[i] = newSlot());
+    const index = firstIndex + i;
+    const y = index * rowHeight - grid.scrollTop;
+    const symbol = view[index];
+    if (symbol === undefined) {
+      if (slot.symbol !== undefined) slot.dirty = true;
+      slot.symbol = undefined;
+    } else if (layoutRow(slot, symbol, index, now)) {
+      flashed = true;
+    }
+    if (grid.full || slot.dirty || y !== slot.y) {
+      slot.dirty = false;
+      slot.y = y;
+      paintRow(slot, y);
+    }
+  }
+  slots.length = count;
+  grid.full = false;
+  return flashed;
+}
+
+// ---- frames ------------------------------------------------------------------------------------------------------
+let frameRequested = false;
+const nextFrame = self.requestAnimationFrame ? (f) => self.requestAnimationFrame(f) : (f) => setTimeout(f, 16);
+
+function requestDraw() {
+  if (!frameRequested) {
+    frameRequested = true;
+    nextFrame(draw);
+  }
+}
+
+// The sort, filter or geometry changed: the order is recomputed at once, the rows drawn with the next frame.
+function viewChanged() {
+  rebuildView();
+  requestDraw();
+}
+
+// A table (the subscription's answer, or a batch): its field list and source, then its rows.
+function acceptTable(table) {
+  if (table.fields.length !== Object.keys(F).length || table.fields.some((name, i) => F[name] !== i)) {
+    F = lib.tableIndex(table);
+    post({ type: 'fields', fields: table.fields });
+  }
+  SIGNALS = table.signals;
+  if (table.source === 'simulated') simulated = true;
+  for (const row of table.rows) pending.set(row[F.symbol], row);
+  requestDraw();
+}
+
+// One frame a second draws the batch; one more, FLASH_MS later, takes the flashes off if any cell flashed. After
+// each, the page hears what it shows: the count, the data age, new symbols, the chart's rows, the coins.
+let flashTimer = 0;
+let drawId = 0; // rows drawn in the previous draw may flash (see layoutRow)
+function draw() {
+  frameRequested = false;
+  const started = performance.now();
+  const now = Date.now();
+  drawId++;
+  for (const state of pending.values()) {
+    applyState(state);
+    newestData = Math.max(newestData, state[F.oiTime] ?? 0, state[F.priceTime] ?? 0);
+  }
+  const n = pending.size;
+  const batch = n > 0 ? [...pending.values()].filter((r) => watched.has(r[F.symbol])) : [];
+  pending.clear();
+  // A live table re-sorts as values change (a sort or filter change re-sorts at once, in viewChanged).
+  if (n > 0) rebuildView();
+  const flashed = drawTable(now);
+  if (flashed) {
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(requestDraw, FLASH_MS + 20);
+  }
+  let sample = null;
+  if (n > 0) {
+    const ms = performance.now() - started;
+    perf.batches++;
+    perf.rowsApplied += n;
+    perf.totalMs += ms;
+    perf.maxMs = Math.max(perf.maxMs, ms);
+    sample = ms;
+  }
+  // Coins ride with the batches (they arrive 4 times a second; each message costs the page a frame), or go alone when
+  // no batch came for a second.
+  const coinsDue = pendingCoins.size > 0 && now - lastPost >= 1000;
+  if (n > 0 || coinsDue || added.length > 0 || view.length !== viewSent) {
+    viewSent = view.length;
+    lastPost = now;
+    post({
+      type: 'frame', viewLength: view.length, total: rows.size, newestData, simulated, added, watched: batch,
+      coins: [...pendingCoins.values()], perf, sample,
+    });
+    added = [];
+    pendingCoins.clear();
+  }
+}
+
+// ---- the page's messages -----------------------------------------------------------------------------------------
+const post = (message) => self.postMessage(message);
+
+const handlers = {
+  // The canvas, its geometry and the page's colours and fonts (a worker has no CSS), then the hub's URL.
+  init(m) {
+    grid.canvas = m.canvas;
+    grid.ctx = m.canvas.getContext('2d', { alpha: false });
+    Object.assign(grid, { font: m.font, bold: m.bold, badge: m.badge, colour: m.colour });
+    handlers.geometry(m);
+    start(m.hub).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
+  },
+  geometry(m) {
+    const size = Math.round(m.width * m.dpr) !== grid.canvas.width || Math.round(m.height * m.dpr) !== grid.canvas.height;
+    Object.assign(grid, { width: m.width, height: m.height, dpr: m.dpr, rowHeight: m.rowHeight, cols: m.cols, scrollTop: m.scrollTop, full: true });
+    if (size) {
+      grid.canvas.width = Math.round(m.width * m.dpr);
+      grid.canvas.height = Math.round(m.height * m.dpr);
+    }
+    requestDraw();
+  },
+  scroll(m) {
+    grid.scrollTop = m.scrollTop;
+    requestDraw();
+  },
+  sort(m) {
+    sortKey = m.key;
+    sortAsc = m.asc;
+    viewChanged();
+  },
+  filter(m) {
+    marketFilter = m.market;
+    query = m.query;
+    viewChanged();
+  },
+  hover(m) {
+    hoverIndex = m.index;
+    requestDraw();
+  },
+  // A click on the canvas (the row's index in the view) or a key on the table: the page selects the symbol.
+  click(m) {
+    if (view[m.index] !== undefined) post({ type: 'pick', symbol: view[m.index] });
+  },
+  key(m) {
+    if (view.length === 0) return;
+    const at = selected === null ? -1 : view.indexOf(selected);
+    const next = Math.max(0, Math.min(view.length - 1, at < 0 ? 0 : at + m.step));
+    post({ type: 'pick', symbol: view[next] });
+  },
+  select(m) {
+    selected = m.symbol;
+    watched = new Set(m.watched);
+    requestDraw();
+    // Rows for a newly watched symbol go out at once (the chart needs its latest state), then with every batch.
+    post({ type: 'watched', rows: m.watched.map((s) => rows.get(s)?.state).filter(Boolean), index: view.indexOf(m.symbol) });
+  },
+  // Questions from the page's window.oistream (tests, benches): answered with the worker's own state.
+  query(m) {
+    post({ type: 'reply', id: m.id, result: answer(m.what, m.args ?? []) });
+  },
+};
+
+function answer(what, args) {
+  switch (what) {
+    case 'view': return view.slice();
+    case 'size': return rows.size;
+    case 'column': return { view: view.slice(), values: view.map((s) => rows.get(s).state[F[args[0]]]), screen: slots.filter((s) => s.symbol !== undefined).map((s) => s.symbol) };
+    case 'value': return rows.get(args[0])?.state[F[args[1]]];
+    case 'screen': return screen(args[0] === 'pixels');
+    default: throw new Error(`unknown query '${what}'`);
+  }
+}
+
+// The rows on the canvas as last drawn: symbol, seq, y (CSS pixels from the canvas top), flags, each cell's text and
+// colour class (up, down, big, flash-up, flash-down; the signal column holds the quadrant and any event) and, on
+// request, the colour of each cell's top-left pixels as drawn.
+function screen(pixels) {
+  const image = pixels ? grid.ctx.getImageData(0, 0, grid.canvas.width, grid.canvas.height) : null;
+  return slots.filter((s) => s.symbol !== undefined).map((s) => ({
+    symbol: s.symbol, seq: s.seq, y: s.y, text: [...s.text], cls: [...s.cls], flags: s.flags.trim(),
+    pixels: image ? grid.cols.map(({ x }) => {
+      const px = Math.round((x + 2) * grid.dpr);
+      const py = Math.round((s.y + 2) * grid.dpr);
+      if (py < 0 || py >= image.height) return null;
+      const at = (py * image.width + px) * 4;
+      return [image.data[at], image.data[at + 1], image.data[at + 2]];
+    }) : undefined,
+  }));
+}
+
+// ---- the hub -----------------------------------------------------------------------------------------------------
+async function start(hubUrl) {
+  client = new lib.OiStreamClient(hubUrl);
+  client.on('overviewTable', (table) => {
+    perf.overviewBatches++;
+    acceptTable(table);
+  });
+  client.on('coin', (c) => {
+    pendingCoins.set(c.coin, c);
+    if (Date.now() - lastPost >= 1000) requestDraw();
+  });
+  client.on('signal', (e) => {
+    if (e.symbol) events.set(e.symbol, { kind: e.kind, until: Date.now() + 60_000 });
+  });
+  client.on('reconnecting', () => post({ type: 'status', text: 'reconnecting…', kind: 'wait' }));
+  client.on('reconnected', () => post({ type: 'status', text: 'live', kind: 'live' }));
+  client.on('closed', () => post({ type: 'status', text: 'disconnected', kind: 'down' }));
+  // The first connection is retried too (the hub may be starting); later drops are the client's job.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      post({ type: 'status', text: 'connecting…', kind: 'wait' });
+      await client.start();
+      break;
+    } catch {
+      post({ type: 'status', text: `hub unreachable — retrying (${attempt})`, kind: 'down' });
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)));
+    }
+  }
+  post({ type: 'status', text: 'live', kind: 'live' });
+  acceptTable(await client.subscribeOverviewTable());
+  draw();
+  post({ type: 'ready', first: view[0] ?? null });
+  try {
+    const response = await fetch(new URL('api/v1/coins', hubUrl));
+    if (!response.ok) throw new Error(`GET /api/v1/coins answered ${response.status}`);
+    const all = await response.json();
+    const top = all.sort((a, b) => b.openInterestUsd - a.openInterestUsd).slice(0, COINS_SHOWN).map((c) => c.coin);
+    for (const c of await client.subscribeCoins(top)) pendingCoins.set(c.coin, c);
+    requestDraw();
+  } catch (error) {
+    post({ type: 'coinsFailed', message: error.message });
+  }
+}
+
+// Messages that arrive before the client module has loaded wait for it.
+const inbox = [];
+self.onmessage = (e) => (lib ? handlers[e.data.type]?.(e.data) : inbox.push(e.data));
+import('./oistream-client.js').then((module) => {
+  lib = module;
+  ({ formatCompact, formatPercent } = module);
+  post({ type: 'columns', columns: COLUMNS.map(({ key, label, width }) => ({ key, label, width })) });
+  for (const m of inbox.splice(0)) handlers[m.type]?.(m);
+}, (error) => post({ type: 'status', text: `failed to load the client: ${error.message}`, kind: 'down' }));
