@@ -147,9 +147,17 @@ function initTable() {
 const replies = new Map(); // query id → resolve
 let queryId = 0;
 function ask(what, ...args) {
-  return new Promise((resolve) => {
-    replies.set(++queryId, resolve);
-    worker.postMessage({ type: 'query', id: queryId, what, args });
+  return new Promise((resolve, reject) => {
+    const id = ++queryId;
+    const timer = setTimeout(() => {
+      replies.delete(id);
+      reject(new Error(`the table worker did not answer '${what}' within 10 s (see the console for its error)`));
+    }, 10_000);
+    replies.set(id, (result) => {
+      clearTimeout(timer);
+      resolve(result);
+    });
+    worker.postMessage({ type: 'query', id, what, args });
   });
 }
 
@@ -435,15 +443,17 @@ function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
-// The age is drawn with every batch; this timer only draws it when batches stop (a stalled feed must show).
+// The age is drawn with every batch; this timer, pushed back by each draw, only fires when batches stop (a stalled
+// feed must show), then every 1.5 s.
+let ageTimer = 0;
 function tickAge() {
-  if (Date.now() - lastAgeDraw > 1500) drawAge(Date.now());
+  drawAge(Date.now());
 }
 
-let lastAgeDraw = 0;
 function drawAge(now) {
   if (!newestData) return;
-  lastAgeDraw = now;
+  clearTimeout(ageTimer);
+  ageTimer = setTimeout(tickAge, 1500);
   const age = $('age');
   const seconds = Math.max(0, (now - newestData) / 1000);
   setText(age, `data ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s old`);
@@ -466,7 +476,6 @@ async function main() {
   $('compare-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') addCompare();
   });
-  setInterval(tickAge, 1000);
   // For tests and benches: the page's own state, and the worker's through ask() (view, size, column, value, screen).
   window.oistream = {
     perf, ask, rowHeight: () => rowHeight, selected: () => selected, scrollTop: () => scrollTop,

@@ -209,8 +209,11 @@ function paintRow(slot, y) {
     const { x, w } = cols[i] ?? { x: 0, w: 0 };
     const cls = slot.cls[i];
     if (COLUMNS[i].key === 'signal') {
-      const right = badge(QUADRANT_LABEL[slot.text[i]] ?? slot.text[i], colour.badge[slot.text[i]] ?? colour.badge.neutral, x + 6, middle, x + w);
-      if (cls) badge(cls, colour.badge.event, right + 4, middle, x + w);
+      // An event (spike, flush, divergence, extreme funding) is the news: it comes first, the quadrant after it if
+      // it fits.
+      let left = x + 6;
+      if (cls) left = badge(cls, colour.badge.event, left, middle, x + w, true) + 4;
+      badge(QUADRANT_LABEL[slot.text[i]] ?? slot.text[i], colour.badge[slot.text[i]] ?? colour.badge.neutral, left, middle, x + w, !cls);
       continue;
     }
     if (cls.includes('flash-')) {
@@ -226,14 +229,15 @@ function paintRow(slot, y) {
   if (ctx.font !== grid.font) ctx.font = grid.font;
 }
 
-// A rounded badge with its label, left edge at x, clipped to `limit`; returns its right edge.
+// A rounded badge with its label, left edge at x, drawn if it fits before `limit`; a column's first badge is squeezed
+// to fit instead. Returns its right edge.
 const badgeWidths = new Map();
-function badge(label, [bg, fg], x, middle, limit) {
+function badge(label, [bg, fg], x, middle, limit, first) {
   const { ctx } = grid;
   ctx.font = grid.badge;
   let w = badgeWidths.get(label);
   if (w === undefined) badgeWidths.set(label, (w = Math.ceil(ctx.measureText(label).width) + 12));
-  w = Math.min(w, limit - x - 2);
+  if (x + w > limit - 2) w = first ? limit - x - 2 : 0;
   if (w > 12) {
     ctx.fillStyle = bg;
     ctx.beginPath();
@@ -417,7 +421,13 @@ const handlers = {
   },
   // Questions from the page's window.oistream (tests, benches): answered with the worker's own state.
   query(m) {
-    post({ type: 'reply', id: m.id, result: answer(m.what, m.args ?? []) });
+    let result;
+    try {
+      result = answer(m.what, m.args ?? []);
+    } catch (error) {
+      result = { error: error.message };
+    }
+    post({ type: 'reply', id: m.id, result });
   },
 };
 
