@@ -40,6 +40,16 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, InstrumentGroup(name), Context.ConnectionAborted);
         }
+        // The snapshots are read after joining: an update published between a read and the join would reach neither
+        // the snapshot nor the group, and the client would see seq jump. Read after, an update sent meanwhile is at
+        // most the snapshot's seq (clients drop it), and the next one is seq + 1.
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (engine.TryGetInstrument(states[i].Symbol, out var now))
+            {
+                states[i] = now;
+            }
+        }
         return states;
     }
 
@@ -62,6 +72,14 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         foreach (var s in states)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, CoinGroup(s.Coin), Context.ConnectionAborted);
+        }
+        // Read again after joining, as in Subscribe: no update falls between the snapshot and the group.
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (engine.TryGetCoin(states[i].Coin, out var now))
+            {
+                states[i] = now;
+            }
         }
         return states;
     }
