@@ -179,6 +179,8 @@ worker.onmessage = ({ data: m }) => {
       for (const r of m.rows) watchedRows.set(r[F.symbol], r);
       if (reveal && m.index >= 0) scrollToIndex(m.index);
       reveal = false;
+      watchedArrived?.();
+      watchedArrived = null;
       break;
     case 'pick': selectSymbol(m.symbol); break;
     case 'status': setConnection(m.text, m.kind); break;
@@ -300,7 +302,6 @@ function ensureChart() {
 function selectSymbol(symbol) {
   if (!known.has(symbol)) return;
   selected = symbol;
-  watch();
   const url = new URL(location.href);
   url.searchParams.set('symbol', symbol);
   history.replaceState(null, '', url);
@@ -326,9 +327,13 @@ async function loadChart() {
   const comparing = symbols.length > 1;
   $('chart-title').textContent = comparing ? `OI change, % (${range})` : `${selected} open interest (${range})`;
   $('chart-note').textContent = 'loading history…';
+  // The worker highlights the selection and sends the charted symbols' rows (the mark line and the live tail need
+  // them), now and with every batch.
+  const rowsArrived = watch();
   let histories;
   try {
     histories = await Promise.all(symbols.map(fetchHistory));
+    await rowsArrived;
   } catch (error) {
     if (load === chartLoad) $('chart-note').textContent = `History unavailable: ${error.message}`;
     return;
@@ -339,7 +344,6 @@ async function loadChart() {
     if (line.mark) chart.removeSeries(line.mark);
   }
   lines = new Map();
-  watch();
   tail.length = 0; // points for the series just removed
   symbols.forEach((symbol, i) => {
     const points = histories[i];
@@ -428,8 +432,14 @@ function addCompare() {
   loadChart();
 }
 
+// Tells the worker the selection and the charted symbols; resolves when their rows have arrived.
+let watchedArrived = null;
 function watch() {
-  worker.postMessage({ type: 'select', symbol: selected, watched: [selected, ...compared].filter(Boolean) });
+  watchedArrived?.(); // a newer request supersedes an unanswered one
+  return new Promise((resolve) => {
+    watchedArrived = resolve;
+    worker.postMessage({ type: 'select', symbol: selected, watched: [selected, ...compared].filter(Boolean) });
+  });
 }
 
 // ---- status ------------------------------------------------------------------------------------------------------
