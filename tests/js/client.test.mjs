@@ -54,6 +54,30 @@ test('subscribe resolves to snapshots, then live updates arrive in seq order', a
   }
 });
 
+test('an update that arrives before subscribe answers is delivered after the snapshot, with no gap', async () => {
+  // SignalR may send a group message before the answer to the call that joined the group; the proxy makes that happen
+  // every time by holding Subscribe's answer (a completion, type 3) until an ETHUSDT update has gone by.
+  const proxy = await startProxy(base);
+  const client = new OiStreamClient(proxy.url);
+  const updates = [];
+  const gaps = [];
+  client.on('instrument', (s) => updates.push(s));
+  client.on('gap', (g) => gaps.push(g));
+  try {
+    await client.start();
+    proxy.holdUntil((m) => m?.type === 3, (m) => m?.type === 1 && m.target === 'instrument' && m.arguments[0].symbol === 'ETHUSDT');
+    const [snapshot] = await client.subscribe(['ETHUSDT']);
+    assert.equal(proxy.releasedBy, 'release', 'the answer came after an update');
+    await until(() => updates.length >= 2, 30000, '2 ETHUSDT updates');
+    assert.equal(updates[0].seq, snapshot.seq + 1, 'the update that overtook the answer is delivered, right after the snapshot');
+    assert.equal(updates[1].seq, updates[0].seq + 1);
+    assert.deepEqual(gaps, []);
+  } finally {
+    await client.stop();
+    await proxy.close();
+  }
+});
+
 test('coins and the overview deliver snapshots and updates', async () => {
   const client = new OiStreamClient(base);
   const coins = [];

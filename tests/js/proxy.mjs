@@ -1,6 +1,7 @@
-// A loopback TCP proxy in front of the hub for the client tests: it can cut every connection (a dropped network)
-// and drop one server→client SignalR message (a missed update), so reconnect and seq-gap resync are tested
-// against the real hub rather than a mock of it.
+// A loopback TCP proxy in front of the hub for the client tests: it can cut every connection (a dropped network),
+// drop one server→client SignalR message (a missed update) and hold one back until another has passed (messages
+// reordered, as the hub may send them), so reconnect, seq-gap resync and ordering are tested against the real hub
+// rather than a mock of it.
 import net from 'node:net';
 
 const RECORD_SEPARATOR = 0x1e;
@@ -13,8 +14,12 @@ export async function startProxy(target) {
   const sockets = new Set();
   let dropNext = null; // predicate over a SignalR JSON message; the first match is dropped
   let dropped = 0;
+  let hold = null; // { match, release, message, timer }: the first match is held until a `release` match has passed
+  let releasedBy = null;
 
+  let lastClient = null;
   const server = net.createServer((client) => {
+    lastClient = client;
     const upstream = net.connect(Number(port), hostname);
     sockets.add(client);
     sockets.add(upstream);
@@ -49,22 +54,50 @@ export async function startProxy(target) {
     });
   });
 
+  const parse = (m) => {
+    try {
+      return JSON.parse(m.toString('utf8'));
+    } catch {
+      return null;
+    }
+  };
+  const records = (messages) => encodeText(Buffer.concat(messages.map((m) => Buffer.concat([m, Buffer.from([RECORD_SEPARATOR])]))));
+
   function filterFrame(frame) {
-    if (!dropNext || frame.opcode !== 1 || !frame.fin) return frame.raw;
+    if ((!dropNext && !hold) || frame.opcode !== 1 || !frame.fin) return frame.raw;
     const messages = splitRecords(frame.payload);
-    const index = messages.findIndex((m) => {
-      try {
-        return dropNext(JSON.parse(m.toString('utf8')));
-      } catch {
-        return false;
+    let changed = false;
+    if (dropNext) {
+      const index = messages.findIndex((m) => dropNext(parse(m)));
+      if (index >= 0) {
+        dropNext = null;
+        dropped++;
+        messages.splice(index, 1);
+        changed = true;
       }
-    });
-    if (index < 0) return frame.raw;
-    dropNext = null;
-    dropped++;
-    messages.splice(index, 1);
-    if (messages.length === 0) return Buffer.alloc(0);
-    return encodeText(Buffer.concat(messages.map((m) => Buffer.concat([m, Buffer.from([RECORD_SEPARATOR])]))));
+    }
+    let release = false;
+    if (hold && !hold.message) {
+      const index = messages.findIndex((m) => hold.match(parse(m)));
+      if (index >= 0) {
+        hold.message = messages.splice(index, 1)[0];
+        changed = true;
+        const held = hold;
+        // Never hold for ever: a test waiting on the held message would hang.
+        held.timer = setTimeout(() => held.flush('timeout'), 10_000);
+      }
+    } else if (hold?.message && messages.some((m) => hold.release(parse(m)))) {
+      release = true;
+    }
+    let out = changed ? (messages.length === 0 ? Buffer.alloc(0) : records(messages)) : frame.raw;
+    if (release) {
+      const held = hold;
+      clearTimeout(held.timer);
+      hold = null;
+      releasedBy = 'release';
+      out = Buffer.concat([out, records([held.message])]);
+    }
+    return out;
   }
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,6 +113,25 @@ export async function startProxy(target) {
     /** Drops the next server→client message that matches. */
     dropNextMessage(predicate) {
       dropNext = predicate;
+    },
+    /**
+     * Holds the next server→client message that matches `match` and sends it right after the first later message that
+     * matches `release` (or after 10 s). `releasedBy` then says which: 'release' or 'timeout'.
+     */
+    holdUntil(match, release) {
+      releasedBy = null;
+      hold = {
+        match, release, message: null, timer: 0,
+        flush(why) {
+          if (hold !== this) return;
+          hold = null;
+          releasedBy = why;
+          lastClient?.write(records([this.message]));
+        },
+      };
+    },
+    get releasedBy() {
+      return releasedBy;
     },
     get dropped() {
       return dropped;

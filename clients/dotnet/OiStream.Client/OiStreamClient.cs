@@ -121,7 +121,8 @@ public sealed class OiStreamClient : IAsyncDisposable
         foreach (var s in states)
         {
             _symbols[s.Symbol] = 0;
-            _lastSeq[s.Symbol] = s.Seq;
+            // An update can arrive before this answer (the hub joins the group, then reads the snapshot): keep the newer.
+            _lastSeq.AddOrUpdate(s.Symbol, s.Seq, (_, seen) => Math.Max(seen, s.Seq));
         }
         return states;
     }

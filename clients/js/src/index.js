@@ -57,6 +57,8 @@ export class OiStreamClient {
     this._handlers = new Map(EVENTS.map((e) => [e, new Set()]));
     /** @type {Map<string, number>} symbol → last seq */
     this._lastSeq = new Map();
+    /** symbol → updates that arrived while its subscribe call was pending */
+    this._holding = new Map();
     /** @type {Set<string>} */
     this._coins = new Set();
     this._overview = false;
@@ -166,11 +168,32 @@ export class OiStreamClient {
    * @param {string[] | string} symbols
    */
   async subscribe(symbols) {
-    const states = await this._invoke('Subscribe', toList(symbols, 'symbols'));
-    for (const s of states) {
-      this._lastSeq.set(s.symbol, s.seq);
+    const list = toList(symbols, 'symbols');
+    // The hub joins the symbols' groups before it reads their snapshots, so an update can arrive before this call's
+    // answer. Updates of symbols not yet subscribed are held until the snapshot is known, then the newer ones are
+    // delivered in order (dropping them would leave a gap after the snapshot).
+    const held = new Map();
+    for (const symbol of list) {
+      const key = symbol.toUpperCase();
+      if (!this._lastSeq.has(key) && !this._holding.has(key)) {
+        held.set(key, []);
+        this._holding.set(key, held.get(key));
+      }
     }
-    return states;
+    try {
+      const states = await this._invoke('Subscribe', list);
+      for (const s of states) {
+        this._lastSeq.set(s.symbol, s.seq);
+      }
+      return states;
+    } finally {
+      for (const [key, updates] of held) {
+        this._holding.delete(key);
+        for (const update of updates) {
+          this._onInstrument(update);
+        }
+      }
+    }
   }
 
   /** @param {string[] | string} symbols */
@@ -261,6 +284,11 @@ export class OiStreamClient {
   }
 
   _onInstrument(state) {
+    const holding = this._holding.get(state.symbol);
+    if (holding) {
+      holding.push(state); // its subscribe call has not answered yet
+      return;
+    }
     if (!this._lastSeq.has(state.symbol)) {
       return; // unsubscribed meanwhile
     }
