@@ -5,7 +5,7 @@
 // of every instrument, sorting and filtering, and draws the visible rows on the table's canvas. This main thread keeps
 // what a reader touches: the header, the controls, the coin panel, the chart and the status line; it hears from the
 // worker once per drawn batch (the 'frame' message). Why: the overview of 600+ instruments changing every second cost
-// this thread 24 ms a second as DOM rows; the budget is 8 (README, "Dashboard").
+// this thread 28–38 ms a second as DOM rows; the budget is 8 (README, "Dashboard").
 import { formatCompact, formatPercent, tableIndex } from './oistream-client.js';
 import { createChart, LineSeries } from './lightweight-charts.js';
 

@@ -2,8 +2,8 @@
 // instrument, the sorted and filtered view, and draws the visible rows on the page's canvas (an OffscreenCanvas).
 //
 // Why a worker: with 600+ instruments changing every second, receiving the overview (about 120 KB a second), sorting
-// it and drawing a screenful of changed numbers cost the page's main thread 24 ms a second even at its leanest as
-// DOM rows, and as much again on a main-thread canvas (Chromium's software rasteriser draws and commits a canvas on the
+// it and drawing a screenful of changed numbers cost the page's main thread 28–38 ms a second even at its leanest as
+// DOM rows, and about as much on a main-thread canvas (Chromium's software rasteriser draws and commits a canvas on the
 // thread that owns it). Here all of that runs beside the page: the main thread keeps the header, coin panel and
 // chart, and hears from this worker once per drawn batch (see app.js, "worker messages").
 //
