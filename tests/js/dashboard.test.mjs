@@ -217,12 +217,26 @@ test('the chart draws history for a range, and compare adds a second series', as
   assert.match(await page.textContent('#chart-note'), /Unknown symbol 'NOPE'/);
 });
 
-test('the coin panel shows aggregates with the margin split; a screenshot is saved', async () => {
-  await until(async () => (await page.$$('#coin-rows tr[data-coin]')).length >= 5, 30000, 'coin rows');
-  const btc = await page.$$eval('#coin-rows tr[data-coin="BTC"] td', (tds) => tds.map((td) => td.textContent));
-  assert.equal(btc[0], 'BTC');
-  assert.match(btc[1], /^\$\d/);
-  assert.match(btc[3], /\d+%$/);
+test('the coin panel shows aggregates with the margin split, and a click filters the table; a screenshot is saved', async () => {
+  // The coin rows are drawn by the worker too: 'coins' answers each drawn row's cells.
+  await until(async () => (await ask(page, 'coins')).length >= 5, 30000, 'coin rows drawn');
+  const coins = await ask(page, 'coins');
+  const btc = coins.find((row) => row[0] === 'BTC');
+  assert.ok(btc, coins.map((row) => row[0]).join(','));
+  assert.match(btc[1], /^\$\d+(\.\d+)?[KMB]$/);
+  assert.match(btc[3], /^\d+%$/); // the stablecoin-margined share
+  assert.ok(Number(btc[3].slice(0, -1)) > 0 && Number(btc[3].slice(0, -1)) < 100, `BTC has both margins: ${btc[3]}`);
+  assert.match(btc[5], /^([+−]\d+\.\d\d %|0\.00 %|—)$/);
+  // The rows are really drawn: with their text, the panel's PNG is tens of KB (row lines alone compress to a few).
+  const png = await page.locator('#coin-grid').screenshot();
+  assert.ok(png.length > 10000, `the coin panel drawn with its text: ${png.length} bytes of PNG`);
+  // A click on the coin's row filters the table by it.
+  const box = await page.locator('#coin-grid').boundingBox();
+  const rowHeight = await page.$eval('#coin-grid', (c) => parseFloat(getComputedStyle(c).getPropertyValue('--coin-row-height')));
+  await page.mouse.click(box.x + 20, box.y + coins.findIndex((row) => row[0] === 'BTC') * rowHeight + rowHeight / 2);
+  await until(async () => (await page.inputValue('#search')) === 'BTC', 5000, 'the search box set to BTC');
+  await until(async () => (await viewSymbols()).every((s) => s.includes('BTC')), 5000, 'BTC rows only');
+  await page.fill('#search', '');
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'dashboard.png') });
   assert.deepEqual(pageErrors, []);

@@ -2,17 +2,16 @@
 // API and the live tail appended.
 //
 // The page runs in two threads. table-worker.js holds the hub connection (the OiStream JavaScript client), the model
-// of every instrument, sorting and filtering, and draws the visible rows on the table's canvas. This main thread keeps
-// what a reader touches: the header, the controls, the coin panel, the chart and the status line; it hears from the
-// worker once per drawn batch (the 'frame' message). Why: the overview of 600+ instruments changing every second cost
+// of every instrument, sorting and filtering, and draws the visible rows on the table's canvas and the coin panel's.
+// This main thread keeps what a reader touches: the headers, the controls, the chart and the status line; it hears
+// from the worker once per drawn batch (the 'frame' message). Why: the overview of 600+ instruments changing every second cost
 // this thread 28–38 ms a second as DOM rows; the budget is 8 (README, "Dashboard").
-import { formatCompact, formatPercent, tableIndex } from './oistream-client.js';
+import { formatCompact, tableIndex } from './oistream-client.js';
 import { createChart, LineSeries } from './lightweight-charts.js';
 
 const $ = (id) => document.getElementById(id);
 const RANGES = { '1h': ['5m', 12], '4h': ['5m', 48], '24h': ['5m', 288], '7d': ['1h', 168], '30d': ['4h', 180] };
 const COMPARE_COLOURS = ['#f0b90b', '#58a6ff', '#d2a8ff', '#3fb950', '#ff7b72', '#79c0ff'];
-const sign = (v) => (v == null || v === 0 ? '' : v > 0 ? 'up' : 'down');
 
 // ---- state -------------------------------------------------------------------------------------------------------
 const worker = new Worker('table-worker.js');
@@ -105,7 +104,8 @@ function initTable() {
   const v = (name) => css.getPropertyValue(name).trim();
   const family = getComputedStyle(canvas).fontFamily;
   const colour = {
-    bg: v('--bg'), text: v('--text'), up: v('--up'), down: v('--down'), line: '#21262d', hover: '#1c2128', selected: '#272115',
+    bg: v('--bg'), panel: v('--panel'), text: v('--text'), up: v('--up'), down: v('--down'), accent: v('--accent'), blue: v('--blue'),
+    line: '#21262d', hover: '#1c2128', selected: '#272115',
     flashUp: 'rgba(63,185,80,.28)', flashDown: 'rgba(248,81,73,.28)',
     badge: {
       neutral: ['#30363d', v('--text')], strongBullish: ['#1f6f3a', '#fff'], weakeningRally: ['#2d4a2f', '#b4e3b9'],
@@ -113,10 +113,12 @@ function initTable() {
     },
   };
   const offscreen = canvas.transferControlToOffscreen();
+  const coinCanvas = $('coin-grid').transferControlToOffscreen();
   const hub = new URL(location.pathname.replace(/[^/]*$/, ''), location.origin).href;
   worker.postMessage({
-    type: 'init', canvas: offscreen, hub, colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`, ...geometry(),
-  }, [offscreen]);
+    type: 'init', canvas: offscreen, coinCanvas, hub, colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`,
+    small: `12px ${family}`, ...geometry(), coins: coinGeometry(),
+  }, [offscreen, coinCanvas]);
   let hover = -1;
   canvas.addEventListener('click', (e) => {
     const index = indexAt(e);
@@ -141,6 +143,27 @@ function initTable() {
     worker.postMessage({ type: 'scroll', scrollTop });
   }, { passive: true });
   new ResizeObserver(() => worker.postMessage({ type: 'geometry', ...geometry() })).observe(panel);
+  const coins = $('coin-grid');
+  new ResizeObserver(() => worker.postMessage({ type: 'coinGeometry', ...coinGeometry() })).observe(coins);
+  coins.addEventListener('click', (e) => {
+    const { top } = coins.getBoundingClientRect();
+    worker.postMessage({ type: 'coinClick', index: Math.floor((e.clientY - top) / coinRowHeight) });
+  });
+}
+
+// The coin panel's canvas (drawn by the worker) under its header cells.
+let coinRowHeight = 22;
+function coinGeometry() {
+  const canvas = $('coin-grid');
+  coinRowHeight = parseFloat(getComputedStyle(canvas).getPropertyValue('--coin-row-height')) || coinRowHeight;
+  const left = canvas.getBoundingClientRect().left;
+  return {
+    width: canvas.clientWidth, height: canvas.clientHeight, dpr: window.devicePixelRatio || 1, rowHeight: coinRowHeight,
+    cols: [...document.querySelectorAll('#coins thead th')].map((th) => {
+      const r = th.getBoundingClientRect();
+      return { x: r.left - left, w: r.width };
+    }),
+  };
 }
 
 // ---- worker messages ---------------------------------------------------------------------------------------------
@@ -185,7 +208,14 @@ worker.onmessage = ({ data: m }) => {
     case 'pick': selectSymbol(m.symbol); break;
     case 'status': setConnection(m.text, m.kind); break;
     case 'ready': whenReady(m.first); break;
-    case 'coinsFailed': $('coin-rows').innerHTML = `<tr><td colspan="7">Coins unavailable: ${m.message}</td></tr>`; break;
+    case 'coinPick':
+      $('search').value = m.coin;
+      sendFilter();
+      break;
+    case 'coinsFailed':
+      $('coin-note').textContent = `Coins unavailable: ${m.message}`;
+      $('coin-note').hidden = false;
+      break;
     case 'reply':
       replies.get(m.id)?.(m.result);
       replies.delete(m.id);
@@ -195,7 +225,7 @@ worker.onmessage = ({ data: m }) => {
 };
 worker.onerror = (e) => setConnection(`table worker failed: ${e.message}`, 'down');
 
-// A batch was drawn (or the view changed): the count, data age, new symbols, the chart's rows and the coins.
+// A batch was drawn (or the view changed): the count, data age, new symbols and the chart's rows.
 function onFrame(m) {
   Object.assign(perf, m.perf);
   if (m.sample !== null && perf.samples.length < 10000) perf.samples.push(m.sample);
@@ -221,7 +251,6 @@ function onFrame(m) {
     watchedRows.set(r[F.symbol], r);
     chartTail(r);
   }
-  for (const c of m.coins) drawCoin(c);
   if (m.newestData > newestData) {
     newestData = m.newestData;
     drawAge(Date.now());
@@ -231,51 +260,6 @@ function onFrame(m) {
 function scrollToIndex(index) {
   const top = index * rowHeight;
   if (top < scrollTop || top + rowHeight > scrollTop + bodyHeight) $('table-panel').scrollTop = Math.max(0, top - bodyHeight / 2);
-}
-
-// ---- coins -------------------------------------------------------------------------------------------------------
-// Coin updates arrive with every publish (4 a second) at the worker, which hands the newest of each over with the next
-// drawn batch; only the cells whose text changed are written.
-const coinRows = new Map(); // coin → { tr, cells, text[] }
-
-function drawCoin(c) {
-  let row = coinRows.get(c.coin);
-  if (!row) {
-    const tr = document.createElement('tr');
-    tr.dataset.coin = c.coin;
-    tr.addEventListener('click', () => {
-      $('search').value = c.coin;
-      sendFilter();
-    });
-    const cells = Array.from({ length: 7 }, () => tr.appendChild(document.createElement('td')));
-    cells[3].innerHTML = '<span class="split"><span class="stable"></span><span class="coin"></span></span> <span></span>';
-    row = { tr, cells, text: new Array(7).fill(null) };
-    coinRows.set(c.coin, row);
-    $('coin-rows').append(tr);
-  }
-  const futures = c.openInterestUsdByStableMargin + c.openInterestUsdByCoinMargin;
-  const stable = futures > 0 ? (100 * c.openInterestUsdByStableMargin) / futures : 0;
-  const h1 = c.change['1h'];
-  const h24 = c.change['24h'];
-  const texts = [
-    c.coin, `$${formatCompact(c.openInterestUsd)}`, formatCompact(c.openInterestCoin), `${stable.toFixed(0)}%`,
-    c.optionsOpenInterestUsd > 0 ? '$' + formatCompact(c.optionsOpenInterestUsd) : '—', formatPercent(h1), formatPercent(h24),
-  ];
-  for (let i = 0; i < texts.length; i++) {
-    if (row.text[i] === texts[i]) continue;
-    row.text[i] = texts[i];
-    const td = row.cells[i];
-    if (i === 3) {
-      const [bar, label] = td.children;
-      bar.children[0].style.width = `${stable}%`;
-      bar.children[1].style.width = `${100 - stable}%`;
-      label.textContent = texts[i];
-      td.title = `${stable.toFixed(1)} % stablecoin-margined, ${(100 - stable).toFixed(1)} % coin-margined`;
-    } else {
-      td.textContent = texts[i];
-      if (i >= 5) td.className = sign(i === 5 ? h1 : h24);
-    }
-  }
 }
 
 // ---- chart -------------------------------------------------------------------------------------------------------

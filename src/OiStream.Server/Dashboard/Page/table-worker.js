@@ -1,11 +1,14 @@
 // The dashboard's table worker: it holds the page's hub connection (the OiStream JavaScript client), the model of every
-// instrument, the sorted and filtered view, and draws the visible rows on the page's canvas (an OffscreenCanvas).
+// instrument, the sorted and filtered view, and draws the visible rows on the page's canvas (an OffscreenCanvas). It
+// draws the coin panel's rows too, on a second canvas.
 //
 // Why a worker: with 600+ instruments changing every second, receiving the overview (about 120 KB a second), sorting
 // it and drawing a screenful of changed numbers cost the page's main thread 28–38 ms a second even at its leanest as
 // DOM rows, and about as much on a main-thread canvas (Chromium's software rasteriser draws and commits a canvas on the
-// thread that owns it). Here all of that runs beside the page: the main thread keeps the header, coin panel and
-// chart, and hears from this worker once per drawn batch (see app.js, "worker messages").
+// thread that owns it). Here all of that runs beside the page: the main thread keeps the header, the controls and the
+// chart, and hears from this worker once per drawn batch (see app.js, "worker messages"). The coin panel is drawn here
+// as well: as DOM cells, its dozen changing rows cost the main thread about 3.5 ms a batch, more than everything else
+// it still does.
 //
 // A classic worker, not a module one: it loads signalr.min.js with importScripts (the client's shim re-exports its
 // global), then the client module with import().
@@ -54,7 +57,9 @@ const COLUMNS = [
 const rows = new Map();
 const pending = new Map(); // symbol → newest row not yet applied
 const events = new Map(); // symbol → { kind, until }
-const pendingCoins = new Map(); // coin → newest aggregate not yet handed to the page
+const pendingCoins = new Map(); // coin → newest aggregate not yet drawn
+const coinOrder = []; // the coins shown, largest OI first (as of loading)
+const coinStates = new Map(); // coin → newest aggregate drawn
 let view = []; // symbols passing the filter, in table order
 let sortKey = 'openInterestUsd';
 let sortAsc = false;
@@ -67,7 +72,7 @@ let newestData = 0;
 let simulated = false;
 let added = []; // symbols new since the last message to the page
 let viewSent = -1; // the view length the page last heard
-let lastPost = 0; // when the page last heard (Date.now())
+let lastCoinDraw = 0; // when the coin panel was last drawn (Date.now())
 const perf = { overviewBatches: 0, batches: 0, rowsApplied: 0, totalMs: 0, maxMs: 0 };
 
 function matches(r) {
@@ -287,6 +292,75 @@ function drawTable(now) {
   return flashed;
 }
 
+// ---- coin panel --------------------------------------------------------------------------------------------------
+// One row per coin under the page's header cells: coin, OI in USD and in coins, the stable- vs coin-margined split as a
+// bar and a percentage, options OI, 1h and 24h change. A row is drawn again only when its text changed.
+const coinGrid = { canvas: null, ctx: null, width: 0, height: 0, dpr: 1, rowHeight: 22, cols: [], full: true, drawn: [] };
+
+function coinTexts(c) {
+  const futures = c.openInterestUsdByStableMargin + c.openInterestUsdByCoinMargin;
+  const stable = futures > 0 ? (100 * c.openInterestUsdByStableMargin) / futures : 0;
+  return {
+    stable,
+    text: [
+      c.coin, `$${formatCompact(c.openInterestUsd)}`, formatCompact(c.openInterestCoin), `${stable.toFixed(0)}%`,
+      c.optionsOpenInterestUsd > 0 ? `$${formatCompact(c.optionsOpenInterestUsd)}` : '—',
+      formatPercent(c.change['1h']), formatPercent(c.change['24h']),
+    ],
+    sign: [null, null, null, null, null, sign(c.change['1h']), sign(c.change['24h'])],
+  };
+}
+
+function drawCoins() {
+  const { ctx, dpr, rowHeight, cols, width } = coinGrid;
+  if (!ctx || cols.length === 0) return;
+  const colour = grid.colour;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.textBaseline = 'middle';
+  if (coinGrid.full) {
+    ctx.fillStyle = colour.panel;
+    ctx.fillRect(0, 0, coinGrid.width, coinGrid.height);
+    coinGrid.drawn = [];
+  }
+  coinGrid.full = false;
+  const rowsShown = Math.min(coinOrder.length, Math.floor(coinGrid.height / rowHeight));
+  for (let i = 0; i < rowsShown; i++) {
+    const c = coinStates.get(coinOrder[i]);
+    if (!c) continue;
+    const { stable, text, sign: signs } = coinTexts(c);
+    const key = text.join('|');
+    if (coinGrid.drawn[i]?.key === key) continue;
+    coinGrid.drawn[i] = { key, text };
+    const y = i * rowHeight;
+    const middle = y + rowHeight / 2;
+    ctx.fillStyle = colour.panel;
+    ctx.fillRect(0, y, width, rowHeight);
+    ctx.fillStyle = colour.line;
+    ctx.fillRect(0, y + rowHeight - 1, width, 1);
+    ctx.font = grid.small;
+    for (let k = 0; k < text.length; k++) {
+      const { x, w } = cols[k] ?? { x: 0, w: 0 };
+      if (k === 3) {
+        // The split: a 44 px bar, stablecoin-margined share in blue, coin-margined in amber, then the percentage.
+        const bx = x + 4;
+        ctx.save();
+        ctx.beginPath();
+        ctx.roundRect(bx, middle - 4, 44, 8, 4);
+        ctx.clip();
+        ctx.fillStyle = colour.accent;
+        ctx.fillRect(bx, middle - 4, 44, 8);
+        ctx.fillStyle = colour.blue;
+        ctx.fillRect(bx, middle - 4, (44 * stable) / 100, 8);
+        ctx.restore();
+        ctx.font = grid.small;
+      }
+      ctx.fillStyle = signs[k] === 'up' ? colour.up : signs[k] === 'down' ? colour.down : colour.text;
+      ctx.textAlign = k === 0 ? 'left' : 'right';
+      ctx.fillText(text[k], k === 0 ? x + 4 : x + w - 4, middle, Math.max(1, k === 3 ? w - 56 : w - 8));
+    }
+  }
+}
+
 // ---- frames ------------------------------------------------------------------------------------------------------
 let frameRequested = false;
 const nextFrame = self.requestAnimationFrame ? (f) => self.requestAnimationFrame(f) : (f) => setTimeout(f, 16);
@@ -339,6 +413,16 @@ function draw() {
     clearTimeout(flashTimer);
     flashTimer = setTimeout(requestDraw, FLASH_MS + 20);
   }
+  // Coins are drawn with the batches (they arrive 4 times a second, and every canvas frame costs the compositor), or
+  // alone when no batch came for a second.
+  if (pendingCoins.size > 0 && (n > 0 || now - lastCoinDraw >= 1000)) {
+    for (const [coin, c] of pendingCoins) coinStates.set(coin, c);
+    pendingCoins.clear();
+    lastCoinDraw = now;
+    drawCoins();
+  } else if (coinGrid.full) {
+    drawCoins();
+  }
   let sample = null;
   if (n > 0) {
     const ms = performance.now() - started;
@@ -348,18 +432,10 @@ function draw() {
     perf.maxMs = Math.max(perf.maxMs, ms);
     sample = ms;
   }
-  // Coins ride with the batches (they arrive 4 times a second; each message costs the page a frame), or go alone when
-  // no batch came for a second.
-  const coinsDue = pendingCoins.size > 0 && now - lastPost >= 1000;
-  if (n > 0 || coinsDue || added.length > 0 || view.length !== viewSent) {
+  if (n > 0 || added.length > 0 || view.length !== viewSent) {
     viewSent = view.length;
-    lastPost = now;
-    post({
-      type: 'frame', viewLength: view.length, total: rows.size, newestData, simulated, added, watched: batch,
-      coins: [...pendingCoins.values()], perf, sample,
-    });
+    post({ type: 'frame', viewLength: view.length, total: rows.size, newestData, simulated, added, watched: batch, perf, sample });
     added = [];
-    pendingCoins.clear();
   }
 }
 
@@ -371,8 +447,11 @@ const handlers = {
   init(m) {
     grid.canvas = m.canvas;
     grid.ctx = m.canvas.getContext('2d', { alpha: false });
-    Object.assign(grid, { font: m.font, bold: m.bold, badge: m.badge, colour: m.colour });
+    coinGrid.canvas = m.coinCanvas;
+    coinGrid.ctx = m.coinCanvas.getContext('2d', { alpha: false });
+    Object.assign(grid, { font: m.font, bold: m.bold, badge: m.badge, small: m.small, colour: m.colour });
     handlers.geometry(m);
+    handlers.coinGeometry(m.coins);
     start(m.hub).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
   },
   geometry(m) {
@@ -383,6 +462,17 @@ const handlers = {
       grid.canvas.height = Math.round(m.height * m.dpr);
     }
     requestDraw();
+  },
+  coinGeometry(m) {
+    if (Math.round(m.width * m.dpr) !== coinGrid.canvas.width || Math.round(m.height * m.dpr) !== coinGrid.canvas.height) {
+      coinGrid.canvas.width = Math.round(m.width * m.dpr);
+      coinGrid.canvas.height = Math.round(m.height * m.dpr);
+    }
+    Object.assign(coinGrid, { width: m.width, height: m.height, dpr: m.dpr, rowHeight: m.rowHeight, cols: m.cols, full: true });
+    requestDraw();
+  },
+  coinClick(m) {
+    if (coinOrder[m.index] !== undefined) post({ type: 'coinPick', coin: coinOrder[m.index] });
   },
   scroll(m) {
     grid.scrollTop = m.scrollTop;
@@ -438,6 +528,7 @@ function answer(what, args) {
     case 'column': return { view: view.slice(), values: view.map((s) => rows.get(s).state[F[args[0]]]), screen: slots.filter((s) => s.symbol !== undefined).map((s) => s.symbol) };
     case 'value': return rows.get(args[0])?.state[F[args[1]]];
     case 'screen': return screen(args[0] === 'pixels');
+    case 'coins': return coinGrid.drawn.filter(Boolean).map((d) => d.text);
     default: throw new Error(`unknown query '${what}'`);
   }
 }
@@ -468,7 +559,7 @@ async function start(hubUrl) {
   });
   client.on('coin', (c) => {
     pendingCoins.set(c.coin, c);
-    if (Date.now() - lastPost >= 1000) requestDraw();
+    if (Date.now() - lastCoinDraw >= 1000) requestDraw();
   });
   client.on('signal', (e) => {
     if (e.symbol) events.set(e.symbol, { kind: e.kind, until: Date.now() + 60_000 });
@@ -496,7 +587,9 @@ async function start(hubUrl) {
     if (!response.ok) throw new Error(`GET /api/v1/coins answered ${response.status}`);
     const all = await response.json();
     const top = all.sort((a, b) => b.openInterestUsd - a.openInterestUsd).slice(0, COINS_SHOWN).map((c) => c.coin);
+    coinOrder.push(...top);
     for (const c of await client.subscribeCoins(top)) pendingCoins.set(c.coin, c);
+    lastCoinDraw = 0; // draw them with the next frame
     requestDraw();
   } catch (error) {
     post({ type: 'coinsFailed', message: error.message });
