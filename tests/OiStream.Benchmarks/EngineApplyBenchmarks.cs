@@ -26,9 +26,8 @@ public class EngineApplyBenchmarks
 
     private long _signalsSeen;
     private long _time;
-    private double _oi;
     private Random _random = null!;
-    private double[] _steps = null!;
+    private double[] _oiWave = null!;
     private double[] _wave = null!;
     private readonly List<OiStream.Contracts.SignalEvent> _signals = new(1024);
 
@@ -48,11 +47,15 @@ public class EngineApplyBenchmarks
         }
         _engine.Apply(MarketEvent.Instruments(new InstrumentListChange(instruments)));
         _random = new Random(42);
-        _steps = new double[4096];
-        for (var i = 0; i < _steps.Length; i++)
+        // OI swings ±1 % around its level every 4 hours, with a basis point of noise per poll (fact sheet section 9:
+        // per-poll changes of a few basis points), so no spike or flush fires. It must stay bounded: an earlier
+        // version multiplied OI by a random step each poll, and the product of those steps drifted down until, after
+        // about 280 million samples, OI was a subnormal number (1e-320). Arithmetic on subnormals takes a slow path in
+        // the CPU, so any BenchmarkDotNet process that ran that long reported 125-150 ns instead of 75-100 ns.
+        _oiWave = new double[4 * 3600];
+        for (var i = 0; i < _oiWave.Length; i++)
         {
-            // Per-poll changes of a few basis points (fact sheet section 9): no spike or flush fires.
-            _steps[i] = 1 + ((_random.NextDouble() - 0.5) * 0.0004);
+            _oiWave[i] = 90_000 * (1 + (0.01 * Math.Sin(2 * Math.PI * i / _oiWave.Length))) * (1 + ((_random.NextDouble() - 0.5) * 0.0002));
         }
         // The price swings ±0.5 % around its level once an hour, with a basis point of noise. A random walk would
         // keep making new 24h highs and lows, firing a divergence event (a formatted message) every cooldown; real
@@ -63,7 +66,6 @@ public class EngineApplyBenchmarks
             _wave[i] = 60_000 * (1 + (0.005 * Math.Sin(2 * Math.PI * i / _wave.Length))) * (1 + ((_random.NextDouble() - 0.5) * 0.0002));
         }
         _time = 1_763_712_000_000;
-        _oi = 90_000;
         for (var i = 0; i < 25 * 3600; i++)
         {
             ApplyPair();
@@ -98,12 +100,11 @@ public class EngineApplyBenchmarks
 
     private ApplyOutcome ApplyPair()
     {
-        var step = _steps[(int)(_time / 500 & 4095)];
         _time += 500;
         var price = _wave[(int)(_time / 1000 % _wave.Length)];
         _engine.Apply(MarketEvent.MarkPrice(Symbol, _time, price, 0.0001));
         _time += 500;
-        _oi *= step;
-        return _engine.Apply(MarketEvent.OpenInterest(Symbol, _time, _oi));
+        var oi = _oiWave[(int)(_time / 1000 % _oiWave.Length)];
+        return _engine.Apply(MarketEvent.OpenInterest(Symbol, _time, oi));
     }
 }
