@@ -51,6 +51,10 @@ public sealed class WindowedSeries
     private readonly WindowSet _windows;
     private readonly double[] _slots;
     private readonly Ring[] _rings;
+    // The ring with the finest buckets, and the earliest head edge of all the others: between two edges of the others
+    // only this ring crosses edges, one bucket at a time when samples come at least once a bucket (see AdvanceRings).
+    private readonly int _finest;
+    private long _othersEdge;
     private long _nextEdge;
 
     /// <summary>Creates an empty series for the given windows.</summary>
@@ -68,6 +72,10 @@ public sealed class WindowedSeries
             _rings[i].Then = double.NaN;
             _rings[i].InverseThen = double.NaN;
             offset += _rings[i].Size;
+            if (_rings[i].Resolution < _rings[_finest].Resolution)
+            {
+                _finest = i;
+            }
         }
         _slots = new double[offset];
     }
@@ -98,6 +106,7 @@ public sealed class WindowedSeries
         Array.Copy(other._slots, _slots, _slots.Length);
         Array.Copy(other._rings, _rings, _rings.Length);
         _nextEdge = other._nextEdge;
+        _othersEdge = other._othersEdge;
         HasValue = other.HasValue;
         LastTime = other.LastTime;
         LastValue = other.LastValue;
@@ -217,7 +226,6 @@ public sealed class WindowedSeries
         FirstTime = time;
         LastTime = time;
         LastValue = value;
-        var next = long.MaxValue;
         for (var i = 0; i < _rings.Length; i++)
         {
             ref var ring = ref _rings[i];
@@ -228,14 +236,22 @@ public sealed class WindowedSeries
             ring.FirstBucket = bucket;
             ring.Then = double.NaN;
             ring.InverseThen = double.NaN;
-            next = Math.Min(next, ring.HeadEnd);
         }
-        _nextEdge = next;
+        UpdateEdges();
     }
 
     private void AdvanceRings(long time, double carry)
     {
-        var next = long.MaxValue;
+        // Most edges crossed are the finest ring's (every second at default settings, against every minute or more
+        // for the others), by one bucket: step that ring alone, without visiting the others.
+        ref var finest = ref _rings[_finest];
+        if (time <= _othersEdge && time - 1 < finest.HeadEnd + finest.Resolution)
+        {
+            Step(ref finest, carry);
+            _nextEdge = Math.Min(finest.HeadEnd, _othersEdge);
+            return;
+        }
+
         var rings = _rings;
         for (var i = 0; i < rings.Length; i++)
         {
@@ -244,17 +260,35 @@ public sealed class WindowedSeries
             {
                 Advance(ref ring, time - 1, carry);
             }
-            next = Math.Min(next, ring.HeadEnd);
         }
-        _nextEdge = next;
+        UpdateEdges();
+    }
+
+    private void UpdateEdges()
+    {
+        var others = long.MaxValue;
+        for (var i = 0; i < _rings.Length; i++)
+        {
+            if (i != _finest)
+            {
+                others = Math.Min(others, _rings[i].HeadEnd);
+            }
+        }
+        _othersEdge = others;
+        _nextEdge = Math.Min(_rings[_finest].HeadEnd, others);
     }
 
     private void Advance(ref Ring ring, long shiftedTime, double carry)
     {
+        if (shiftedTime < ring.HeadEnd + ring.Resolution)
+        {
+            // The sample is in the very next bucket: no 64-bit divisions (tens of cycles each).
+            Step(ref ring, carry);
+            return;
+        }
+
         var size = ring.Size;
-        // Usually the sample is in the very next bucket: skip the 64-bit divisions (tens of cycles each).
-        var nextEnd = ring.HeadEnd + ring.Resolution;
-        var bucket = shiftedTime < nextEnd ? ring.HeadIndex + 1 : FloorDiv(shiftedTime, ring.Resolution);
+        var bucket = FloorDiv(shiftedTime, ring.Resolution);
         var gap = bucket - ring.HeadIndex;
         // The head bucket is complete: its value at its edge is the latest value so far (the carry). Buckets skipped
         // without a sample hold that value too.
@@ -269,30 +303,38 @@ public sealed class WindowedSeries
                 slot = 0;
             }
         }
-
-        if (gap == 1)
-        {
-            ring.HeadSlot = ring.HeadSlot + 1 == size ? 0 : ring.HeadSlot + 1;
-            ring.HeadEnd = nextEnd;
-        }
-        else
-        {
-            ring.HeadSlot = (int)((ring.HeadSlot + (gap % size)) % size);
-            ring.HeadEnd = (bucket + 1) * ring.Resolution;
-        }
+        ring.HeadSlot = (int)((ring.HeadSlot + (gap % size)) % size);
+        ring.HeadEnd = (bucket + 1) * ring.Resolution;
         ring.HeadIndex = bucket;
+        CacheThen(ref ring);
+    }
 
-        // Cache what look-ups read until the next advance: the bucket K + 1 before the head (the slot after it).
-        if (bucket - (size - 1) < ring.FirstBucket)
+    /// <summary>Moves a ring's head one bucket on: the completed bucket's value as of its edge is the carry.</summary>
+    private void Step(ref Ring ring, double carry)
+    {
+        var slot = ring.HeadSlot;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), ring.Offset + slot) = carry;
+        ring.HeadSlot = slot + 1 == ring.Size ? 0 : slot + 1;
+        ring.HeadEnd += ring.Resolution;
+        ring.HeadIndex++;
+        CacheThen(ref ring);
+    }
+
+    // Caches what look-ups read until the next advance: the bucket K + 1 before the head (the slot after it).
+    private void CacheThen(ref Ring ring)
+    {
+        double then;
+        if (ring.HeadIndex - (ring.Size - 1) < ring.FirstBucket)
         {
-            ring.Then = double.NaN;
+            then = double.NaN;
         }
         else
         {
             var look = ring.HeadSlot + 1;
-            ring.Then = Unsafe.Add(ref slots, ring.Offset + (look == size ? 0 : look));
+            then = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), ring.Offset + (look == ring.Size ? 0 : look));
         }
-        ring.InverseThen = ring.Then > 0 ? 1.0 / ring.Then : double.NaN;
+        ring.Then = then;
+        ring.InverseThen = then > 0 ? 1.0 / then : double.NaN;
     }
 
     private static long FloorDiv(long a, long b)
