@@ -22,6 +22,41 @@ public class SignalTests
     }
 
     [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.0)]
+    [InlineData(2.5)]
+    public void Classifying_all_windows_at_once_equals_classifying_each(double deadBand)
+    {
+        // The engine's vectorised path against the scalar table, on values chosen to sit on and around every
+        // boundary: zero of either sign, the dead band's edges, NaN and infinities. Lengths 0 to 9 cover the
+        // two-at-a-time steps and the odd tail.
+        double[] pool = [0.0, -0.0, deadBand, -deadBand, Math.BitIncrement(deadBand), -Math.BitIncrement(deadBand),
+            Math.BitDecrement(deadBand), 1.5, -1.5, 1e-300, -1e-300, 300, -300, double.NaN, double.PositiveInfinity,
+            double.NegativeInfinity, double.Epsilon, -double.Epsilon];
+        var random = new Random(7);
+        for (var round = 0; round < 2_000; round++)
+        {
+            var length = round % 10;
+            var price = new double[length];
+            var oi = new double[length];
+            for (var i = 0; i < length; i++)
+            {
+                price[i] = random.Next(3) == 0 ? (random.NextDouble() - 0.5) * 8 * deadBand : pool[random.Next(pool.Length)];
+                oi[i] = random.Next(3) == 0 ? (random.NextDouble() - 0.5) * 8 * deadBand : pool[random.Next(pool.Length)];
+            }
+            var actual = new Quadrant[length + 1];
+            actual[length] = (Quadrant)99; // must stay untouched: the spans are length long
+            QuadrantClassifier.ClassifyAll(price, oi, deadBand, actual.AsSpan(0, length));
+            for (var i = 0; i < length; i++)
+            {
+                Assert.True(QuadrantClassifier.Classify(price[i], oi[i], deadBand) == actual[i],
+                    $"price {price[i]:R}, OI {oi[i]:R}, dead band {deadBand:R}: expected {QuadrantClassifier.Classify(price[i], oi[i], deadBand)}, got {actual[i]}");
+            }
+            Assert.Equal((Quadrant)99, actual[length]);
+        }
+    }
+
+    [Theory]
     [InlineData(Quadrant.StrongBullish, "strongBullish")]
     [InlineData(Quadrant.WeakeningRally, "weakeningRally")]
     [InlineData(Quadrant.StrongBearish, "strongBearish")]

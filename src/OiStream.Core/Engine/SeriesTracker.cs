@@ -137,13 +137,7 @@ internal abstract class SeriesTracker
         }
         Pending = SeriesMask.None;
 
-        var change = Change;
-        var priceChange = PriceChange;
-        var quadrants = Quadrants;
-        for (var i = 0; i < quadrants.Length && i < change.Length && i < priceChange.Length; i++)
-        {
-            quadrants[i] = QuadrantClassifier.Classify(priceChange[i], change[i], deadBand);
-        }
+        QuadrantClassifier.ClassifyAll(PriceChange, Change, deadBand, Quadrants);
     }
 
     /// <summary>Takes over another tracker's figures (a coin aggregate of a single instrument).</summary>
