@@ -75,7 +75,7 @@ public static class QuadrantClassifier
                 var known = (Vector128.Equals(p, p) & Vector128.Equals(o, o)).AsInt64();
                 var pUp = Vector128.GreaterThan(p, up).AsInt64();
                 var oUp = Vector128.GreaterThan(o, up).AsInt64();
-                var moving = ((pUp | Vector128.LessThan(p, down).AsInt64()) & (oUp | Vector128.LessThan(o, down).AsInt64()));
+                var moving = (pUp | Vector128.LessThan(p, down).AsInt64()) & (oUp | Vector128.LessThan(o, down).AsInt64());
                 // Outside the dead band: 4 + 2·(−1 if price up) + (−1 if OI up) = 1…4, plus 1 for "known" = 2…5, the
                 // enum's StrongBullish…WeakeningSelloff; inside it: Neutral (1); unknown: 0.
                 var q = (moving & (four + pUp + pUp + oUp)) - known;
