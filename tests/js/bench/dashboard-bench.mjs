@@ -81,16 +81,21 @@ try {
   const threadMs = taskTime(mains, 'tdur');
   const workerMs = taskTime(workers, 'tdur');
   if (process.argv.includes('--breakdown')) {
-    const byName = new Map();
-    for (const e of events) {
-      if (e.ph !== 'X' || !mains.has(`${e.pid}:${e.tid}`) || e.name === 'RunTask') continue;
-      const entry = byName.get(e.name) ?? { ms: 0, count: 0 };
-      entry.ms += (e.dur ?? 0) / 1000;
-      entry.count++;
-      byName.set(e.name, entry);
-    }
-    console.log([...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)
-      .map(([n, { ms, count }]) => `  ${n}: ${ms.toFixed(0)} ms in ${count} (inclusive)`).join('\n'));
+    // Trace events by name on one kind of thread (inclusive times: a function call contains what it calls).
+    const breakdown = (label, set) => {
+      const byName = new Map();
+      for (const e of events) {
+        if (e.ph !== 'X' || !set.has(`${e.pid}:${e.tid}`) || e.name === 'RunTask') continue;
+        const entry = byName.get(e.name) ?? { ms: 0, count: 0 };
+        entry.ms += (e.dur ?? 0) / 1000;
+        entry.count++;
+        byName.set(e.name, entry);
+      }
+      console.log(`${label}:\n` + [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)
+        .map(([n, { ms, count }]) => `  ${n}: ${ms.toFixed(0)} ms in ${count} (inclusive)`).join('\n'));
+    };
+    breakdown('main thread', mains);
+    breakdown('table worker', workers);
   }
   const batches = after.overviewBatches - before.overviewBatches;
   const rowsPerBatch = (after.rowsApplied - before.rowsApplied) / Math.max(1, after.batches - before.batches);
