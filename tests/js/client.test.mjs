@@ -8,6 +8,17 @@ import { OiStreamClient, hubUrl, WINDOWS, formatCompact, formatPercent, tableInd
 import { base, until } from './support.mjs';
 import { startProxy } from './proxy.mjs';
 
+/** A client connected through the test proxy, collecting instrument updates and detected gaps. */
+async function proxiedClient() {
+  const proxy = await startProxy(base);
+  const client = new OiStreamClient(proxy.url);
+  const updates = [];
+  const gaps = [];
+  client.on('instrument', (s) => updates.push(s));
+  client.on('gap', (g) => gaps.push(g));
+  return { proxy, client, updates, gaps };
+}
+
 test('hubUrl accepts the hub address in any usual form and rejects what is not a URL', () => {
   assert.equal(hubUrl('http://127.0.0.1:5000'), 'http://127.0.0.1:5000/hubs/oi');
   assert.equal(hubUrl('http://127.0.0.1:5000/'), 'http://127.0.0.1:5000/hubs/oi');
@@ -57,12 +68,7 @@ test('subscribe resolves to snapshots, then live updates arrive in seq order', a
 test('an update that arrives before subscribe answers is delivered after the snapshot, with no gap', async () => {
   // SignalR may send a group message before the answer to the call that joined the group; the proxy makes that happen
   // every time by holding Subscribe's answer (a completion, type 3) until an ETHUSDT update has gone by.
-  const proxy = await startProxy(base);
-  const client = new OiStreamClient(proxy.url);
-  const updates = [];
-  const gaps = [];
-  client.on('instrument', (s) => updates.push(s));
-  client.on('gap', (g) => gaps.push(g));
+  const { proxy, client, updates, gaps } = await proxiedClient();
   try {
     await client.start();
     proxy.holdUntil((m) => m?.type === 3, (m) => m?.type === 1 && m.target === 'instrument' && m.arguments[0].symbol === 'ETHUSDT');
@@ -231,12 +237,7 @@ test('after the network drops, the client reconnects by itself and renews every 
 });
 
 test('a missed update (a gap in seq) is detected and the state fetched again', async () => {
-  const proxy = await startProxy(base);
-  const client = new OiStreamClient(proxy.url);
-  const updates = [];
-  const gaps = [];
-  client.on('instrument', (s) => updates.push(s));
-  client.on('gap', (g) => gaps.push(g));
+  const { proxy, client, updates, gaps } = await proxiedClient();
   await client.start();
   try {
     const [snap] = await client.subscribe(['XRPUSDT']);

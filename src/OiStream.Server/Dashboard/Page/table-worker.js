@@ -404,7 +404,11 @@ function draw() {
     newestData = Math.max(newestData, state[F.oiTime] ?? 0, state[F.priceTime] ?? 0);
   }
   const n = pending.size;
-  const batch = n > 0 ? [...pending.values()].filter((r) => watched.has(r[F.symbol])) : [];
+  const batch = []; // the charted symbols' new rows (a handful), picked without copying the whole batch
+  for (const symbol of watched) {
+    const row = pending.get(symbol);
+    if (row) batch.push(row);
+  }
   pending.clear();
   // A live table re-sorts as values change (a sort or filter change re-sorts at once, in viewChanged).
   if (n > 0) rebuildView();
@@ -455,20 +459,12 @@ const handlers = {
     start(m.hub).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
   },
   geometry(m) {
-    const size = Math.round(m.width * m.dpr) !== grid.canvas.width || Math.round(m.height * m.dpr) !== grid.canvas.height;
-    Object.assign(grid, { width: m.width, height: m.height, dpr: m.dpr, rowHeight: m.rowHeight, cols: m.cols, scrollTop: m.scrollTop, full: true });
-    if (size) {
-      grid.canvas.width = Math.round(m.width * m.dpr);
-      grid.canvas.height = Math.round(m.height * m.dpr);
-    }
+    resize(grid, m);
+    grid.scrollTop = m.scrollTop;
     requestDraw();
   },
   coinGeometry(m) {
-    if (Math.round(m.width * m.dpr) !== coinGrid.canvas.width || Math.round(m.height * m.dpr) !== coinGrid.canvas.height) {
-      coinGrid.canvas.width = Math.round(m.width * m.dpr);
-      coinGrid.canvas.height = Math.round(m.height * m.dpr);
-    }
-    Object.assign(coinGrid, { width: m.width, height: m.height, dpr: m.dpr, rowHeight: m.rowHeight, cols: m.cols, full: true });
+    resize(coinGrid, m);
     requestDraw();
   },
   coinClick(m) {
@@ -520,6 +516,18 @@ const handlers = {
     post({ type: 'reply', id: m.id, result });
   },
 };
+
+// Takes a canvas's new geometry (CSS pixels, device pixel ratio, row height, columns) and redraws it whole. The canvas
+// is resized only when its device-pixel size changed: resizing clears it.
+function resize(target, m) {
+  const width = Math.round(m.width * m.dpr);
+  const height = Math.round(m.height * m.dpr);
+  if (width !== target.canvas.width || height !== target.canvas.height) {
+    target.canvas.width = width;
+    target.canvas.height = height;
+  }
+  Object.assign(target, { width: m.width, height: m.height, dpr: m.dpr, rowHeight: m.rowHeight, cols: m.cols, full: true });
+}
 
 function answer(what, args) {
   switch (what) {
