@@ -24,11 +24,13 @@ public sealed partial class BinanceFeed
     private readonly ILogger _logger;
     private readonly List<MarketStreamClient> _streams = [];
     private volatile SymbolTable _symbols = new([]);
+    private readonly IHistorySeed? _seed;
     private IReadOnlyList<InstrumentInfo> _instruments = [];
 
-    /// <summary>Creates the feed.</summary>
-    public BinanceFeed(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>Creates the feed; with <paramref name="seed"/>, history already held is loaded from it and only what follows is fetched.</summary>
+    public BinanceFeed(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILoggerFactory loggers, IHistorySeed? seed = null)
     {
+        _seed = seed;
         ArgumentNullException.ThrowIfNull(loggers);
         _rest = rest;
         _options = options;
@@ -62,7 +64,8 @@ public sealed partial class BinanceFeed
         _symbols = new SymbolTable(_instruments.Select(i => i.Symbol));
         await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(_instruments)), cancellationToken);
 
-        var history = await BackfillAsync(cancellationToken);
+        var held = await LoadHeldAsync(cancellationToken);
+        var history = await BackfillAsync(held.HeldUntil, cancellationToken);
         BackfilledRows = history.Count;
         await _writer.WriteAsync(MarketEvent.HistoryBatch(history), cancellationToken);
         await SeedMarksAsync(cancellationToken);
@@ -114,10 +117,36 @@ public sealed partial class BinanceFeed
         }
     }
 
-    private async Task<List<MarketEvent>> BackfillAsync(CancellationToken cancellationToken)
+    // History held already (OiStream's store) warms the engine first; the exchange is asked only for what follows it.
+    private async Task<HistorySeed> LoadHeldAsync(CancellationToken cancellationToken)
+    {
+        if (_seed is null)
+        {
+            return HistorySeed.Empty;
+        }
+        try
+        {
+            var held = await _seed.LoadAsync(_instruments, cancellationToken);
+            if (held.Rows.Count > 0)
+            {
+                await _writer.WriteAsync(MarketEvent.HistoryBatch(held.Rows, fromExchange: false), cancellationToken);
+            }
+            LogSeeded(_logger, held.Rows.Count, held.HeldUntil.Count);
+            return held;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Without the store the exchange's 30 days still warm every window: slower, not wrong.
+            LogBackfillFailed(_logger, "held history", ex.Message);
+            return HistorySeed.Empty;
+        }
+    }
+
+    private async Task<List<MarketEvent>> BackfillAsync(IReadOnlyDictionary<string, long> heldUntil, CancellationToken cancellationToken)
     {
         var rows = new List<MarketEvent>();
-        var limit = (int)Math.Clamp(_options.Backfill.TotalMinutes / 5, 1, 500);
+        var now = Now();
+        var backfillFrom = now - (long)_options.Backfill.TotalMilliseconds;
         var jobs = new List<(ApiFamily Family, string Key, string? ContractType, string Symbol)>();
         foreach (var i in _instruments.Where(i => i.Market == Market.UsdM))
         {
@@ -139,7 +168,16 @@ public sealed partial class BinanceFeed
             await gate.WaitAsync(cancellationToken);
             try
             {
-                var hist = await _rest.GetOpenInterestHistAsync(job.Family, job.Key, job.ContractType, "5m", limit, null, null, cancellationToken);
+                // Only the part not held: a hub that was down three hours asks for three hours.
+                var from = heldUntil.TryGetValue(job.Symbol, out var until) ? Math.Max(until, backfillFrom) : backfillFrom;
+                if (now - from < 300_000)
+                {
+                    return;
+                }
+                // The most recent rows (which rows a bare startTime returns is not documented), then only those after `from`.
+                var limit = (int)Math.Clamp(((now - from) / 300_000) + 1, 1, 500);
+                var hist = (await _rest.GetOpenInterestHistAsync(job.Family, job.Key, job.ContractType, "5m", limit, null, null, cancellationToken))
+                    .Where(h => h.Time >= from).ToList();
                 lock (rows)
                 {
                     rows.AddRange(hist.Select(h => MarketEvent.History(job.Symbol, h.Time, h.SumOpenInterest, h.SumOpenInterestValue)));
@@ -239,4 +277,7 @@ public sealed partial class BinanceFeed
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Backfill of {What} failed: {Problem}")]
     private static partial void LogBackfillFailed(ILogger logger, string what, string problem);
+
+    [LoggerMessage(EventId = 4, EventName = "HistorySeeded", Level = LogLevel.Information, Message = "Warmed from {Rows} stored rows of {Symbols} instruments; fetching only what follows them")]
+    private static partial void LogSeeded(ILogger logger, int rows, int symbols);
 }

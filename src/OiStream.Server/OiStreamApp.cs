@@ -6,6 +6,8 @@ using OiStream.Server.Configuration;
 using OiStream.Server.Dashboard;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
+using OiStream.Storage;
+using OiStream.Storage.Sqlite;
 
 namespace OiStream.Server;
 
@@ -31,11 +33,20 @@ public static class OiStreamApp
         });
         builder.Services.AddSingleton<MarketPipeline>();
         builder.Services.AddSingleton<SubscriptionRegistry>();
-        builder.Services.AddSingleton<HistoryStore>();
+        builder.Services.AddSingleton<IHistoryStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OiStreamOptions>>().Value;
+            return new SqliteHistoryStore(o.Storage.ResolvePath(o.Simulate));
+        });
+        builder.Services.AddSingleton<IHistorySeed, StoreHistorySeed>();
         builder.Services.AddSingleton<StatusBoard>();
+        builder.Services.AddSingleton<HistoryWriter>();
         builder.Services.AddSingleton<EngineService>();
         builder.Services.AddSingleton<Publisher>();
         builder.Services.AddSingleton<FeedHost>();
+        // Started in this order and stopped in reverse: the store opens first (a bad one stops the hub before any
+        // feed starts) and closes last, after the engine loop has handed over its open minutes.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());

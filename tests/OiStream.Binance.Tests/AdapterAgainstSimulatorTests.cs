@@ -28,7 +28,7 @@ public class AdapterAgainstSimulatorTests
         Assert.Equal(market.CoinM.Count, change.Upsert.Count(i => i.Market == Market.CoinM));
         Assert.Equal(8, change.Upsert.Count(i => i.Market == Market.Options)); // BTC and ETH, 4 expiries each
 
-        var batch = (IReadOnlyList<MarketEvent>)Assert.Single(h.Of(MarketEventKind.HistoryBatch)).Payload!;
+        var batch = ((HistoryBackfill)Assert.Single(h.Of(MarketEventKind.HistoryBatch)).Payload!).Rows;
         Assert.True(batch.Count >= usdm.Count, $"history rows: {batch.Count}");
         Assert.All(batch, r => Assert.Equal(0, r.Time % 300_000));
 

@@ -1,4 +1,5 @@
 using OiStream.Contracts;
+using OiStream.Core.Candles;
 using OiStream.Core.Instruments;
 using OiStream.Core.Series;
 
@@ -38,6 +39,22 @@ internal sealed class CoinAggregate : SeriesTracker
     public CoinAggregate(string coin, WindowSet windows) : base(windows, withSeries: false)
     {
         Coin = coin;
+        CandleKey = SeriesKey.Coin(coin);
+    }
+
+    /// <inheritdoc />
+    public override SeriesKey CandleKey { get; }
+
+    /// <summary>The futures sums as they stand now (a single-instrument coin's are its instrument's): coins, USD.</summary>
+    public (double Coin, double Usd) CurrentSums() => _sole is { } sole
+        ? (sole.CoinQuantity, sole.UsdValue)
+        : Counted > 0 ? (Math.Max(0, TotalCoin), Math.Max(0, TotalUsd)) : (double.NaN, double.NaN);
+
+    /// <summary>Adds the current sums to the open candle (called after an instrument of this coin changed).</summary>
+    public void AddCandleSample(long time, List<OiCandle> closed)
+    {
+        var (coin, usd) = CurrentSums();
+        Candle.Add(time, coin, usd, Reference is { } r ? r.MarkPrice : double.NaN, CandleKey, closed);
     }
 
     /// <summary>Registers one of the coin's instruments (see the class remarks on single-instrument coins).</summary>

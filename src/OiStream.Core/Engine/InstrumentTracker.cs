@@ -1,4 +1,5 @@
 using OiStream.Contracts;
+using OiStream.Core.Candles;
 using OiStream.Core.Instruments;
 using OiStream.Core.Series;
 using OiStream.Core.Signals;
@@ -18,6 +19,7 @@ internal sealed class InstrumentTracker : SeriesTracker
     {
         Info = info;
         Id = id;
+        CandleKey = SeriesKey.Instrument(info.Symbol);
         Price = new WindowedSeries(windows);
         _highLow = new HighLowTracker(plan.HighLowWindowMs, WindowSet.ChooseResolution(plan.HighLowWindowMs, windows.SlotsPerWindow));
     }
@@ -31,6 +33,9 @@ internal sealed class InstrumentTracker : SeriesTracker
     public int Id { get; }
 
     public override string Name => Info.Symbol;
+
+    /// <inheritdoc />
+    public override SeriesKey CandleKey { get; }
 
     public double OpenInterest { get; private set; } = double.NaN;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Collections.Frozen;
 using OiStream.Contracts;
+using OiStream.Core.Candles;
 using OiStream.Core.Instruments;
 using OiStream.Core.Series;
 using OiStream.Core.Signals;
@@ -51,6 +52,8 @@ public sealed class MarketEngine
     private readonly List<CoinAggregate> _dirtyCoins = [];
     private readonly List<SignalEvent> _signals = [];
     private readonly List<FeedStatus> _feeds = [];
+    private readonly List<OiCandle> _candles = [];
+    private bool _warming;
     private long _horizon = long.MinValue;
     private long _lastStaleScan = long.MinValue / 4; // "long ago", with room to subtract from
 
@@ -117,7 +120,7 @@ public sealed class MarketEngine
             MarketEventKind.OpenInterest or MarketEventKind.MarkPrice or MarketEventKind.History => ApplySample(in e),
             MarketEventKind.Instruments => ApplyInstruments(e.Payload as InstrumentListChange),
             MarketEventKind.Feed => ApplyFeed(e.Payload as FeedStatus),
-            MarketEventKind.HistoryBatch when e.Payload is IReadOnlyList<MarketEvent> rows => WarmOutcome(rows),
+            MarketEventKind.HistoryBatch when e.Payload is HistoryBackfill backfill => WarmOutcome(backfill),
             _ => ApplyOutcome.NotApplicable,
         };
         Counters.Count(outcome);
@@ -125,16 +128,19 @@ public sealed class MarketEngine
     }
 
     /// <summary>
-    /// Warms the series from history (<see cref="MarketEventKind.History"/> rows, any order, many instruments): rows
+    /// Warms the series from history (<see cref="MarketEventKind.History"/> rows, and options'
+    /// <see cref="MarketEventKind.OpenInterest"/> readings read back from a store; any order, many instruments): rows
     /// are applied oldest first across all instruments, so coin aggregates are built from sums at each time. Rows older
     /// than the longest window (plus one bucket) before the newest row are skipped: no window can reach them.
-    /// Call before live samples arrive; history older than live data is <see cref="ApplyOutcome.Late"/>.
+    /// Call before live samples arrive; history older than live data is <see cref="ApplyOutcome.Late"/>. Warming
+    /// builds no live candles; with <paramref name="fromExchange"/> each applied row becomes a five-minute candle of
+    /// its instrument and of its coin (see <see cref="DrainCandles"/>), so the exchange's history can be stored.
     /// </summary>
     /// <returns>The number of rows applied.</returns>
-    public int Warm(IEnumerable<MarketEvent> history)
+    public int Warm(IEnumerable<MarketEvent> history, bool fromExchange = false)
     {
         ArgumentNullException.ThrowIfNull(history);
-        var rows = history.Where(r => r.Kind == MarketEventKind.History).ToArray();
+        var rows = history.Where(r => r.Kind is MarketEventKind.History or MarketEventKind.OpenInterest).ToArray();
         if (rows.Length == 0)
         {
             return 0;
@@ -143,15 +149,76 @@ public sealed class MarketEngine
         var longest = _windows.LongestIndex;
         var keepFrom = newest - _windows.DurationsMs[longest] - (2 * _windows.ResolutionsMs[longest]);
         var applied = 0;
-        foreach (var row in rows.Where(r => r.Time >= keepFrom).OrderBy(r => r.Time))
+        var touched = new HashSet<CoinAggregate>();
+        var at = long.MinValue;
+        _warming = true;
+        try
         {
-            var outcome = Apply(in row);
-            if (outcome is ApplyOutcome.Applied or ApplyOutcome.Replaced)
+            foreach (var row in rows.Where(r => fromExchange || r.Time >= keepFrom).OrderBy(r => r.Time))
             {
-                applied++;
+                if (row.Time != at)
+                {
+                    FlushImportedCoins(touched, at);
+                    at = row.Time;
+                }
+                // Exchange rows older than any window still go to the store as candles; only the engine skips them.
+                var outcome = row.Time >= keepFrom ? Apply(in row) : ApplyOutcome.NotApplicable;
+                if (outcome is ApplyOutcome.Applied or ApplyOutcome.Replaced)
+                {
+                    applied++;
+                }
+                if (fromExchange && row.Symbol is not null && TryResolve(row.Symbol, out var tracker))
+                {
+                    if (outcome is not (ApplyOutcome.Applied or ApplyOutcome.Replaced))
+                    {
+                        ImportedCandle(tracker.CandleKey, row.Time, ImportedValues(tracker, in row));
+                        continue;
+                    }
+                    ImportedCandle(tracker.CandleKey, row.Time, (tracker.CoinQuantity, tracker.UsdValue, tracker.MarkPrice));
+                    if (tracker.Info.IsFutures && tracker.Aggregate is { } coin)
+                    {
+                        touched.Add(coin);
+                    }
+                }
             }
+            FlushImportedCoins(touched, at);
+        }
+        finally
+        {
+            _warming = false;
         }
         return applied;
+    }
+
+    // An exchange row the engine did not apply (older than every window) is still worth storing: its values follow
+    // from the row alone.
+    private static (double Coin, double Usd, double Price) ImportedValues(InstrumentTracker tracker, in MarketEvent row)
+    {
+        var info = tracker.Info;
+        return info.Market switch
+        {
+            Market.UsdM => (row.Value, row.Extra, row.Extra / row.Value),
+            Market.CoinM => (row.Extra, row.Value * info.ContractSize, row.Value * info.ContractSize / row.Extra),
+            _ => (Valuation.CoinQuantity(info.Market, row.Value, info.ContractSize, double.NaN), row.Extra, double.NaN),
+        };
+    }
+
+    private void ImportedCandle(SeriesKey key, long time, (double Coin, double Usd, double Price) v)
+    {
+        if (double.IsFinite(v.Coin) && time > 0)
+        {
+            _candles.Add(new OiCandle(key, OiCandle.FiveMinutes, time - (time % OiCandle.FiveMinutes), v.Coin, v.Coin, v.Coin, v.Coin, v.Usd, v.Price, 1));
+        }
+    }
+
+    private void FlushImportedCoins(HashSet<CoinAggregate> touched, long time)
+    {
+        foreach (var coin in touched)
+        {
+            var (c, usd) = coin.CurrentSums();
+            ImportedCandle(coin.CandleKey, time, (c, usd, coin.Reference is { } r ? r.MarkPrice : double.NaN));
+        }
+        touched.Clear();
     }
 
     /// <summary>
@@ -238,6 +305,34 @@ public sealed class MarketEngine
         return n;
     }
 
+    /// <summary>
+    /// Moves the candles finished since the last call into <paramref name="sink"/>: one-minute candles of every
+    /// instrument and coin from live samples, and five-minute candles from exchange history (<see cref="Warm"/>).
+    /// With <paramref name="flushOpen"/> (at shutdown) the open minutes are closed and handed over too.
+    /// </summary>
+    public int DrainCandles(ICollection<OiCandle> sink, bool flushOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (flushOpen)
+        {
+            foreach (var t in _trackers)
+            {
+                t.Candle.Flush(t.CandleKey, _candles);
+            }
+            foreach (var c in _byCoin.Values)
+            {
+                c.Candle.Flush(c.CandleKey, _candles);
+            }
+        }
+        foreach (var c in _candles)
+        {
+            sink.Add(c);
+        }
+        var n = _candles.Count;
+        _candles.Clear();
+        return n;
+    }
+
     /// <summary>Moves the feed status changes received since the last call into <paramref name="sink"/>.</summary>
     public int DrainFeedStatus(ICollection<FeedStatus> sink)
     {
@@ -260,6 +355,18 @@ public sealed class MarketEngine
             return true;
         }
         state = null!;
+        return false;
+    }
+
+    /// <summary>The static facts of a tracked instrument (symbol matched case-insensitively). Any thread.</summary>
+    public bool TryGetInfo(string symbol, out InstrumentInfo info)
+    {
+        if (symbol is not null && _readInstruments.TryGetValue(symbol.Trim(), out var tracker))
+        {
+            info = tracker.Info;
+            return true;
+        }
+        info = null!;
         return false;
     }
 
@@ -367,6 +474,14 @@ public sealed class MarketEngine
         if (coin.Dirty)
         {
             MarkDirty(coin);
+        }
+        if (!_warming)
+        {
+            tracker.Candle.Add(e.Time, tracker.CoinQuantity, tracker.UsdValue, tracker.MarkPrice, tracker.CandleKey, _candles);
+            if (tracker.Info.IsFutures)
+            {
+                coin.AddCandleSample(e.Time, _candles);
+            }
         }
         return outcome;
     }
@@ -481,9 +596,9 @@ public sealed class MarketEngine
         return ApplyOutcome.Applied;
     }
 
-    private ApplyOutcome WarmOutcome(IReadOnlyList<MarketEvent> rows)
+    private ApplyOutcome WarmOutcome(HistoryBackfill backfill)
     {
-        Warm(rows);
+        Warm(backfill.Rows, backfill.FromExchange);
         return ApplyOutcome.Applied;
     }
 

@@ -59,7 +59,7 @@ public readonly struct MarketEvent
     /// </summary>
     public double Extra { get; }
 
-    /// <summary>Instruments: an <see cref="InstrumentListChange"/>. Feed: a <see cref="FeedStatus"/>. HistoryBatch: the rows.</summary>
+    /// <summary>Instruments: an <see cref="InstrumentListChange"/>. Feed: a <see cref="FeedStatus"/>. HistoryBatch: a <see cref="HistoryBackfill"/>.</summary>
     public object? Payload { get; }
 
     /// <summary>A current OI reading.</summary>
@@ -78,14 +78,23 @@ public readonly struct MarketEvent
     public static MarketEvent Instruments(InstrumentListChange change)
         => new(MarketEventKind.Instruments, null, 0, double.NaN, double.NaN, change);
 
-    /// <summary>A backfill of history rows (see <see cref="MarketEngine.Warm"/>).</summary>
-    public static MarketEvent HistoryBatch(IReadOnlyList<MarketEvent> rows)
-        => new(MarketEventKind.HistoryBatch, null, 0, double.NaN, double.NaN, rows);
+    /// <summary>
+    /// A backfill of history rows (see <see cref="MarketEngine.Warm"/>). <paramref name="fromExchange"/>: the rows come
+    /// from the exchange's history (they are also handed on as candles to store); false for rows read back from
+    /// OiStream's own store (already stored).
+    /// </summary>
+    public static MarketEvent HistoryBatch(IReadOnlyList<MarketEvent> rows, bool fromExchange = true)
+        => new(MarketEventKind.HistoryBatch, null, 0, double.NaN, double.NaN, new HistoryBackfill(rows, fromExchange));
 
     /// <summary>A feed's health changed.</summary>
     public static MarketEvent Feed(FeedStatus status)
         => new(MarketEventKind.Feed, null, status?.Time ?? 0, double.NaN, double.NaN, status);
 }
+
+/// <summary>The payload of <see cref="MarketEventKind.HistoryBatch"/>.</summary>
+/// <param name="Rows"><see cref="MarketEventKind.History"/> rows (and, from the store, options' <see cref="MarketEventKind.OpenInterest"/> readings).</param>
+/// <param name="FromExchange">True for the exchange's history, false for rows read back from OiStream's own store.</param>
+public sealed record HistoryBackfill(IReadOnlyList<MarketEvent> Rows, bool FromExchange);
 
 /// <summary>Instruments to add (or update) and symbols to stop tracking.</summary>
 /// <param name="Upsert">Instruments now listed; already known ones keep their series.</param>

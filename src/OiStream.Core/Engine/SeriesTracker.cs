@@ -1,5 +1,6 @@
 using System.Globalization;
 using OiStream.Contracts;
+using OiStream.Core.Candles;
 using OiStream.Core.Series;
 using OiStream.Core.Signals;
 
@@ -27,6 +28,9 @@ internal abstract class SeriesTracker
 
     private readonly long[] _lastFired = [long.MinValue, long.MinValue, long.MinValue, long.MinValue];
     private object? _snapshot;
+
+    /// <summary>The open one-minute candle (a mutable struct: used in place, through this field).</summary>
+    internal CandleAccumulator Candle;
 
     protected SeriesTracker(WindowSet windows, bool withSeries = true)
     {
@@ -96,6 +100,9 @@ internal abstract class SeriesTracker
 
     /// <summary>Display name in event messages.</summary>
     public abstract string Name { get; }
+
+    /// <summary>The key this tracker's candles are stored under.</summary>
+    public abstract SeriesKey CandleKey { get; }
 
     /// <summary>Bytes held by the OI series and the figures (the memory figure of README).</summary>
     public virtual int ApproximateBytes => (HasSeries ? Oi.ApproximateBytes + Usd.ApproximateBytes : 0)

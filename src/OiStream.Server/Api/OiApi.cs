@@ -14,12 +14,6 @@ namespace OiStream.Server.Api;
 /// </summary>
 public static class OiApi
 {
-    private static readonly Dictionary<string, long> Periods = new(StringComparer.Ordinal)
-    {
-        ["5m"] = 300_000, ["15m"] = 900_000, ["30m"] = 1_800_000, ["1h"] = 3_600_000, ["2h"] = 7_200_000,
-        ["4h"] = 14_400_000, ["6h"] = 21_600_000, ["12h"] = 43_200_000, ["1d"] = 86_400_000,
-    };
-
     /// <summary>Maps <c>/api/v1/*</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapOiApi(this IEndpointRouteBuilder app)
     {
@@ -31,7 +25,7 @@ public static class OiApi
                 : Error(404, -1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the {engine.InstrumentCount} tracked instruments."));
         api.MapGet("/coins", (MarketEngine engine) => Results.Ok(engine.GetCoins()));
         api.MapGet("/open-interest/exchange-list", (string? symbol, MarketEngine engine) => ExchangeList(symbol, engine));
-        api.MapGet("/open-interest/history", HistoryAsync);
+        api.MapHistoryApi();
         api.MapGet("/status", Status);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
         app.MapGet("/readyz", (FeedHost feeds, EngineService loop, MarketEngine engine) =>
@@ -72,79 +66,8 @@ public static class OiApi
         return Results.Ok(new { code = "0", msg = "success", data = new[] { all, row } });
     }
 
-    private static async Task<IResult> HistoryAsync(HttpContext context, MarketEngine engine, HistoryStore store, FeedHost feeds, CancellationToken cancellationToken)
-    {
-        var q = context.Request.Query;
-        string? symbol = q["symbol"];
-        if (string.IsNullOrWhiteSpace(symbol))
-        {
-            return Error(400, -1102, "Parameter 'symbol' is required, e.g. ?symbol=BTCUSDT&period=5m.");
-        }
-        if (!engine.TryGetInstrument(symbol, out var state))
-        {
-            return Error(404, -1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the tracked instruments.");
-        }
-        string period = q["period"].ToString() is { Length: > 0 } p ? p : "5m";
-        if (!Periods.TryGetValue(period, out var step))
-        {
-            return Error(400, -1130, $"Parameter 'period' is '{period}'; use one of {string.Join(", ", Periods.Keys)}.");
-        }
-        var limit = 30;
-        if (q.ContainsKey("limit") && (!int.TryParse(q["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 500))
-        {
-            return Error(400, -1130, $"Parameter 'limit' is '{q["limit"]}'; use a whole number from 1 to 500 (default 30).");
-        }
-        long? start = null, end = null;
-        if (q.ContainsKey("startTime"))
-        {
-            if (!long.TryParse(q["startTime"], NumberStyles.None, CultureInfo.InvariantCulture, out var s))
-            {
-                return Error(400, -1130, $"Parameter 'startTime' is '{q["startTime"]}'; use Unix milliseconds, e.g. 1763712000000.");
-            }
-            start = s;
-        }
-        if (q.ContainsKey("endTime"))
-        {
-            if (!long.TryParse(q["endTime"], NumberStyles.None, CultureInfo.InvariantCulture, out var e))
-            {
-                return Error(400, -1130, $"Parameter 'endTime' is '{q["endTime"]}'; use Unix milliseconds, e.g. 1763712000000.");
-            }
-            end = e;
-        }
-        if (start > end)
-        {
-            return Error(400, -1130, "Parameter 'startTime' is after 'endTime'; swap them.");
-        }
-
-        var to = end ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var from = start ?? to - (step * limit);
-        var points = store.Range(state.Symbol, from, to).ToList();
-        var oldest = store.Oldest(state.Symbol);
-        if ((oldest is null || from < oldest) && feeds.Rest is { } rest && state.Market is "usdm")
-        {
-            try
-            {
-                // Older than what OiStream holds: ask Binance (it keeps about 30 days).
-                var fetched = await rest.GetOpenInterestHistRangeAsync(ApiFamily.UsdM, state.Symbol, null, "5m", from, (oldest ?? to) - 1, cancellationToken);
-                points.InsertRange(0, fetched.Select(r => new HistoryPoint(r.Time, r.SumOpenInterest, r.SumOpenInterestValue)));
-            }
-            catch (BinanceApiException ex)
-            {
-                return Error(502, ex.Code, $"Binance refused the older part of this range: {ex.BinanceMessage}. Binance keeps about 30 days; ask for a later startTime.");
-            }
-        }
-        var rows = points.Where(pt => pt.Time % step == 0).TakeLast(limit).Select(pt => new
-        {
-            symbol = state.Symbol,
-            sumOpenInterest = pt.OpenInterest.ToString("0.########", CultureInfo.InvariantCulture),
-            sumOpenInterestValue = double.IsNaN(pt.OpenInterestUsd) ? "" : pt.OpenInterestUsd.ToString("0.########", CultureInfo.InvariantCulture),
-            timestamp = pt.Time,
-        });
-        return Results.Ok(rows);
-    }
-
     private static IResult Status(MarketEngine engine, MarketPipeline pipeline, EngineService loop, Publisher publisher, FeedHost feeds,
-        StatusBoard board, SubscriptionRegistry registry)
+        StatusBoard board, SubscriptionRegistry registry, HistoryWriter history)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var c = engine.Counters;
@@ -156,6 +79,7 @@ public static class OiApi
             clients = registry.Connections,
             watchedSymbols = registry.Watched.Count,
             feeds = board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal),
+            history = history.Status,
             streams = feeds.Feed?.Streams.Select(s => new
             {
                 feed = s.Name,

@@ -32,6 +32,9 @@ public sealed class OiStreamOptions
     /// <summary>Engine settings (windows, stale threshold, signals).</summary>
     public EngineOptions Engine { get; set; } = new();
 
+    /// <summary>History storage (provider, path, retention).</summary>
+    public StorageOptions Storage { get; set; } = new();
+
     /// <summary>Simulator settings, used with <see cref="Simulate"/>.</summary>
     public SimulatorOptions Simulator { get; set; } = new();
 }
@@ -61,6 +64,22 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         if (options.Binance.BudgetShare is < 0.05 or > 1)
         {
             errors.Add($"OiStream:Binance:BudgetShare is {options.Binance.BudgetShare}; use 0.05 to 1 (default 0.8).");
+        }
+        if (!string.Equals(options.Storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"OiStream:Storage:Provider is '{options.Storage.Provider}'; use sqlite (the embedded store).");
+        }
+        if (options.Storage.MinuteRetention < TimeSpan.FromHours(1))
+        {
+            errors.Add($"OiStream:Storage:MinuteRetention is {options.Storage.MinuteRetention}; keep at least 01:00:00 (default 30.00:00:00).");
+        }
+        if (options.Storage.FiveMinuteRetention is { } five && five < options.Storage.WarmStart)
+        {
+            errors.Add($"OiStream:Storage:FiveMinuteRetention is {five}; keep at least OiStream:Storage:WarmStart ({options.Storage.WarmStart}), or leave it unset to keep them forever.");
+        }
+        if (options.Storage.QueueCapacity is < 1_000 or > 50_000_000)
+        {
+            errors.Add($"OiStream:Storage:QueueCapacity is {options.Storage.QueueCapacity}; use 1000 to 50000000 (default 500000).");
         }
         try
         {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
+using OiStream.Core.Candles;
 using OiStream.Core.Engine;
 using OiStream.Server.Configuration;
 
@@ -13,10 +14,11 @@ namespace OiStream.Server.Pipeline;
 /// clients without waiting for a global tick). The publisher never blocks this loop: if it falls behind, the oldest
 /// batch is dropped and counted, and clients see a <c>seq</c> gap and resync.
 /// </summary>
-public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, HistoryStore history, StatusBoard status,
+public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, HistoryWriter history, StatusBoard status,
     IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger) : BackgroundService
 {
     private long _droppedBatches;
+    private readonly List<OiCandle> _candles = [];
 
     /// <summary>Publication batches for the publisher.</summary>
     public Channel<PublishBatch> Batches { get; } = Channel.CreateBounded<PublishBatch>(
@@ -30,9 +32,13 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
 
     private volatile bool _warm;
     private volatile bool _ready;
+    private long _warmCandles = -1;
 
-    /// <summary>True once the start-up history has been applied and published: 24h figures are complete.</summary>
-    public bool Ready => _ready;
+    /// <summary>
+    /// True once the start-up history has been applied and published (24h figures are complete) and the history it
+    /// brought is in the store (or was dropped and counted), so the history endpoints answer for it.
+    /// </summary>
+    public bool Ready => _ready && (Volatile.Read(ref _warmCandles) is var mark && mark >= 0) && history.Settled >= mark;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,7 +55,6 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                 while (drained < 4096 && reader.TryRead(out var e))
                 {
                     engine.Apply(in e);
-                    history.Observe(in e, engine);
                     if (e.Kind == MarketEventKind.HistoryBatch)
                     {
                         _warm = true;
@@ -73,7 +78,7 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -81,6 +86,10 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                 LogLoopFailed(logger, ex);
             }
         }
+        // Shutting down: the minutes still open go to the history stage as they are, so a restart loses none.
+        engine.DrainCandles(_candles, flushOpen: true);
+        history.Offer(_candles);
+        _candles.Clear();
     }
 
     private void Publish(TimeSpan interval)
@@ -96,17 +105,19 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         {
             status.Record(f);
         }
-        foreach (var s in instruments)
+        if (engine.DrainCandles(_candles) > 0)
         {
-            history.Observe(s);
+            history.Offer(_candles);
+            _candles.Clear();
         }
-        if (_warm && !engine.HasPendingChanges)
+        if (_warm && !_ready && !engine.HasPendingChanges)
         {
             // Ready only once every warmed instrument's snapshot is out: per-symbol coalescing may hold some back
             // for up to one interval after the backfill.
+            Volatile.Write(ref _warmCandles, history.Offered);
             _ready = true;
         }
-        if (instruments.Count + coins.Count + signals.Count + feeds.Count == 0)
+        if (instruments.Count + coins.Count + signals.Count == 0)
         {
             return;
         }
@@ -114,7 +125,7 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         {
             Interlocked.Increment(ref _droppedBatches);
         }
-        Batches.Writer.TryWrite(new PublishBatch(instruments, coins, signals, feeds));
+        Batches.Writer.TryWrite(new PublishBatch(instruments, coins, signals));
     }
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Engine loop iteration failed; continuing")]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OiStream.Binance;
 using OiStream.Binance.Rest;
+using OiStream.Core.Engine;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
 using OiStream.Simulator;
@@ -13,7 +14,7 @@ namespace OiStream.Server.Pipeline;
 /// Binance cannot be reached the feed says so (log, <c>feedStatus</c>, <c>/api/v1/status</c>) and keeps retrying,
 /// and no simulated data is ever shown.
 /// </summary>
-public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegistry registry, IHttpClientFactory http,
+public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegistry registry, IHttpClientFactory http, IHistorySeed seed,
     IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private SimulatorServer? _simulator;
@@ -43,7 +44,7 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         }
         Governor = new WeightGovernor(binance, time);
         Rest = new BinanceRestClient(http.CreateClient("binance"), binance, Governor);
-        Feed = new BinanceFeed(Rest, binance, pipeline.Channel.Writer, time, loggers);
+        Feed = new BinanceFeed(Rest, binance, pipeline.Channel.Writer, time, loggers, seed);
         registry.WatchedChanged += watched => Feed.Poller.SetHotSymbols(watched);
         Feed.Poller.SetHotSymbols(registry.Watched);
         try

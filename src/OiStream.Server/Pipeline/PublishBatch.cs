@@ -6,5 +6,4 @@ namespace OiStream.Server.Pipeline;
 public sealed record PublishBatch(
     IReadOnlyList<InstrumentState> Instruments,
     IReadOnlyList<CoinState> Coins,
-    IReadOnlyList<SignalEvent> Signals,
-    IReadOnlyList<FeedStatus> Feeds);
+    IReadOnlyList<SignalEvent> Signals);

@@ -12,7 +12,7 @@ namespace OiStream.Server.Pipeline;
 /// each group message once per protocol. A batch's sends are issued together and awaited with a time limit, so a
 /// slow or dead client delays nobody else's updates.
 /// </summary>
-public sealed partial class Publisher(EngineService engine, MarketEngine market, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
+public sealed partial class Publisher(EngineService engine, MarketEngine market, StatusBoard status, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
     TimeProvider time, ILogger<Publisher> logger) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
@@ -31,21 +31,42 @@ public sealed partial class Publisher(EngineService engine, MarketEngine market,
         var nextOverview = time.GetUtcNow() + overviewEvery;
         try
         {
+            var changes = status.Changes.Reader;
+            Task<bool>? batchWait = null;
+            Task<bool>? statusWait = null;
             while (!stoppingToken.IsCancellationRequested)
             {
-                var wait = reader.WaitToReadAsync(stoppingToken);
-                if (!wait.IsCompleted && _overview.Count > 0)
+                // A wait that did not finish carries over to the next round rather than being asked for again.
+                batchWait ??= reader.WaitToReadAsync(stoppingToken).AsTask();
+                statusWait ??= changes.WaitToReadAsync(stoppingToken).AsTask();
+                if (!batchWait.IsCompleted && !statusWait.IsCompleted)
                 {
-                    // Rows are waiting for the overview: wake at its deadline even if no new batch comes.
-                    var due = nextOverview - time.GetUtcNow();
-                    if (due > TimeSpan.Zero)
+                    // Wake for a batch, a status change, or (while rows wait for the overview) its deadline.
+                    if (_overview.Count == 0)
                     {
-                        await Task.WhenAny(wait.AsTask(), Task.Delay(due, time, stoppingToken));
+                        await Task.WhenAny(batchWait, statusWait);
+                    }
+                    else if (nextOverview - time.GetUtcNow() is { Ticks: > 0 } due)
+                    {
+                        await Task.WhenAny(batchWait, statusWait, Task.Delay(due, time, stoppingToken));
                     }
                 }
-                else if (!await wait)
+                if (batchWait.IsCompleted)
                 {
-                    return; // the engine completed its channel
+                    if (!await batchWait)
+                    {
+                        return; // the engine completed its channel
+                    }
+                    batchWait = null;
+                }
+                if (statusWait.IsCompleted)
+                {
+                    await statusWait;
+                    statusWait = null;
+                }
+                while (changes.TryRead(out var feed))
+                {
+                    await Bounded(hub.Clients.All.feedStatus(feed), stoppingToken);
                 }
                 while (reader.TryRead(out var batch))
                 {
@@ -78,7 +99,7 @@ public sealed partial class Publisher(EngineService engine, MarketEngine market,
 
     private async Task SendAsync(PublishBatch batch, CancellationToken cancellationToken)
     {
-        var sends = new List<Task>(batch.Instruments.Count + batch.Coins.Count + batch.Signals.Count + batch.Feeds.Count);
+        var sends = new List<Task>(batch.Instruments.Count + batch.Coins.Count + batch.Signals.Count);
         foreach (var s in batch.Instruments)
         {
             sends.Add(hub.Clients.Group(OiHub.InstrumentGroup(s.Symbol)).instrument(s));
@@ -95,10 +116,6 @@ public sealed partial class Publisher(EngineService engine, MarketEngine market,
             sends.Add(sig.Symbol is { } symbol
                 ? hub.Clients.Groups(OiHub.InstrumentGroup(symbol), OiHub.OverviewGroup, OiHub.OverviewTableGroup).signal(sig)
                 : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).signal(sig));
-        }
-        foreach (var f in batch.Feeds)
-        {
-            sends.Add(hub.Clients.All.feedStatus(f));
         }
         await Bounded(Task.WhenAll(sends), cancellationToken);
     }

@@ -9,6 +9,7 @@ namespace OiStream.Testing;
 public sealed class HubHost : IAsyncLifetime
 {
     private WebApplication? _app;
+    private bool _ownsStore;
 
     public Uri BaseUri { get; private set; } = null!;
 
@@ -17,6 +18,9 @@ public sealed class HubHost : IAsyncLifetime
     public HttpClient Http { get; } = new();
 
     public FeedHost Feeds => (FeedHost)_app!.Services.GetService(typeof(FeedHost))!;
+
+    /// <summary>A service of the running hub.</summary>
+    public T Service<T>() where T : notnull => (T)_app!.Services.GetService(typeof(T))!;
 
     /// <summary>Extra configuration of a test class (e.g. a short stale threshold).</summary>
     public static string[] Args(params string[] extra) =>
@@ -29,9 +33,14 @@ public sealed class HubHost : IAsyncLifetime
 
     public string[] Arguments { get; init; } = Args();
 
+    /// <summary>The history store: a file of this host's own unless the arguments name one.</summary>
+    public string StorePath { get; } = Path.Combine(Path.GetTempPath(), "oistream-test-" + Guid.NewGuid().ToString("N"), "history.db");
+
     public async Task InitializeAsync()
     {
-        _app = OiStreamApp.Build(Arguments);
+        _ownsStore = !Arguments.Any(a => a.StartsWith("--OiStream:Storage:Path=", StringComparison.Ordinal));
+        var args = _ownsStore ? [.. Arguments, "--OiStream:Storage:Path=" + StorePath] : Arguments;
+        _app = OiStreamApp.Build(args);
         await _app.StartAsync();
         BaseUri = new Uri(_app.Urls.First());
         await Wait.UntilAsync(async () =>
@@ -57,6 +66,10 @@ public sealed class HubHost : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+        if (_ownsStore && Directory.Exists(Path.GetDirectoryName(StorePath)))
+        {
+            Directory.Delete(Path.GetDirectoryName(StorePath)!, recursive: true);
         }
     }
 }
