@@ -30,8 +30,9 @@ if [ "$rc" -eq 0 ]; then
   # node_modules is already current: building the hub above ran `npm ci` for the npm workspace (package.json at the
   # top: the JS client, the dashboard's packages and these tests) whenever package-lock.json was newer.
   hublog=$(mktemp)
+  storedir=$(mktemp -d)
   dotnet run -c Release --no-build --project src/OiStream.Server -- --simulate --urls http://127.0.0.1:0 \
-    --OiStream:Simulator:UsdmCoins=30 --OiStream:Simulator:CoinmCoins=4 >"$hublog" 2>&1 &
+    --OiStream:Simulator:UsdmCoins=30 --OiStream:Simulator:CoinmCoins=4 --OiStream:Storage:Path="$storedir/history.db" >"$hublog" 2>&1 &
   hubpid=$!
   url=""
   for _ in $(seq 1 600); do
@@ -66,7 +67,7 @@ if [ "$rc" -eq 0 ]; then
   fi
   kill "$hubpid" 2>/dev/null
   wait "$hubpid" 2>/dev/null
-  rm -f "$hublog"
+  rm -rf "$hublog" "$storedir"
 fi
 
 echo "$passed passed, $failed failed"

@@ -25,7 +25,9 @@ internal static partial class LatencyRun
         {
             throw new FileNotFoundException($"Build the hub first: dotnet build -c Release src/OiStream.Server ({dll} is missing).");
         }
-        using var hub = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --simulate --urls http://127.0.0.1:0")
+        // A fresh history store per run, so every run starts the same way (from the simulator's history).
+        var store = Path.Combine(Path.GetTempPath(), "oistream-latency-" + Guid.NewGuid().ToString("N"), "history.db");
+        using var hub = Process.Start(new ProcessStartInfo("dotnet", $"\"{dll}\" --simulate --urls http://127.0.0.1:0 --OiStream:Storage:Path={store}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

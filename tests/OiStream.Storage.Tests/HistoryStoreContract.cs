@@ -104,6 +104,9 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         Assert.Equal(6, hours.Count);
         Assert.All(hours, h => Assert.Equal(0, h.Time % 3_600_000));
         Assert.Equal((100d, 111d, 100d, 111d, 12), (hours[0].Open, hours[0].High, hours[0].Low, hours[0].Close, hours[0].Samples));
+        // A range that ends inside an hour includes that hour whole, not the part of it before the end.
+        var two = await store.ReadAsync(key, 3_600_000, T0, T0 + 3_600_000, 100, true, CancellationToken.None);
+        Assert.Equal([(100d, 111d, 12), (112d, 123d, 12)], two.Select(h => (h.Open, h.Close, h.Samples)));
         var lastHour = await store.ReadAsync(key, 3_600_000, long.MinValue / 2, long.MaxValue / 2, 1, false, CancellationToken.None);
         Assert.Equal((160d, 171d, 12), (Assert.Single(lastHour).Open, lastHour[0].Close, lastHour[0].Samples));
     }

@@ -203,11 +203,14 @@ public sealed class MarketEngine
         };
     }
 
+    // An exchange row at time T is the value at T: the close of the five-minute bucket that ends at T, as a live
+    // bucket's close is the value at its end.
     private void ImportedCandle(SeriesKey key, long time, (double Coin, double Usd, double Price) v)
     {
         if (double.IsFinite(v.Coin) && time > 0)
         {
-            _candles.Add(new OiCandle(key, OiCandle.FiveMinutes, time - (time % OiCandle.FiveMinutes), v.Coin, v.Coin, v.Coin, v.Coin, v.Usd, v.Price, 1));
+            var bucket = (time - 1) - ((time - 1) % OiCandle.FiveMinutes);
+            _candles.Add(new OiCandle(key, OiCandle.FiveMinutes, bucket, v.Coin, v.Coin, v.Coin, v.Coin, v.Usd, v.Price, 1));
         }
     }
 

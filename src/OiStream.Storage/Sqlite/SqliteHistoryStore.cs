@@ -263,7 +263,10 @@ public sealed class SqliteHistoryStore : IHistoryStore
         }
         var table = resolution == Minute ? "candles_1m" : "candles_5m";
         var factor = resolution == Minute ? 1 : (int)(resolution / OiCandle.FiveMinutes);
+        var step = resolution == Minute ? Minute : OiCandle.FiveMinutes;
+        // Whole buckets: from the start of the one holding `start` to the last stored row of the one holding `until`.
         var alignedFrom = start - (((start % resolution) + resolution) % resolution);
+        var alignedUntil = until - (((until % resolution) + resolution) % resolution) + resolution - step;
         var rows = (long)limit * factor + factor;
         var stored = new List<OiCandle>();
         await using (var cmd = connection.CreateCommandWith(
@@ -271,10 +274,9 @@ public sealed class SqliteHistoryStore : IHistoryStore
         {
             cmd.Parameters.AddWithValue("$s", id.Value);
             cmd.Parameters.AddWithValue("$a", FloorMinute(alignedFrom));
-            cmd.Parameters.AddWithValue("$b", FloorMinute(until));
+            cmd.Parameters.AddWithValue("$b", FloorMinute(alignedUntil));
             cmd.Parameters.AddWithValue("$n", Math.Min(rows, int.MaxValue));
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            var step = resolution == Minute ? Minute : OiCandle.FiveMinutes;
             while (await reader.ReadAsync(cancellationToken))
             {
                 stored.Add(ReadCandle(reader, series, step));

@@ -9,6 +9,7 @@
 //     in view.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../browser.mjs';
@@ -17,7 +18,9 @@ const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.ar
 const seconds = arg('--seconds', 30);
 // 600 USDⓈ-M coins and the default 20 COIN-M ones: 646 instruments, more than Binance lists today.
 const usdmCoins = arg('--usdm-coins', 600);
-const extra = [`--OiStream:Simulator:UsdmCoins=${usdmCoins}`];
+// A fresh history store per run, so every run starts the same way (from the simulator's history).
+const store = path.join(os.tmpdir(), `oistream-bench-${process.pid}-${Date.now()}`, 'history.db');
+const extra = [`--OiStream:Simulator:UsdmCoins=${usdmCoins}`, `--OiStream:Storage:Path=${store}`];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dll = path.join(root, 'src/OiStream.Server/bin/Release/net10.0/OiStream.Server.dll');
 
