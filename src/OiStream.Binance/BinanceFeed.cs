@@ -147,19 +147,8 @@ public sealed partial class BinanceFeed
         var rows = new List<MarketEvent>();
         var now = Now();
         var backfillFrom = now - (long)_options.Backfill.TotalMilliseconds;
-        var jobs = new List<(ApiFamily Family, string Key, string? ContractType, string Symbol)>();
-        foreach (var i in _instruments.Where(i => i.Market == Market.UsdM))
-        {
-            jobs.Add((ApiFamily.UsdM, i.Symbol, null, i.Symbol));
-        }
-        foreach (var i in _instruments.Where(i => i.Market == Market.CoinM))
-        {
-            // COIN-M history is per pair and contract type; only these three types have their own series.
-            if (i.ContractType is "PERPETUAL" or "CURRENT_QUARTER" or "NEXT_QUARTER")
-            {
-                jobs.Add((ApiFamily.CoinM, i.Symbol[..i.Symbol.IndexOf('_', StringComparison.Ordinal)], i.ContractType, i.Symbol));
-            }
-        }
+        var jobs = _instruments.Select(i => (Source: HistorySource.For(i), i.Symbol)).Where(j => j.Source is not null)
+            .Select(j => (j.Source!.Family, j.Source.Key, j.Source.ContractType, j.Symbol)).ToList();
 
         var values = new List<KeyValuePair<string, double>>();
         using var gate = new SemaphoreSlim(4);

@@ -44,12 +44,14 @@ public static class OiStreamApp
         builder.Services.AddSingleton<EngineService>();
         builder.Services.AddSingleton<Publisher>();
         builder.Services.AddSingleton<FeedHost>();
+        builder.Services.AddSingleton<HistoryImporter>();
         // Started in this order and stopped in reverse: the store opens first (a bad one stops the hub before any
         // feed starts) and closes last, after the engine loop has handed over its open minutes.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryImporter>());
         builder.Services.AddSignalR(o => o.EnableDetailedErrors = false)
             .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);

@@ -5,6 +5,13 @@ namespace OiStream.Storage;
 /// <summary>The oldest and newest bucket held for one series, at any resolution (Unix ms).</summary>
 public readonly record struct SeriesExtent(long Oldest, long Newest);
 
+/// <summary>A span of time [<see cref="From"/>, <see cref="To"/>) in Unix ms.</summary>
+public readonly record struct TimeRange(long From, long To)
+{
+    /// <summary>Whether <paramref name="other"/> lies wholly inside this span.</summary>
+    public bool Covers(TimeRange other) => other.From >= From && other.To <= To;
+}
+
 /// <summary>
 /// Durable OI history: candles per instrument and per coin aggregate. Every provider passes the same abstract test
 /// base (<c>HistoryStoreContract</c> in the tests).
@@ -54,6 +61,22 @@ public interface IHistoryStore : IAsyncDisposable
 
     /// <summary>Deletes candles of <paramref name="resolution"/> whose bucket starts before <paramref name="before"/>; returns how many.</summary>
     Task<long> DeleteOlderThanAsync(long resolution, long before, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The spans of <paramref name="range"/> (five-minute aligned) in which <paramref name="series"/> has no
+    /// five-minute candle, oldest first: what an import from the exchange should fetch.
+    /// </summary>
+    Task<IReadOnlyList<TimeRange>> FindGapsAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What an import learned of the exchange's history of a series: it holds nothing before
+    /// <see cref="TimeRange.From"/> (a listing, or the end of its retention), as learned at <see cref="TimeRange.To"/>;
+    /// or null. A gap that ends by then is not asked for again.
+    /// </summary>
+    Task<TimeRange?> GetImportedAsync(SeriesKey series, CancellationToken cancellationToken);
+
+    /// <summary>Records what an import learned (see <see cref="GetImportedAsync"/>).</summary>
+    Task SetImportedAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken);
 }
 
 /// <summary>A store that cannot be opened or used; the message names the problem, the setting and the fix.</summary>

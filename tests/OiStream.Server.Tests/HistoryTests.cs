@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using OiStream.Server;
 using OiStream.Storage;
@@ -24,18 +26,58 @@ public sealed class HistoryTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    private static async Task WaitForImportAsync(HubHost host) => await Wait.UntilAsync(async () =>
+        (await host.GetJsonAsync<JsonElement>("/api/v1/status")).GetProperty("historyImport").GetProperty("state").GetString() == "done",
+        TimeSpan.FromSeconds(180), "the history import to finish");
+
     [Fact]
-    public async Task A_restart_on_the_same_store_keeps_every_window_and_the_history_and_fetches_only_the_gap()
+    public async Task A_restart_on_the_same_store_keeps_every_window_and_the_history_fetches_only_the_gap_and_refills_a_hole()
     {
-        var first = new HubHost { Arguments = HubHost.Args(StoreArg) };
+        var args = HubHost.Args(StoreArg, "--OiStream:Storage:ImportDays=2");
+        var first = new HubHost { Arguments = args };
         await first.InitializeAsync();
         var firstBackfill = first.Feeds.Feed!.BackfilledRows;
+        await WaitForImportAsync(first);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var holeStart = now - (now % 3_600_000) - (30 * 3_600_000L); // 30 h back: older than the warm start, so only the import refills it
+        var hole = $"/api/v1/open-interest/history?symbol=BTCUSDT&period=5m&startTime={holeStart}&limit=12";
+        var holeBefore = await first.GetJsonAsync<JsonElement>(hole);
+        Assert.Equal(12, holeBefore.GetArrayLength());
         var before = await first.GetJsonAsync<JsonElement>("/api/v1/open-interest/history?symbol=BTCUSDT&period=5m&limit=288");
         var coinBefore = await first.GetJsonAsync<JsonElement>("/api/v1/open-interest/aggregated-history?symbol=BTC&interval=1h&limit=20");
         var stateBefore = await first.GetJsonAsync<JsonElement>("/api/v1/instruments/ETHUSDT");
+
+        // The import reached two days back, for instruments and for the coin, whose bucket is the sum of its instruments'.
+        var deep = now - (now % 300_000) - (47 * 3_600_000L);
+        var coinDeep = await first.GetJsonAsync<JsonElement>($"/api/v1/open-interest/aggregated-history?symbol=BTC&interval=5m&startTime={deep}&limit=1");
+        var coinClose = coinDeep.GetProperty("data")[0];
+        Assert.Equal(deep, coinClose.GetProperty("time").GetInt64());
+        var instruments = (await first.GetJsonAsync<JsonElement>("/api/v1/instruments"))!.EnumerateArray()
+            .Where(i => i.GetProperty("coin").GetString() == "BTC" && i.GetProperty("market").GetString() != "options")
+            .Select(i => i.GetProperty("symbol").GetString()!).ToList();
+        Assert.True(instruments.Count >= 2, "BTC has several futures");
+        var sum = 0.0;
+        foreach (var symbol in instruments)
+        {
+            var c = await first.GetJsonAsync<JsonElement>($"/api/v1/open-interest/ohlc-history?symbol={symbol}&interval=5m&startTime={deep}&endTime={deep}");
+            sum += c.GetProperty("data").EnumerateArray().Select(x => x.GetProperty("close").GetDouble()).SingleOrDefault();
+        }
+        Assert.Equal(sum, coinClose.GetProperty("close").GetDouble(), 6);
         await first.DisposeAsync();
 
-        var second = new HubHost { Arguments = HubHost.Args(StoreArg) };
+        // Cut a hole in the store, as a store that refused writes for an hour would leave.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "h.db")};Pooling=false"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "DELETE FROM candles_5m WHERE series = (SELECT id FROM series WHERE kind = 0 AND name = 'BTCUSDT') AND t >= $a AND t < $b";
+            cmd.Parameters.AddWithValue("$a", (holeStart - 300_000) / 60_000);
+            cmd.Parameters.AddWithValue("$b", (holeStart + 3_300_000) / 60_000); // the buckets of the 12 rows at holeStart, +5m, …, +55m
+            Assert.Equal(12, cmd.ExecuteNonQuery());
+        }
+
+        var second = new HubHost { Arguments = args };
         await second.InitializeAsync();
         try
         {
@@ -49,6 +91,22 @@ public sealed class HistoryTests : IAsyncLifetime
             Assert.Equal(
                 string.Join("\n", coinBefore.GetProperty("data").EnumerateArray().Take(19).Select(c => c.GetRawText())),
                 string.Join("\n", coinAfter.GetProperty("data").EnumerateArray().Select(c => c.GetRawText())));
+
+            // The hole is refilled from the exchange: exactly what the (new) simulator serves for that hour. (Its
+            // history ends where it starts, so it is not the first simulator's.)
+            await WaitForImportAsync(second);
+            var refilled = await second.GetJsonAsync<JsonElement>(hole);
+            var truth = await second.Http.GetFromJsonAsync<JsonElement>(new Uri(second.Feeds.SimulatorUri!,
+                $"/futures/data/openInterestHist?symbol=BTCUSDT&period=5m&startTime={holeStart}&endTime={holeStart + 3_300_000}&limit=500"));
+            Assert.Equal(12, refilled.GetArrayLength());
+            Assert.Equal(truth.EnumerateArray().Select(r => r.GetProperty("timestamp").GetInt64()), refilled.EnumerateArray().Select(r => r.GetProperty("timestamp").GetInt64()));
+            foreach (var (t, r) in truth.EnumerateArray().Zip(refilled.EnumerateArray()))
+            {
+                foreach (var field in new[] { "sumOpenInterest", "sumOpenInterestValue" })
+                {
+                    Assert.Equal(double.Parse(t.GetProperty(field).GetString()!, CultureInfo.InvariantCulture), double.Parse(r.GetProperty(field).GetString()!, CultureInfo.InvariantCulture), 6);
+                }
+            }
 
             // The minutes the first hub saw live were written (the open one at shutdown) and read back.
             var minutes = await second.GetJsonAsync<JsonElement>("/api/v1/open-interest/ohlc-history?symbol=ETHUSDT&interval=1m&limit=10");

@@ -162,6 +162,67 @@ public abstract class HistoryStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gaps_are_the_five_minute_spans_with_no_candle_and_imported_spans_are_remembered()
+    {
+        var store = await OpenAsync();
+        var key = SeriesKey.Instrument("BTCUSDT");
+        var range = new TimeRange(T0, T0 + (12 * OiCandle.FiveMinutes));
+        Assert.Equal([range], await store.FindGapsAsync(key, range, CancellationToken.None));
+
+        await store.WriteAsync([
+            Imported("BTCUSDT", T0 + OiCandle.FiveMinutes, 1), Imported("BTCUSDT", T0 + (2 * OiCandle.FiveMinutes), 1),
+            M("BTCUSDT", T0 + (6 * OiCandle.FiveMinutes) + Minute, 1, 1, 1, 1), // a live minute fills its bucket too
+            Imported("BTCUSDT", T0 + (11 * OiCandle.FiveMinutes), 1),
+        ], CancellationToken.None);
+        var gaps = await store.FindGapsAsync(key, range, CancellationToken.None);
+        Assert.Equal([
+            new TimeRange(T0, T0 + OiCandle.FiveMinutes),
+            new TimeRange(T0 + (3 * OiCandle.FiveMinutes), T0 + (6 * OiCandle.FiveMinutes)),
+            new TimeRange(T0 + (7 * OiCandle.FiveMinutes), T0 + (11 * OiCandle.FiveMinutes)),
+        ], gaps);
+
+        Assert.Null(await store.GetImportedAsync(key, CancellationToken.None));
+        await store.SetImportedAsync(key, new TimeRange(T0, T0 + 3_600_000), CancellationToken.None);
+        await store.SetImportedAsync(SeriesKey.Coin("BTC"), new TimeRange(T0 - 1, T0), CancellationToken.None);
+        Assert.Equal(new TimeRange(T0, T0 + 3_600_000), await store.GetImportedAsync(key, CancellationToken.None));
+        Assert.Equal(new TimeRange(T0 - 1, T0), await store.GetImportedAsync(SeriesKey.Coin("BTC"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Writers_retention_and_readers_may_run_at_once()
+    {
+        var store = await OpenAsync();
+        var work = new List<Task>();
+        // Retention runs for as long as the writers do.
+        for (var w = 0; w < 4; w++)
+        {
+            var symbol = "SYM" + w;
+            work.Add(Task.Run(async () =>
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    await store.WriteAsync([M(symbol, T0 + (i * Minute), 1, 2, 0.5, 1.5), Imported(symbol, T0 - (i * OiCandle.FiveMinutes), 1)], CancellationToken.None);
+                    await store.SetImportedAsync(SeriesKey.Instrument(symbol), new TimeRange(T0 - i, T0), CancellationToken.None);
+                    _ = await store.ReadAsync(SeriesKey.Instrument(symbol), Minute, T0, long.MaxValue / 2, 10, false, CancellationToken.None);
+                }
+            }));
+        }
+        var writers = Task.WhenAll(work);
+        var retention = Task.Run(async () =>
+        {
+            while (!writers.IsCompleted)
+            {
+                await store.DeleteOlderThanAsync(Minute, T0 - 1, CancellationToken.None);
+            }
+        });
+        await Task.WhenAll(writers, retention);
+        for (var w = 0; w < 4; w++)
+        {
+            Assert.Equal(50, (await store.ReadAsync(SeriesKey.Instrument("SYM" + w), Minute, T0, long.MaxValue / 2, 100, true, CancellationToken.None)).Count);
+        }
+    }
+
+    [Fact]
     public async Task History_survives_closing_and_reopening_the_store()
     {
         var store = await OpenAsync("durable");

@@ -116,13 +116,18 @@ public sealed class BinanceRestClient(HttpClient http, BinanceOptions options, W
     /// History between two times (inclusive), oldest first, paging backwards from <paramref name="to"/> 500 rows at a time.
     /// Binance keeps about 30 days: a range reaching further back returns what exists (it stops at the first empty page).
     /// </summary>
+    /// <remarks><paramref name="beforeEachPage"/>, when given, is awaited before each request (a caller's own pacing).</remarks>
     public async Task<IReadOnlyList<HistoryRow>> GetOpenInterestHistRangeAsync(ApiFamily family, string symbolOrPair, string? contractType,
-        string period, long from, long to, CancellationToken cancellationToken)
+        string period, long from, long to, CancellationToken cancellationToken, Func<CancellationToken, ValueTask>? beforeEachPage = null)
     {
         var pages = new List<IReadOnlyList<HistoryRow>>();
         long? end = to;
         while (true)
         {
+            if (beforeEachPage is not null)
+            {
+                await beforeEachPage(cancellationToken);
+            }
             var page = await GetOpenInterestHistAsync(family, symbolOrPair, contractType, period, 500, null, end, cancellationToken);
             var inRange = page.Where(r => r.Time >= from && r.Time <= to).ToList();
             if (inRange.Count > 0)

@@ -193,15 +193,7 @@ public sealed class MarketEngine
     // An exchange row the engine did not apply (older than every window) is still worth storing: its values follow
     // from the row alone.
     private static (double Coin, double Usd, double Price) ImportedValues(InstrumentTracker tracker, in MarketEvent row)
-    {
-        var info = tracker.Info;
-        return info.Market switch
-        {
-            Market.UsdM => (row.Value, row.Extra, row.Extra / row.Value),
-            Market.CoinM => (row.Extra, row.Value * info.ContractSize, row.Value * info.ContractSize / row.Extra),
-            _ => (Valuation.CoinQuantity(info.Market, row.Value, info.ContractSize, double.NaN), row.Extra, double.NaN),
-        };
-    }
+        => Valuation.FromHistoryRow(tracker.Info.Market, row.Value, row.Extra, tracker.Info.ContractSize);
 
     // An exchange row at time T is the value at T: the close of the five-minute bucket that ends at T, as a live
     // bucket's close is the value at its end.

@@ -34,4 +34,15 @@ public static class Valuation
         Market.Options => reportedUsd,
         _ => double.NaN,
     };
+
+    /// <summary>
+    /// Coins, USD and the implied mark price of one exchange history row (<c>openInterestHist</c>: USDⓈ-M gives
+    /// coins and USD, COIN-M contracts and coins; options give contracts and the USD Binance reports).
+    /// </summary>
+    public static (double Coin, double Usd, double Price) FromHistoryRow(Market market, double sumOpenInterest, double sumValue, double contractSize) => market switch
+    {
+        Market.UsdM => (sumOpenInterest, sumValue, sumValue / sumOpenInterest),
+        Market.CoinM => (sumValue, sumOpenInterest * contractSize, sumOpenInterest * contractSize / sumValue),
+        _ => (CoinQuantity(market, sumOpenInterest, contractSize, double.NaN), sumValue, double.NaN),
+    };
 }

@@ -67,7 +67,7 @@ public static class OiApi
     }
 
     private static IResult Status(MarketEngine engine, MarketPipeline pipeline, EngineService loop, Publisher publisher, FeedHost feeds,
-        StatusBoard board, SubscriptionRegistry registry, HistoryWriter history)
+        StatusBoard board, SubscriptionRegistry registry, HistoryWriter history, HistoryImporter import)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var c = engine.Counters;
@@ -80,6 +80,7 @@ public static class OiApi
             watchedSymbols = registry.Watched.Count,
             feeds = board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal),
             history = history.Status,
+            historyImport = import.Status,
             streams = feeds.Feed?.Streams.Select(s => new
             {
                 feed = s.Name,

@@ -77,6 +77,14 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         {
             errors.Add($"OiStream:Storage:FiveMinuteRetention is {five}; keep at least OiStream:Storage:WarmStart ({options.Storage.WarmStart}), or leave it unset to keep them forever.");
         }
+        if (options.Storage.ImportDays is < 0 or > 30)
+        {
+            errors.Add($"OiStream:Storage:ImportDays is {options.Storage.ImportDays}; use 0 (no import) to 30 (Binance keeps 30 days).");
+        }
+        if (options.Storage.ImportRequestsPer5Min is < 10 or > 800)
+        {
+            errors.Add($"OiStream:Storage:ImportRequestsPer5Min is {options.Storage.ImportRequestsPer5Min}; use 10 to 800 (Binance allows 1000 per 5 minutes per IP; default 400).");
+        }
         if (options.Storage.QueueCapacity is < 1_000 or > 50_000_000)
         {
             errors.Add($"OiStream:Storage:QueueCapacity is {options.Storage.QueueCapacity}; use 1000 to 50000000 (default 500000).");

@@ -24,6 +24,18 @@ public sealed class StorageOptions
     /// <summary>How far back the engine's windows are loaded from the store at start (the longest window plus an hour).</summary>
     public TimeSpan WarmStart { get; set; } = TimeSpan.FromHours(25);
 
+    /// <summary>
+    /// Days of exchange history (five-minute rows) to import into the store, and to keep free of holes; 0 turns the
+    /// import off. Binance keeps 30.
+    /// </summary>
+    public int ImportDays { get; set; } = 30;
+
+    /// <summary>
+    /// Most <c>/futures/data</c> requests the import makes per 5 minutes: a share of Binance's 1000 per IP, leaving the
+    /// rest to the hub's own start-up backfill.
+    /// </summary>
+    public int ImportRequestsPer5Min { get; set; } = 400;
+
     /// <summary>The path in use for a hub that is or is not simulating.</summary>
     public string ResolvePath(bool simulate) => string.IsNullOrWhiteSpace(Path)
         ? System.IO.Path.Combine("data", simulate ? "oistream-simulated.db" : "oistream.db")

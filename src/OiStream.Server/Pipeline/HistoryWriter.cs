@@ -45,6 +45,10 @@ public sealed partial class HistoryWriter : BackgroundService
     private string? _lastError;
     private long? _degradedSince;
     private long _nextRetention;
+    private long _recoveries;
+
+    /// <summary>How many times the store has come back after refusing writes (each may have left a hole to refill).</summary>
+    public long Recoveries => Interlocked.Read(ref _recoveries);
 
     /// <summary>Creates the stage.</summary>
     public HistoryWriter(IHistoryStore store, StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILogger<HistoryWriter> logger)
@@ -159,6 +163,7 @@ public sealed partial class HistoryWriter : BackgroundService
         _batch.Clear();
         if (_degradedSince is { } since)
         {
+            Interlocked.Increment(ref _recoveries);
             _degradedSince = null;
             _lastError = null;
             LogRecovered(_logger, _store.Description, Now() - since, Interlocked.Read(ref _dropped));

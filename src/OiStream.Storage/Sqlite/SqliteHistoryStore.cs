@@ -371,13 +371,19 @@ public sealed class SqliteHistoryStore : IHistoryStore
         };
         var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
         var ids = new List<long>();
-        await using (var list = connection.CreateCommandWith("SELECT id FROM series"))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+        await _writeGate.WaitAsync(cancellationToken);
+        try
         {
+            await using var list = connection.CreateCommandWith("SELECT id FROM series");
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 ids.Add(reader.GetInt64(0));
             }
+        }
+        finally
+        {
+            _writeGate.Release();
         }
         long deleted = 0;
         // One short transaction per series: the writer's batches slip in between instead of waiting for a long delete.
@@ -397,6 +403,84 @@ public sealed class SqliteHistoryStore : IHistoryStore
             }
         }
         return deleted;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TimeRange>> FindGapsAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken)
+    {
+        const long five = OiCandle.FiveMinutes;
+        var from = range.From - (((range.From % five) + five) % five);
+        var to = range.To - (((range.To % five) + five) % five);
+        var gaps = new List<TimeRange>();
+        if (to <= from)
+        {
+            return gaps;
+        }
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        var id = await FindSeriesAsync(connection, series, cancellationToken);
+        var expected = from;
+        if (id is not null)
+        {
+            await using var cmd = connection.CreateCommandWith("SELECT t FROM candles_5m WHERE series = $s AND t >= $a AND t < $b ORDER BY t");
+            cmd.Parameters.AddWithValue("$s", id.Value);
+            cmd.Parameters.AddWithValue("$a", from / Minute);
+            cmd.Parameters.AddWithValue("$b", to / Minute);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var t = reader.GetInt64(0) * Minute;
+                if (t > expected)
+                {
+                    gaps.Add(new TimeRange(expected, t));
+                }
+                expected = t + five;
+            }
+        }
+        if (expected < to)
+        {
+            gaps.Add(new TimeRange(expected, to));
+        }
+        return gaps;
+    }
+
+    /// <inheritdoc />
+    public async Task<TimeRange?> GetImportedAsync(SeriesKey series, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var cmd = connection.CreateCommandWith(
+            "SELECT i.checked_from, i.checked_to FROM imports i JOIN series s ON s.id = i.series WHERE s.kind = $k AND s.name = $n");
+        cmd.Parameters.AddWithValue("$k", (int)series.Kind);
+        cmd.Parameters.AddWithValue("$n", series.Name);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new TimeRange(reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task SetImportedAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken)
+    {
+        var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            var id = SeriesId(connection, tx, series, []);
+            using var cmd = connection.CreateCommandWith(
+                "INSERT INTO imports (series, checked_from, checked_to) VALUES ($s, $f, $t) ON CONFLICT (series) DO UPDATE SET checked_from = excluded.checked_from, checked_to = excluded.checked_to", tx);
+            cmd.Parameters.AddWithValue("$s", id);
+            cmd.Parameters.AddWithValue("$f", range.From);
+            cmd.Parameters.AddWithValue("$t", range.To);
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+        catch
+        {
+            _ids.Remove(series); // its id may have been handed out in the transaction that did not commit
+            throw;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
     /// <inheritdoc />

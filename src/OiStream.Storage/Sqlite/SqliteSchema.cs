@@ -30,8 +30,8 @@ internal static class SqliteSchema
         CREATE TABLE candles_1m {CandleColumns};
         CREATE TABLE candles_5m {CandleColumns};
         """,
-        // The exchange history already asked for, per series, so a hole the exchange cannot fill (before a listing,
-        // beyond its 30 days) is not asked for again at every start.
+        // What an import learned of the exchange per series (it holds nothing before checked_from), so a span it cannot
+        // fill (before a listing) is not asked for again at every start.
         """
         CREATE TABLE imports (series INTEGER PRIMARY KEY, checked_from INTEGER NOT NULL, checked_to INTEGER NOT NULL);
         """,

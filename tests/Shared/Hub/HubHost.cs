@@ -28,6 +28,7 @@ public sealed class HubHost : IAsyncLifetime
         "--simulate", "--urls", "http://127.0.0.1:0",
         "--OiStream:Simulator:UsdmCoins=30", "--OiStream:Simulator:CoinmCoins=4",
         "--OiStream:MaxSymbolsPerConnection=6", "--Logging:LogLevel:Default=Warning",
+        "--OiStream:Storage:ImportDays=0", // the history tests turn the import on; elsewhere it would spend the budget tests count
         .. extra,
     ];
 
