@@ -14,6 +14,11 @@ if (args.Length > 0 && args[0] == "freshness")
     await FreshnessRun.RunAsync(TimeSpan.FromMinutes(minutes));
     return;
 }
+if (args.Length > 0 && args[0] == "history")
+{
+    await HistoryRun.RunAsync();
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(EngineApplyBenchmarks).Assembly).Run(args);
 
 /// <summary>Measures what one tracked instrument costs in memory (issue target: ≤ 64 KB at default settings).</summary>

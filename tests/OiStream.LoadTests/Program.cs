@@ -1,10 +1,22 @@
 using OiStream.LoadTests;
 
 // dotnet build -c Release src/OiStream.Server && dotnet run -c Release --project tests/OiStream.LoadTests -- latency --seconds 30
-if (args.Length > 0 && args[0] == "latency")
+switch (args.FirstOrDefault())
 {
-    await LatencyRun.RunAsync(args.Skip(1).ToArray());
-    return 0;
+    case "latency":
+        await LatencyRun.RunAsync([.. args.Skip(1)]);
+        return 0;
+    case "import-latency":
+        await HistoryLoadRun.ImportLatencyAsync([.. args.Skip(1)]);
+        return 0;
+    case "restart":
+        await HistoryLoadRun.RestartAsync([.. args.Skip(1)]);
+        return 0;
+    default:
+        Console.Error.WriteLine("""
+            usage: latency [--seconds N]                       tick-to-client latency with 100 clients × 20 symbols, and the hub's RSS
+                   import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
+                   restart [--days N]                          restart to ready on a store holding N days of the default universe
+            """);
+        return 2;
 }
-Console.Error.WriteLine("usage: latency [--seconds N]   (tick-to-client latency with 100 clients × 20 symbols, and the hub's RSS)");
-return 2;

@@ -1,13 +1,15 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OiStream.Server;
+using OiStream.Server.Pipeline;
 using OiStream.Storage;
 using OiStream.Storage.Sqlite;
 
 namespace OiStream.Server.Tests;
 
-/// <summary>Durable history through the real hub: a restart on the same store, and refusal of a store it must not use.</summary>
+/// <summary>Durable history through the real hub: a restart on the same store, refusal of a store it must not use, a full disk.</summary>
 public sealed class HistoryTests : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "oistream-history-" + Guid.NewGuid().ToString("N"));
@@ -154,5 +156,134 @@ public sealed class HistoryTests : IAsyncLifetime
             var ex = await Assert.ThrowsAsync<HistoryStoreException>(() => app.StartAsync());
             Assert.Contains("binance history", ex.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_hub_killed_while_importing_leaves_a_sound_store_and_the_next_one_fills_what_was_lost()
+    {
+        var args = new[] { StoreArg, "--OiStream:Storage:ImportDays=2" };
+        var path = Path.Combine(_dir, "h.db");
+        await using (var first = await HubProcess.StartAsync(args))
+        {
+            await first.WaitReadyAsync();
+            await Wait.UntilAsync(async () =>
+            {
+                var import = (await first.Http.GetFromJsonAsync<JsonElement>(new Uri(first.BaseUri, "/api/v1/status"))).GetProperty("historyImport");
+                return import.GetProperty("state").GetString() == "importing" && import.GetProperty("rows").GetInt64() > 0;
+            }, TimeSpan.FromSeconds(120), "the import writing");
+            await first.KillAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            db.Open();
+            using var check = db.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check";
+            Assert.Equal("ok", (string)check.ExecuteScalar()!);
+            check.CommandText = "SELECT (SELECT count(*) FROM candles_5m) - (SELECT count(*) FROM (SELECT DISTINCT series, t FROM candles_5m))";
+            Assert.Equal(0L, (long)check.ExecuteScalar()!);
+        }
+
+        await using var second = await HubProcess.StartAsync(args);
+        await second.WaitReadyAsync();
+        await Wait.UntilAsync(async () =>
+            (await second.Http.GetFromJsonAsync<JsonElement>(new Uri(second.BaseUri, "/api/v1/status"))).GetProperty("historyImport").GetProperty("state").GetString() == "done",
+            TimeSpan.FromSeconds(180), "the second hub's import");
+        // Two days of BTCUSDT without a missing five-minute bucket.
+        var rows = (await second.Http.GetFromJsonAsync<JsonElement>(new Uri(second.BaseUri, "/api/v1/open-interest/history?symbol=BTCUSDT&period=5m&limit=500")))
+            .EnumerateArray().Select(r => r.GetProperty("timestamp").GetInt64()).ToList();
+        Assert.Equal(500, rows.Count);
+        Assert.All(rows.Zip(rows.Skip(1)), p => Assert.Equal(300_000, p.Second - p.First));
+    }
+
+    [Fact]
+    public async Task A_full_disk_degrades_history_while_updates_flow_and_the_queue_is_written_once_there_is_room()
+    {
+        Directory.CreateDirectory(_dir);
+        Run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", _dir);
+        try
+        {
+            var host = new HubHost { Arguments = HubHost.Args(StoreArg) };
+            await host.InitializeAsync();
+            try
+            {
+                var writer = host.Service<HistoryWriter>();
+                await Wait.UntilAsync(() => writer.Status.Queued == 0 && writer.Status.Written > 0, TimeSpan.FromSeconds(30), "the backfill written");
+                // Fold the WAL into the file and empty it, so the next write needs new room on the disk.
+                await Wait.UntilAsync(() => Checkpoint(Path.Combine(_dir, "h.db")), TimeSpan.FromSeconds(30), "a complete checkpoint");
+                var filler = Path.Combine(_dir, "filler");
+                await using (var fill = File.Create(filler))
+                {
+                    var block = new byte[64 * 1024];
+                    try
+                    {
+                        while (true)
+                        {
+                            await fill.WriteAsync(block);
+                            await fill.FlushAsync();
+                        }
+                    }
+                    catch (IOException)
+                    {
+                        // the disk is full
+                    }
+                }
+
+                // The next minute's candles cannot be written.
+                await Wait.UntilAsync(() => writer.Status.State == "degraded", TimeSpan.FromSeconds(120), "history degraded by the full disk");
+                var status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+                Assert.Equal("degraded", status.GetProperty("history").GetProperty("state").GetString());
+                Assert.Contains(status.GetProperty("feeds").EnumerateArray(), f => f.GetProperty("feed").GetString() == "history" && f.GetProperty("state").GetString() == "degraded");
+                var failedAt = status.GetProperty("history").GetProperty("degradedSince").GetInt64();
+
+                // Live data goes on meanwhile.
+                var seq = (await host.GetJsonAsync<JsonElement>("/api/v1/instruments/BTCUSDT")).GetProperty("seq").GetInt64();
+                await Wait.UntilAsync(async () => (await host.GetJsonAsync<JsonElement>("/api/v1/instruments/BTCUSDT")).GetProperty("seq").GetInt64() > seq + 2,
+                    TimeSpan.FromSeconds(30), "BTCUSDT updates while history is degraded");
+                Assert.True(writer.Status.Queued > 0, "candles wait for the store");
+
+                File.Delete(filler);
+                await Wait.UntilAsync(() => writer.Status.State == "ok" && writer.Status.Queued == 0, TimeSpan.FromSeconds(60), "history written again");
+                Assert.Equal(0, writer.Status.Dropped);
+                status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+                Assert.Contains(status.GetProperty("feeds").EnumerateArray(), f => f.GetProperty("feed").GetString() == "history" && f.GetProperty("state").GetString() == "connected");
+                // The minute that could not be written when the disk filled is in the store now.
+                var minutes = await host.GetJsonAsync<JsonElement>($"/api/v1/open-interest/ohlc-history?symbol=BTCUSDT&interval=1m&startTime={failedAt - 120_000}&limit=5");
+                Assert.Contains(minutes.GetProperty("data").EnumerateArray(), c => c.GetProperty("time").GetInt64() >= failedAt - 120_000);
+            }
+            finally
+            {
+                await host.DisposeAsync();
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Run("umount", "-l", _dir);
+        }
+    }
+
+    private static bool Checkpoint(string path)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() && reader.GetInt64(0) == 0; // not busy
+    }
+
+    private static void Run(string command, params string[] args)
+    {
+        var info = new ProcessStartInfo(command) { RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(info)!;
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{command} {string.Join(' ', args)} failed: {error} (the full-disk test mounts a small tmpfs, which needs root)");
     }
 }

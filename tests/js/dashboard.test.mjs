@@ -202,6 +202,21 @@ test('the chart draws history for a range, and compare adds a second series', as
   }, 30000, '4h of BTCUSDT history (5m points) with the mark price');
   assert.match(await page.textContent('#chart-title'), /BTCUSDT open interest \(4h\)/);
   assert.ok(new URL(page.url()).searchParams.get('symbol') === 'BTCUSDT');
+  // The note says since when the hub's store holds history (the start-up backfill: about 25 hours back).
+  const since = /history held since (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(await page.textContent('#chart-note'));
+  assert.ok(since, await page.textContent('#chart-note'));
+  const heldHours = (Date.now() - Date.parse(since[1].replace(' ', 'T') + 'Z')) / 3_600_000;
+  assert.ok(heldHours > 20, `history held for ${heldHours} h`);
+
+  // Candles: OI in coins from the store's candles, 48 five-minute candles for 4h; and back to a line.
+  await page.click('#chart-kind');
+  await until(async () => {
+    const info = await page.evaluate(() => window.oistream.chartInfo());
+    return info.length === 1 && info[0].kind === 'candles' && info[0].points >= 40;
+  }, 30000, '4h of BTCUSDT candles');
+  assert.match(await page.textContent('#chart-title'), /BTCUSDT open interest in coins \(4h\)/);
+  await page.click('#chart-kind');
+  await until(async () => (await page.evaluate(() => window.oistream.chartInfo()))[0]?.kind === 'line', 30000, 'a line again');
 
   await page.fill('#compare-input', 'ethusdt');
   await page.click('#compare-add');

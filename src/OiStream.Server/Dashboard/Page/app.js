@@ -7,10 +7,14 @@
 // from the worker once per drawn batch (the 'frame' message). Why: the overview of 600+ instruments changing every second cost
 // this thread 28–38 ms a second as DOM rows; the budget is 8 (README, "Dashboard").
 import { formatCompact, tableIndex } from './oistream-client.js';
-import { createChart, LineSeries } from './lightweight-charts.js';
+import { CandlestickSeries, createChart, LineSeries } from './lightweight-charts.js';
 
 const $ = (id) => document.getElementById(id);
-const RANGES = { '1h': ['5m', 12], '4h': ['5m', 48], '24h': ['5m', 288], '7d': ['1h', 168], '30d': ['4h', 180] };
+// Range → [interval, candles]: the hub's store answers every range, as far back as it holds history.
+const RANGES = {
+  '1h': ['1m', 60], '4h': ['5m', 48], '24h': ['5m', 288], '7d': ['1h', 168], '30d': ['4h', 180], '90d': ['1d', 90], all: ['1d', 4500],
+};
+const INTERVAL_SECONDS = { '1m': 60, '5m': 300, '1h': 3600, '4h': 14400, '1d': 86400 };
 const COMPARE_COLOURS = ['#f0b90b', '#58a6ff', '#d2a8ff', '#3fb950', '#ff7b72', '#79c0ff'];
 
 // ---- state -------------------------------------------------------------------------------------------------------
@@ -266,6 +270,7 @@ function scrollToIndex(index) {
 let chart = null;
 let selected = null;
 let range = '24h';
+let chartKind = 'line'; // or 'candles' (one symbol; OI in coins)
 const compared = []; // extra symbols in compare mode
 let lines = new Map(); // symbol → { oi: series, mark?: series, base, lastTime }
 let chartLoad = 0;
@@ -292,15 +297,32 @@ function selectSymbol(symbol) {
   loadChart();
 }
 
+// Line points from the Binance-shaped history (OI in Binance's unit, and its USD value for the mark line), or candles
+// of OI in coins. The Binance shape starts at 5m, so the 1h range's line asks for 5m points.
 async function fetchHistory(symbol) {
-  const [period, limit] = RANGES[range];
-  const response = await fetch(`api/v1/open-interest/history?symbol=${encodeURIComponent(symbol)}&period=${period}&limit=${limit}`);
+  const [interval, limit] = RANGES[range];
+  const candles = chartKind === 'candles';
+  const url = candles
+    ? `api/v1/open-interest/ohlc-history?symbol=${encodeURIComponent(symbol)}&interval=${interval}&limit=${limit}`
+    : `api/v1/open-interest/history?symbol=${encodeURIComponent(symbol)}&period=${interval === '1m' ? '5m' : interval}&limit=${Math.min(500, interval === '1m' ? 12 : limit)}`;
+  const response = await fetch(url);
   const body = await response.json();
   if (!response.ok) throw new Error(body.msg ?? `history answered ${response.status}`);
+  if (candles) {
+    return body.data.map((c) => ({ time: Math.floor(c.time / 1000), open: c.open, high: c.high, low: c.low, close: c.close }));
+  }
   return body
     .map((r) => ({ time: Math.floor(r.timestamp / 1000), oi: Number(r.sumOpenInterest), value: Number(r.sumOpenInterestValue) }))
     .filter((p) => Number.isFinite(p.oi) && p.oi > 0)
     .sort((a, b) => a.time - b.time);
+}
+
+// Since when the hub holds history of a symbol (its store), for the chart's note.
+async function fetchHeld(symbol) {
+  const response = await fetch(`api/v1/open-interest/held?symbol=${encodeURIComponent(symbol)}`);
+  if (!response.ok) return null;
+  const body = await response.json();
+  return body.from == null ? null : new Date(body.from);
 }
 
 async function loadChart() {
@@ -309,14 +331,16 @@ async function loadChart() {
   const load = ++chartLoad;
   const symbols = [selected, ...compared.filter((s) => s !== selected)];
   const comparing = symbols.length > 1;
-  $('chart-title').textContent = comparing ? `OI change, % (${range})` : `${selected} open interest (${range})`;
+  if (comparing && chartKind === 'candles') setChartKind('line');
+  $('chart-title').textContent = comparing ? `OI change, % (${range})` : `${selected} open interest${chartKind === 'candles' ? ' in coins' : ''} (${range})`;
   $('chart-note').textContent = 'loading history…';
   // The worker highlights the selection and sends the charted symbols' rows (the mark line and the live tail need
   // them), now and with every batch.
   const rowsArrived = watch();
   let histories;
+  let held;
   try {
-    histories = await Promise.all(symbols.map(fetchHistory));
+    [histories, held] = await Promise.all([Promise.all(symbols.map(fetchHistory)), fetchHeld(selected)]);
     await rowsArrived;
   } catch (error) {
     if (load === chartLoad) $('chart-note').textContent = `History unavailable: ${error.message}`;
@@ -332,13 +356,23 @@ async function loadChart() {
   symbols.forEach((symbol, i) => {
     const points = histories[i];
     const state = watchedRows.get(symbol);
+    if (chartKind === 'candles') {
+      const oi = chart.addSeries(CandlestickSeries, {
+        upColor: '#3fb950', downColor: '#f85149', borderVisible: false, wickUpColor: '#3fb950', wickDownColor: '#f85149',
+        priceScaleId: 'right', title: 'OI', priceFormat: { type: 'custom', formatter: (v) => formatCompact(v) },
+      });
+      oi.setData(points);
+      const last = points.length ? { ...points[points.length - 1] } : null;
+      lines.set(symbol, { oi, mark: null, kind: 'candles', step: INTERVAL_SECONDS[RANGES[range][0]], candle: last, lastTime: last ? last.time : 0 });
+      return;
+    }
     const base = points.length > 0 ? points[0].oi : state?.[F.openInterest];
     const oi = chart.addSeries(LineSeries, {
       color: COMPARE_COLOURS[i % COMPARE_COLOURS.length], lineWidth: 2, priceScaleId: 'right', title: comparing ? symbol : 'OI',
       priceFormat: comparing ? { type: 'custom', formatter: (v) => `${v.toFixed(2)} %` } : { type: 'custom', formatter: (v) => formatCompact(v) },
     });
     oi.setData(points.map((p) => ({ time: p.time, value: comparing ? (100 * (p.oi / base - 1)) : p.oi })));
-    const line = { oi, mark: null, base, lastTime: points.length ? points[points.length - 1].time : 0 };
+    const line = { oi, mark: null, kind: 'line', base, lastTime: points.length ? points[points.length - 1].time : 0 };
     if (!comparing) {
       line.mark = chart.addSeries(LineSeries, { color: '#58a6ff', lineWidth: 1, priceScaleId: 'left', title: 'mark' });
       // USDⓈ-M history carries the USD value, so value / OI is the mark price of each bucket.
@@ -349,8 +383,15 @@ async function loadChart() {
   });
   chart.timeScale().fitContent();
   const total = histories.reduce((n, h) => n + h.length, 0);
-  $('chart-note').textContent = `${total} history points${comparing ? ` for ${symbols.length} symbols, as % change from the first point` : ''}; live updates are appended.`;
+  const since = held ? `; history held since ${held.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  $('chart-note').textContent = `${total} history ${chartKind === 'candles' ? 'candles' : 'points'}${comparing ? ` for ${symbols.length} symbols, as % change from the first point` : ''}${since}; live updates are appended.`;
   drawChips();
+}
+
+function setChartKind(kind) {
+  chartKind = kind;
+  $('chart-kind').textContent = kind === 'candles' ? 'Line' : 'Candles';
+  $('chart-kind').setAttribute('aria-pressed', String(kind === 'candles'));
 }
 
 // Live updates are appended to the chart's series (the time scale is in seconds; a repeat of the last second replaces
@@ -371,9 +412,14 @@ function chartTail(r) {
   if (time < line.lastTime) return;
   line.lastTime = time;
   const comparing = lines.size > 1;
-  line.base ??= openInterest;
   const mark = r[F.markPrice];
-  tail.push([line, { time, value: comparing ? 100 * (openInterest / line.base - 1) : openInterest }, line.mark && mark != null ? { time, value: mark } : null]);
+  if (line.kind === 'candles') {
+    const coins = r[F.openInterestCoin];
+    if (coins != null) tail.push([line, { time, value: coins }, null]);
+  } else {
+    line.base ??= openInterest;
+    tail.push([line, { time, value: comparing ? 100 * (openInterest / line.base - 1) : openInterest }, line.mark && mark != null ? { time, value: mark } : null]);
+  }
   if (!tailTimer) tailTimer = setTimeout(flushTail, Math.max(0, lastTailFlush + CHART_TAIL_MS - performance.now()));
 }
 
@@ -381,10 +427,24 @@ function flushTail() {
   tailTimer = 0;
   lastTailFlush = performance.now();
   for (const [line, point, markPoint] of tail) {
-    line.oi.update(point);
+    line.oi.update(line.kind === 'candles' ? candleTail(line, point) : point);
     if (markPoint) line.mark.update(markPoint);
   }
   tail.length = 0;
+}
+
+// A live point folded into the open candle of its bucket (a new candle once the bucket has passed).
+function candleTail(line, point) {
+  const start = point.time - (point.time % line.step);
+  const c = line.candle;
+  if (!c || start > c.time) {
+    line.candle = { time: start, open: point.value, high: point.value, low: point.value, close: point.value };
+  } else {
+    c.high = Math.max(c.high, point.value);
+    c.low = Math.min(c.low, point.value);
+    c.close = point.value;
+  }
+  return { ...line.candle };
 }
 
 function drawChips() {
@@ -459,13 +519,19 @@ function drawAge(now) {
 async function main() {
   $('market').addEventListener('change', sendFilter);
   $('search').addEventListener('input', sendFilter);
-  for (const button of $('ranges').querySelectorAll('button')) {
+  const rangeButtons = [...$('ranges').querySelectorAll('button[data-range]')];
+  for (const button of rangeButtons) {
     button.addEventListener('click', () => {
       range = button.dataset.range;
-      for (const b of $('ranges').children) b.classList.toggle('active', b === button);
+      for (const b of rangeButtons) b.classList.toggle('active', b === button);
       loadChart();
     });
   }
+  $('chart-kind').addEventListener('click', () => {
+    setChartKind(chartKind === 'candles' ? 'line' : 'candles');
+    if (chartKind === 'candles') compared.length = 0; // candles chart one symbol
+    loadChart();
+  });
   $('compare-add').addEventListener('click', addCompare);
   $('compare-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') addCompare();
@@ -473,7 +539,7 @@ async function main() {
   // For tests and benches: the page's own state, and the worker's through ask() (view, size, column, value, screen).
   window.oistream = {
     perf, ask, rowHeight: () => rowHeight, selected: () => selected, scrollTop: () => scrollTop,
-    chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
+    chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, kind: l.kind, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
   };
 
   const first = await ready;

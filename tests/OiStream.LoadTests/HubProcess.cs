@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace OiStream.LoadTests;
+
+/// <summary>The built hub (Release) as a process of its own, with the simulator embedded and a history store of its own.</summary>
+internal sealed partial class HubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private HubProcess(Process process, Uri url, string store)
+    {
+        _process = process;
+        Url = url;
+        StorePath = store;
+    }
+
+    public Uri Url { get; }
+
+    public string StorePath { get; }
+
+    public HttpClient Http { get; } = new();
+
+    public int Id => _process.Id;
+
+    /// <summary>Starts the hub; <paramref name="store"/> null gives it a fresh store file.</summary>
+    public static async Task<HubProcess> StartAsync(string? store, params string[] args)
+    {
+        var dll = Path.Combine(FindRoot(), "src/OiStream.Server/bin/Release/net10.0/OiStream.Server.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build the hub first: dotnet build -c Release src/OiStream.Server ({dll} is missing).");
+        }
+        store ??= Path.Combine(Path.GetTempPath(), "oistream-load-" + Guid.NewGuid().ToString("N"), "history.db");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--simulate", "--urls", "http://127.0.0.1:0", "--OiStream:Storage:Path=" + store, "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information" }.Concat(args))
+        {
+            info.ArgumentList.Add(a);
+        }
+        var process = Process.Start(info)!;
+        var urlSource = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && Listening().Match(line) is { Success: true } m)
+            {
+                urlSource.TrySetResult(m.Groups[1].Value);
+            }
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var url = await urlSource.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return new HubProcess(process, new Uri(url), store);
+    }
+
+    /// <summary>Waits for <c>/readyz</c>; returns how long that took from now.</summary>
+    public async Task<TimeSpan> WaitReadyAsync(TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if ((await Http.GetAsync(new Uri(Url, "/readyz"))).IsSuccessStatusCode)
+                {
+                    return sw.Elapsed;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"The hub did not become ready within {timeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public Task<JsonElement> StatusAsync() => Http.GetFromJsonAsync<JsonElement>(new Uri(Url, "/api/v1/status"));
+
+    public double RssMiB()
+    {
+        var kb = File.ReadAllLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return long.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Http.Dispose();
+    }
+
+    public static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OiStream.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new DirectoryNotFoundException("Run from inside the OiStream repository.");
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex Listening();
+}

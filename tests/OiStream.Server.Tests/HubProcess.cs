@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace OiStream.Server.Tests;
+
+/// <summary>The hub as an operating-system process of its own (for tests that kill it), with the embedded simulator.</summary>
+internal sealed partial class HubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<Uri> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private HubProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new();
+
+    /// <summary>Starts the built hub (the same configuration as this test assembly) and waits until it listens.</summary>
+    public static async Task<HubProcess> StartAsync(params string[] args)
+    {
+        // Tests run from tests/<project>/bin/<Configuration>/<tfm>/; the hub was built to src/OiStream.Server/bin/<Configuration>/<tfm>/.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = here.Name;
+        var configuration = here.Parent!.Name;
+        var root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "src", "OiStream.Server", "bin", configuration, tfm, "OiStream.Server.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (var a in HubHost.Args(args))
+        {
+            info.ArgumentList.Add(a);
+        }
+        // The listening address is logged at Information by the host's lifetime.
+        info.ArgumentList.Add("--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information");
+        var hub = new HubProcess(Process.Start(info)!);
+        hub._process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && Listening().Match(line) is { Success: true } m)
+            {
+                hub._url.TrySetResult(new Uri(m.Groups[1].Value));
+            }
+        };
+        hub._process.ErrorDataReceived += (_, _) => { };
+        hub._process.BeginOutputReadLine();
+        hub._process.BeginErrorReadLine();
+        hub.BaseUri = await hub._url.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return hub;
+    }
+
+    public async Task WaitReadyAsync() => await Wait.UntilAsync(async () =>
+    {
+        try
+        {
+            using var r = await Http.GetAsync(new Uri(BaseUri, "/readyz"));
+            return r.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }, TimeSpan.FromSeconds(60), "/readyz of the hub process");
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            await KillAsync();
+        }
+        _process.Dispose();
+        Http.Dispose();
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex Listening();
+}
