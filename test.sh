@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of OiStream (restore, build, test) and ends with one line: "N passed, N failed",
-# summed over every test runner. Exit code 0 only when everything built and nothing failed.
+# summed over every test runner. Exit code 0 only when everything built, every suite ran, and nothing failed,
+# was skipped or was cancelled (tests/runner/tally.sh counts each runner).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -16,14 +17,12 @@ trap 'rm -f "$log"' EXIT
 # at once without starving the fault and recovery tests of their time.
 dotnet test OiStream.sln -c Release -m:1 --blame-hang-timeout 5m 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
-while read -r f p; do
-  failed=$((failed + f))
-  passed=$((passed + p))
-done < <(grep -oE 'Failed: +[0-9]+, Passed: +[0-9]+' "$log" | sed -E 's/Failed: +([0-9]+), Passed: +([0-9]+)/\1 \2/')
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  echo "dotnet test exited with code $rc before reporting a failed test (a build error or a crashed test host); counting it as a failure." >&2
-  failed=$((failed + 1))
-fi
+# Every test project must report: one that printed no summary, ran no test or skipped one counts as failed
+# (tests/runner/tally.sh says which and why).
+mapfile -t projects < <(find tests -name '*.Tests.csproj' -printf '%f\n' | sed 's/\.csproj$//' | sort)
+read -r p f < <(tests/runner/tally.sh dotnet "$log" "$rc" "${projects[@]}")
+passed=$((passed + p))
+failed=$((failed + f))
 
 # JavaScript: @microsoft/signalr against a real hub started here with --simulate on a free loopback port.
 if [ "$rc" -eq 0 ]; then
@@ -51,14 +50,9 @@ if [ "$rc" -eq 0 ]; then
   if [ "$ready" -eq 1 ]; then
     jslog=$(mktemp)
     OISTREAM_URL="$url" timeout 300 node --test tests/js/ 2>&1 | tee "$jslog"
-    jp=$(grep -oE '^# pass [0-9]+' "$jslog" | grep -oE '[0-9]+' | tail -1)
-    jf=$(grep -oE '^# fail [0-9]+' "$jslog" | grep -oE '[0-9]+' | tail -1)
-    if [ -z "$jp" ]; then
-      echo "The JavaScript tests printed no summary; counting them as failed." >&2
-      jf=1
-    fi
-    passed=$((passed + ${jp:-0}))
-    failed=$((failed + ${jf:-0}))
+    read -r p f < <(tests/runner/tally.sh node "$jslog" "${PIPESTATUS[0]}")
+    passed=$((passed + p))
+    failed=$((failed + f))
     rm -f "$jslog"
   else
     echo "The hub for the JavaScript tests did not become ready; its log:" >&2
