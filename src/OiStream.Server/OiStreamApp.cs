@@ -40,6 +40,7 @@ public static class OiStreamApp
         });
         builder.Services.AddSingleton<IHistorySeed, StoreHistorySeed>();
         builder.Services.AddSingleton<StatusBoard>();
+        builder.Services.AddSingleton<PublishChannel>();
         builder.Services.AddSingleton<HistoryWriter>();
         builder.Services.AddSingleton<EngineService>();
         builder.Services.AddSingleton<Publisher>();

@@ -28,9 +28,9 @@ public static class OiApi
         api.MapHistoryApi();
         api.MapGet("/status", Status);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-        app.MapGet("/readyz", (FeedHost feeds, EngineService loop, MarketEngine engine) =>
-            feeds.Feed is { IsLive: true } && loop.Ready && engine.InstrumentCount > 0
-                ? Results.Ok(new { status = "ready", instruments = engine.InstrumentCount })
+        app.MapGet("/readyz", (StatusBoard board) =>
+            board.Ready
+                ? Results.Ok(new { status = "ready", instruments = board.Engine.Instruments })
                 : Results.Json(new { status = "warming", message = "Discovering instruments and backfilling history; figures are not complete yet." }, statusCode: 503));
         return app;
     }
@@ -66,58 +66,37 @@ public static class OiApi
         return Results.Ok(new { code = "0", msg = "success", data = new[] { all, row } });
     }
 
-    private static IResult Status(MarketEngine engine, MarketPipeline pipeline, EngineService loop, Publisher publisher, FeedHost feeds,
-        StatusBoard board, SubscriptionRegistry registry, HistoryWriter history, HistoryImporter import)
+    // Everything here comes from the status board, where each stage records its own numbers.
+    private static IResult Status(MarketEngine engine, StatusBoard board, SubscriptionRegistry registry)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var c = engine.Counters;
+        var feed = board.Feed;
+        var e = board.Engine;
         return Results.Ok(new
         {
             source = engine.Source,
-            live = feeds.Feed?.IsLive ?? false,
-            instruments = engine.InstrumentCount,
+            live = feed.Live,
+            instruments = e.Instruments,
             clients = registry.Connections,
             watchedSymbols = registry.Watched.Count,
             feeds = board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal),
-            history = history.Status,
-            historyImport = import.Status,
-            streams = feeds.Feed?.Streams.Select(s => new
-            {
-                feed = s.Name,
-                connects = s.Connects,
-                frames = s.Frames,
-                malformedFrames = s.MalformedFrames,
-                watchdogTrips = s.WatchdogTrips,
-                lastMessageAgeMs = s.LastMessageAt == 0 ? (long?)null : now - s.LastMessageAt,
-                dropped = s.Dropped,
-            }),
-            polling = feeds.Feed is { } f ? new { polls = f.Poller.Polls, failures = f.Poller.Failures, dropped = f.Poller.Dropped } : null,
-            weight = feeds.Governor is { } g
-                ? Enum.GetValues<ApiFamily>().Select(family => (family, usage: g.GetUsage(family))).Select(x => new
-                {
-                    api = x.family.ToString(),
-                    limit = x.usage.Limit,
-                    budget = x.usage.Budget,
-                    usedThisMinute = Math.Max(x.usage.UsedThisMinute, x.usage.ServerUsed),
-                    requests = x.usage.Requests,
-                    rateLimited = x.usage.RateLimited,
-                    banned = x.usage.Banned,
-                    bannedUntil = x.usage.BannedUntil > now ? x.usage.BannedUntil : (long?)null,
-                })
-                : null,
+            streams = feed.Streams,
+            polling = feed.Polling,
+            weight = feed.Weight,
             events = new
             {
-                applied = c[ApplyOutcome.Applied],
-                replaced = c[ApplyOutcome.Replaced],
-                late = c[ApplyOutcome.Late],
-                invalid = c[ApplyOutcome.Invalid],
-                unknownInstrument = c[ApplyOutcome.UnknownInstrument],
-                fromFuture = c[ApplyOutcome.FromFuture],
-                droppedInChannel = pipeline.Dropped,
-                backlog = pipeline.Backlog,
-                droppedPublishBatches = loop.DroppedBatches,
-                slowBroadcasts = publisher.SlowBatches,
+                applied = e.Applied,
+                replaced = e.Replaced,
+                late = e.Late,
+                invalid = e.Invalid,
+                unknownInstrument = e.UnknownInstrument,
+                fromFuture = e.FromFuture,
+                droppedInChannel = e.DroppedInChannel,
+                backlog = e.Backlog,
+                droppedPublishBatches = e.DroppedPublishBatches,
+                slowBroadcasts = board.SlowBroadcasts,
             },
+            history = board.History,
+            historyImport = board.Import,
         });
     }
 }

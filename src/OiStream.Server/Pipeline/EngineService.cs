@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
 using OiStream.Core.Candles;
@@ -14,18 +13,11 @@ namespace OiStream.Server.Pipeline;
 /// clients without waiting for a global tick). The publisher never blocks this loop: if it falls behind, the oldest
 /// batch is dropped and counted, and clients see a <c>seq</c> gap and resync.
 /// </summary>
-public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, HistoryWriter history, StatusBoard status,
+public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, PublishChannel batches, HistoryWriter history, StatusBoard status,
     IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger) : BackgroundService
 {
-    private long _droppedBatches;
     private readonly List<OiCandle> _candles = [];
-
-    /// <summary>Publication batches for the publisher.</summary>
-    public Channel<PublishBatch> Batches { get; } = Channel.CreateBounded<PublishBatch>(
-        new BoundedChannelOptions(32) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true });
-
-    /// <summary>Batches dropped because the publisher fell behind.</summary>
-    public long DroppedBatches => Interlocked.Read(ref _droppedBatches);
+    private long _nextReport;
 
     /// <summary>Events applied so far.</summary>
     public long Applied { get; private set; }
@@ -117,15 +109,28 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
             Volatile.Write(ref _warmCandles, history.Offered);
             _ready = true;
         }
+        Report();
         if (instruments.Count + coins.Count + signals.Count == 0)
         {
             return;
         }
-        if (Batches.Reader.CanCount && Batches.Reader.Count >= 32)
+        batches.Channel.Writer.TryWrite(new PublishBatch(instruments, coins, signals));
+    }
+
+    // The status board's copy of the loop's numbers, a few times a second (and at once when readiness flips).
+    private void Report()
+    {
+        var now = time.GetTimestamp();
+        var ready = Ready;
+        if (now < _nextReport && ready == status.Engine.Ready)
         {
-            Interlocked.Increment(ref _droppedBatches);
+            return;
         }
-        Batches.Writer.TryWrite(new PublishBatch(instruments, coins, signals));
+        _nextReport = now + (time.TimestampFrequency / 4);
+        var c = engine.Counters;
+        status.Engine = new EngineMetrics(c[ApplyOutcome.Applied], c[ApplyOutcome.Replaced], c[ApplyOutcome.Late], c[ApplyOutcome.Invalid],
+            c[ApplyOutcome.UnknownInstrument], c[ApplyOutcome.FromFuture], pipeline.Dropped, pipeline.Backlog, batches.Dropped,
+            engine.InstrumentCount, ready);
     }
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Engine loop iteration failed; continuing")]

@@ -15,7 +15,7 @@ namespace OiStream.Server.Pipeline;
 /// and no simulated data is ever shown.
 /// </summary>
 public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegistry registry, IHttpClientFactory http, IHistorySeed seed,
-    IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+    StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private SimulatorServer? _simulator;
 
@@ -49,12 +49,37 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         Feed.Poller.SetHotSymbols(registry.Watched);
         try
         {
-            await Feed.RunAsync(stoppingToken);
+            await Task.WhenAll(Feed.RunAsync(stoppingToken), ReportAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // shutting down
         }
+    }
+
+    // The status board's copy of the feed's numbers, once a second.
+    private async Task ReportAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            status.Feed = Snapshot();
+            await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+        }
+    }
+
+    private FeedMetrics Snapshot()
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var feed = Feed!;
+        var g = Governor!;
+        return new FeedMetrics(
+            feed.IsLive,
+            [.. feed.Streams.Select(s => new StreamMetrics(s.Name, s.Connects, s.Frames, s.MalformedFrames, s.WatchdogTrips,
+                s.LastMessageAt == 0 ? null : now - s.LastMessageAt, s.Dropped))],
+            new PollingMetrics(feed.Poller.Polls, feed.Poller.Failures, feed.Poller.Dropped),
+            [.. Enum.GetValues<ApiFamily>().Select(family => (family, usage: g.GetUsage(family))).Select(x => new WeightMetrics(
+                x.family.ToString(), x.usage.Limit, x.usage.Budget, Math.Max(x.usage.UsedThisMinute, x.usage.ServerUsed), x.usage.Requests,
+                x.usage.RateLimited, x.usage.Banned, x.usage.BannedUntil > now ? x.usage.BannedUntil : null))]);
     }
 
     /// <inheritdoc />

@@ -27,20 +27,28 @@ public sealed record ImportStatus(string State, int Coins, int CoinsTotal, long 
 /// of its instruments was fetched.
 /// </summary>
 public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store, HistoryWriter writer, SubscriptionRegistry registry,
-    IOptions<OiStreamOptions> options, TimeProvider time, ILogger<HistoryImporter> logger) : BackgroundService
+    StatusBoard board, IOptions<OiStreamOptions> options, TimeProvider time, ILogger<HistoryImporter> logger) : BackgroundService
 {
     private const long Five = OiCandle.FiveMinutes;
     private readonly StorageOptions _options = options.Value.Storage;
-    private volatile ImportStatus _status = new(options.Value.Storage.ImportDays == 0 ? "off" : "waiting", 0, 0, 0, 0, null);
+    private ImportStatus _status = new(options.Value.Storage.ImportDays == 0 ? "off" : "waiting", 0, 0, 0, 0, null);
     private long _requests;
     private long _rows;
 
     /// <summary>The import's progress.</summary>
     public ImportStatus Status => _status with { Requests = Interlocked.Read(ref _requests), Rows = Interlocked.Read(ref _rows) };
 
+    // Every change of progress goes to the status board at once.
+    private void Progress(ImportStatus status)
+    {
+        _status = status;
+        board.Import = Status;
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        board.Import = Status;
         if (_options.ImportDays == 0)
         {
             return;
@@ -81,7 +89,7 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
             catch (Exception ex)
             {
                 // The exchange or the store refused: say so, wait, and try again; live data is not affected.
-                _status = _status with { State = "retrying", LastError = ex.Message };
+                Progress(_status with { State = "retrying", LastError = ex.Message });
                 LogImportFailed(logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(30), time, stoppingToken);
             }
@@ -99,15 +107,15 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
             .OrderByDescending(g => g.Any(i => watched.Contains(i.Symbol)))
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
-        _status = _status with { State = "importing", Coins = 0, CoinsTotal = coins.Count, LastError = null };
+        Progress(_status with { State = "importing", Coins = 0, CoinsTotal = coins.Count, LastError = null });
         var done = 0;
         long imported = 0;
         foreach (var coin in coins)
         {
             imported += await ImportCoinAsync(coin.Key, [.. coin], window, rest, limiter, cancellationToken);
-            _status = _status with { Coins = ++done };
+            Progress(_status with { Coins = ++done });
         }
-        _status = _status with { State = "done" };
+        Progress(_status with { State = "done" });
         LogImported(logger, coins.Count, imported, window.From, window.To);
     }
 

@@ -101,6 +101,7 @@ public sealed partial class HistoryWriter : BackgroundService
         await _store.OpenAsync(_source, cancellationToken);
         LogOpened(_logger, _store.Description);
         _status.Record(Feed("connected", $"history in {_store.Description}"));
+        _status.History = Status;
         await base.StartAsync(cancellationToken);
     }
 
@@ -120,6 +121,7 @@ public sealed partial class HistoryWriter : BackgroundService
                 await WriteOnceAsync(stoppingToken);
                 retry = TimeSpan.Zero;
                 await EnforceRetentionAsync(stoppingToken);
+                _status.History = Status;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -136,6 +138,7 @@ public sealed partial class HistoryWriter : BackgroundService
                 }
                 _lastError = ex.Message;
                 _status.Record(Feed("degraded", $"history cannot be written to {_store.Description}: {ex.Message} Live data goes on; {Status.Queued} candles wait, {Status.Dropped} dropped."));
+                _status.History = Status;
                 try
                 {
                     await Task.Delay(retry, _time, stoppingToken);

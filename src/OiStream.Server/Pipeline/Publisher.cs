@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
-using OiStream.Core.Engine;
+using OiStream.Core.Series;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
 
@@ -12,19 +12,16 @@ namespace OiStream.Server.Pipeline;
 /// each group message once per protocol. A batch's sends are issued together and awaited with a time limit, so a
 /// slow or dead client delays nobody else's updates.
 /// </summary>
-public sealed partial class Publisher(EngineService engine, MarketEngine market, StatusBoard status, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
+public sealed partial class Publisher(PublishChannel batches, StatusBoard status, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
     TimeProvider time, ILogger<Publisher> logger) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
-    private long _slowBatches;
-
-    /// <summary>Batches whose sends took longer than the limit (some client was slow).</summary>
-    public long SlowBatches => Interlocked.Read(ref _slowBatches);
+    private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.Windows, options.Value.Engine.SlotsPerWindow).Names;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var reader = engine.Batches.Reader;
+        var reader = batches.Channel.Reader;
         var overviewEvery = options.Value.OverviewInterval;
         // Overview batches go out on a fixed grid (not "interval after the last send"): mark prices arrive in one burst
         // a second, and a deadline that drifted by the send time each round missed every other burst, leaving 2 s gaps.
@@ -81,7 +78,7 @@ public sealed partial class Publisher(EngineService engine, MarketEngine market,
                         _overview.Clear();
                         await Bounded(Task.WhenAll(
                             hub.Clients.Group(OiHub.OverviewGroup).overview(rows),
-                            hub.Clients.Group(OiHub.OverviewTableGroup).overviewTable(new OverviewTable(market.Windows.Names, rows))), stoppingToken);
+                            hub.Clients.Group(OiHub.OverviewTableGroup).overviewTable(new OverviewTable(_windows, rows))), stoppingToken);
                     }
                     nextOverview += overviewEvery;
                     if (nextOverview <= now)
@@ -129,7 +126,7 @@ public sealed partial class Publisher(EngineService engine, MarketEngine market,
         catch (TimeoutException)
         {
             // Some client could not take its messages in time: move on; its sends complete or fail on their own.
-            Interlocked.Increment(ref _slowBatches);
+            status.CountSlowBroadcast();
             _ = sends.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -6,13 +6,40 @@ namespace OiStream.Server.Pipeline;
 
 /// <summary>
 /// The status stage's read model: the latest status of every feed and stage (Binance feeds from the engine, the
-/// history store from its writer), for <c>/api/v1/status</c> and <c>/readyz</c>, and the queue of changes the
-/// publisher sends as <c>feedStatus</c>. Stages record into it; none reads another stage through it.
+/// history store from its writer) and each stage's latest numbers, as immutable records that <c>/api/v1/status</c>
+/// and <c>/readyz</c> read; and the queue of changes the publisher sends as <c>feedStatus</c>. Stages record into it;
+/// none reads another stage through it.
 /// </summary>
 public sealed class StatusBoard
 {
     private readonly ConcurrentDictionary<string, FeedStatus> _feeds = new(StringComparer.Ordinal);
     private long _droppedChanges;
+    private volatile FeedMetrics _feed = FeedMetrics.Starting;
+    private volatile EngineMetrics _engine = EngineMetrics.Starting;
+    private volatile HistoryStatus? _history;
+    private volatile ImportStatus? _import;
+    private long _slowBroadcasts;
+
+    /// <summary>The ingestion stage's latest numbers.</summary>
+    public FeedMetrics Feed { get => _feed; set => _feed = value ?? FeedMetrics.Starting; }
+
+    /// <summary>The engine loop's latest numbers.</summary>
+    public EngineMetrics Engine { get => _engine; set => _engine = value ?? EngineMetrics.Starting; }
+
+    /// <summary>The history writer's latest state.</summary>
+    public HistoryStatus? History { get => _history; set => _history = value; }
+
+    /// <summary>The history import's latest progress.</summary>
+    public ImportStatus? Import { get => _import; set => _import = value; }
+
+    /// <summary>Broadcasts whose sends took longer than the publisher's limit (some client was slow).</summary>
+    public long SlowBroadcasts => Interlocked.Read(ref _slowBroadcasts);
+
+    /// <summary>Counts a slow broadcast (publisher).</summary>
+    public void CountSlowBroadcast() => Interlocked.Increment(ref _slowBroadcasts);
+
+    /// <summary>Ready: the feed is live, and the engine has applied, published and stored its start-up history.</summary>
+    public bool Ready => Feed.Live && Engine is { Ready: true, Instruments: > 0 };
 
     /// <summary>Latest status per feed.</summary>
     public IReadOnlyDictionary<string, FeedStatus> Feeds => _feeds;

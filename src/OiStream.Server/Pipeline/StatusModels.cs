@@ -1,0 +1,25 @@
+namespace OiStream.Server.Pipeline;
+
+/// <summary>One market-data socket, as the feed reports it.</summary>
+public sealed record StreamMetrics(string Feed, long Connects, long Frames, long MalformedFrames, long WatchdogTrips, long? LastMessageAgeMs, long Dropped);
+
+/// <summary>The OI poller, as the feed reports it.</summary>
+public sealed record PollingMetrics(long Polls, long Failures, long Dropped);
+
+/// <summary>Weight used on one Binance API.</summary>
+public sealed record WeightMetrics(string Api, int Limit, int Budget, int UsedThisMinute, long Requests, long RateLimited, long Banned, long? BannedUntil);
+
+/// <summary>The ingestion stage's numbers, refreshed every second by the feed host.</summary>
+public sealed record FeedMetrics(bool Live, IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight)
+{
+    /// <summary>Before the feed has started.</summary>
+    public static FeedMetrics Starting { get; } = new(false, [], null, null);
+}
+
+/// <summary>What happened to the events the engine read, and whether its start-up history is complete.</summary>
+public sealed record EngineMetrics(long Applied, long Replaced, long Late, long Invalid, long UnknownInstrument, long FromFuture,
+    long DroppedInChannel, int Backlog, long DroppedPublishBatches, int Instruments, bool Ready)
+{
+    /// <summary>Before the engine loop has run.</summary>
+    public static EngineMetrics Starting { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false);
+}
