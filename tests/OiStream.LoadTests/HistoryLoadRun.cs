@@ -54,15 +54,17 @@ internal static class HistoryLoadRun
     public static async Task RestartAsync(string[] args)
     {
         var days = Arg(args, "--days", 30);
-        // The instruments and coins of the default simulated universe, as a hub lists them.
-        List<(string Name, SeriesKind Kind)> series;
+        // The instruments and coins of the default simulated universe, as a hub lists them, with their OI now (the
+        // stored history leads up to it, so the restarted hub's changes stay in a sane range).
+        List<(string Name, SeriesKind Kind, double Oi, double Price)> series;
         await using (var probe = await HubProcess.StartAsync(null, "--OiStream:Storage:ImportDays=0"))
         {
             await probe.WaitReadyAsync(TimeSpan.FromSeconds(180));
             var instruments = await probe.Http.GetFromJsonAsync<JsonElement[]>(new Uri(probe.Url, "/api/v1/instruments"));
             var coinList = await probe.Http.GetFromJsonAsync<JsonElement[]>(new Uri(probe.Url, "/api/v1/coins"));
-            series = [.. instruments!.Select(i => (i.GetProperty("symbol").GetString()!, SeriesKind.Instrument)),
-                .. coinList!.Select(c => (c.GetProperty("coin").GetString()!, SeriesKind.Coin))];
+            static double Num(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 1_000;
+            series = [.. instruments!.Select(i => (i.GetProperty("symbol").GetString()!, SeriesKind.Instrument, Num(i, "openInterestCoin"), Num(i, "markPrice"))),
+                .. coinList!.Select(c => (c.GetProperty("coin").GetString()!, SeriesKind.Coin, Num(c, "openInterestCoin"), Num(c, "markPrice")))];
         }
 
         var store = Path.Combine(Path.GetTempPath(), "oistream-restart-" + Guid.NewGuid().ToString("N"), "history.db");
@@ -76,26 +78,26 @@ internal static class HistoryLoadRun
             // 30 days of five-minute buckets (what the import leaves), then the last 26 hours of minutes (what a hub that
             // ran until a moment ago wrote), for every series.
             var batch = new List<OiCandle>(20_000);
-            foreach (var (name, kind) in series)
+            foreach (var (name, kind, oi, price) in series)
             {
                 var key = new SeriesKey(kind, name);
-                var value = 1_000 + (random.NextDouble() * 1_000);
+                var value = oi;
                 for (var t = end - (days * 86_400_000L); t < end - (26 * 3_600_000L); t += OiCandle.FiveMinutes)
                 {
                     value *= 1 + ((random.NextDouble() - 0.5) * 0.001);
-                    batch.Add(new OiCandle(key, OiCandle.FiveMinutes, t, value, value, value, value, value * 100, 100, 1));
+                    batch.Add(new OiCandle(key, OiCandle.FiveMinutes, t, value, value, value, value, value * price, price, 1));
                     await Flush(s, batch, 20_000);
                 }
                 for (var t = end - (26 * 3_600_000L); t < end; t += OiCandle.OneMinute)
                 {
                     value *= 1 + ((random.NextDouble() - 0.5) * 0.0005);
-                    batch.Add(new OiCandle(key, OiCandle.OneMinute, t, value * 0.999, value * 1.001, value * 0.998, value, value * 100, 100, 12));
+                    batch.Add(new OiCandle(key, OiCandle.OneMinute, t, value * 0.999, value * 1.001, value * 0.998, value, value * price, price, 12));
                     await Flush(s, batch, 20_000);
                 }
             }
             await Flush(s, batch, 0);
         }
-        Console.WriteLine($"store: {series.Count} series, {days} days, {new FileInfo(store).Length / 1024.0 / 1024:F0} MiB, written in {sw.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"store: {series.Count(x => x.Kind == SeriesKind.Instrument)} instruments and {series.Count(x => x.Kind == SeriesKind.Coin)} coins, {days} days, {new FileInfo(store).Length / 1024.0 / 1024:F0} MiB, written in {sw.Elapsed.TotalSeconds:F0} s");
 
         var started = Stopwatch.StartNew();
         await using var hub = await HubProcess.StartAsync(store, "--OiStream:Storage:ImportDays=0");
