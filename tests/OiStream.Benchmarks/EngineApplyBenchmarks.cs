@@ -92,11 +92,16 @@ public class EngineApplyBenchmarks
         {
             last = ApplyPair();
         }
-        // As the engine loop does after each read: events do not pile up in the engine (none are expected here).
+        // As the engine loop does after each read: events and finished candles do not pile up in the engine (no event
+        // is expected here; a candle closes every simulated minute).
         _signalsSeen += _engine.DrainSignals(_signals);
         _signals.Clear();
+        _engine.DrainCandles(_candles);
+        _candles.Clear();
         return last;
     }
+
+    private readonly List<OiStream.Core.Candles.OiCandle> _candles = [];
 
     private ApplyOutcome ApplyPair()
     {

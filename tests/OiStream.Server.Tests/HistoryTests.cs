@@ -121,8 +121,7 @@ public sealed class HistoryTests : IAsyncLifetime
             {
                 Assert.Equal(JsonValueKind.Number, stateAfter.GetProperty("change").GetProperty(w).ValueKind);
             }
-            static double Base(JsonElement s) => s.GetProperty("openInterestCoin").GetDouble() / (1 + (s.GetProperty("change").GetProperty("24h").GetDouble() / 100));
-            Assert.InRange(Base(stateAfter) / Base(stateBefore), 0.998, 1.002);
+            Assert.InRange(Base24h(stateAfter) / Base24h(stateBefore), 0.998, 1.002);
         }
         finally
         {
@@ -163,9 +162,11 @@ public sealed class HistoryTests : IAsyncLifetime
     {
         var args = new[] { StoreArg, "--OiStream:Storage:ImportDays=2" };
         var path = Path.Combine(_dir, "h.db");
+        JsonElement stateBefore;
         await using (var first = await HubProcess.StartAsync(args))
         {
             await first.WaitReadyAsync();
+            stateBefore = await first.Http.GetFromJsonAsync<JsonElement>(new Uri(first.BaseUri, "/api/v1/instruments/ETHUSDT"));
             await Wait.UntilAsync(async () =>
             {
                 var import = (await first.Http.GetFromJsonAsync<JsonElement>(new Uri(first.BaseUri, "/api/v1/status"))).GetProperty("historyImport");
@@ -187,6 +188,9 @@ public sealed class HistoryTests : IAsyncLifetime
 
         await using var second = await HubProcess.StartAsync(args);
         await second.WaitReadyAsync();
+        // The restarted process shows the 24h window the killed one did: its base, OI 24 hours ago, to within a minute's move.
+        var stateAfter = await second.Http.GetFromJsonAsync<JsonElement>(new Uri(second.BaseUri, "/api/v1/instruments/ETHUSDT"));
+        Assert.InRange(Base24h(stateAfter) / Base24h(stateBefore), 0.998, 1.002);
         await Wait.UntilAsync(async () =>
             (await second.Http.GetFromJsonAsync<JsonElement>(new Uri(second.BaseUri, "/api/v1/status"))).GetProperty("historyImport").GetProperty("state").GetString() == "done",
             TimeSpan.FromSeconds(180), "the second hub's import");
@@ -263,6 +267,9 @@ public sealed class HistoryTests : IAsyncLifetime
             Run("umount", "-l", _dir);
         }
     }
+
+    // OI 24 hours ago, as an instrument's 24h change implies it.
+    private static double Base24h(JsonElement s) => s.GetProperty("openInterestCoin").GetDouble() / (1 + (s.GetProperty("change").GetProperty("24h").GetDouble() / 100));
 
     private static bool Checkpoint(string path)
     {
