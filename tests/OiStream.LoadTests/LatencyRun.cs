@@ -20,14 +20,13 @@ internal static class LatencyRun
         await using var hub = await HubProcess.StartAsync(null);
         await hub.WaitReadyAsync(TimeSpan.FromSeconds(120));
         var result = await MeasureAsync(hub, seconds);
-        var status = await hub.StatusAsync();
         Console.WriteLine($"clients: 100 × 20 symbols ({result.Symbols} distinct USD-M perpetuals); publish interval 250 ms; {seconds} s measured");
         Console.WriteLine($"tick-to-client latency over {result.Count} updates: p50 {result.P50:0} ms, p90 {result.P90:0} ms, p99 {result.P99:0} ms, max {result.Max:0} ms (target p99 ≤ 270 ms)");
-        Console.WriteLine($"hub RSS: {hub.RssMiB():0} MiB with {status.GetProperty("instruments").GetInt32()} instruments, {status.GetProperty("clients").GetInt32()} clients (simulator embedded)");
+        Console.WriteLine($"hub RSS: {result.RssMiB:0} MiB with {result.Instruments} instruments, {result.Clients} clients (simulator embedded; the history import running)");
     }
 
     /// <summary>What one measurement saw.</summary>
-    internal sealed record Result(int Symbols, int Count, double P50, double P90, double P99, double Max);
+    internal sealed record Result(int Symbols, int Count, double P50, double P90, double P99, double Max, double RssMiB, int Instruments, int Clients);
 
     /// <summary>Connects 100 clients × 20 symbols to a ready hub and measures for <paramref name="seconds"/>.</summary>
     internal static async Task<Result> MeasureAsync(HubProcess hub, int seconds)
@@ -38,6 +37,8 @@ internal static class LatencyRun
         var latencies = new ConcurrentBag<double>();
         var clients = new List<OiStreamClient>();
         var measuring = false;
+        double rss;
+        int instruments, connected;
         for (var c = 0; c < 100; c++)
         {
             var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"));
@@ -64,6 +65,10 @@ internal static class LatencyRun
             Volatile.Write(ref measuring, true);
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             Volatile.Write(ref measuring, false);
+            var status = await hub.StatusAsync();
+            rss = hub.RssMiB();
+            instruments = status.GetProperty("instruments").GetInt32();
+            connected = status.GetProperty("clients").GetInt32();
         }
         finally
         {
@@ -74,6 +79,6 @@ internal static class LatencyRun
         }
         var sorted = latencies.Order().ToList();
         double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-        return new Result(all.Count, sorted.Count, Pct(0.50), Pct(0.90), Pct(0.99), Pct(1));
+        return new Result(all.Count, sorted.Count, Pct(0.50), Pct(0.90), Pct(0.99), Pct(1), rss, instruments, connected);
     }
 }
