@@ -119,14 +119,19 @@ public class RuleEvaluatorTests
         }
         Assert.Equal(3, dispatcher.Dispatched);
         Assert.Equal(2, dispatcher.RateLimited);
+        Assert.Equal(3, outbox.Enqueued);
 
-        dispatcher.Tick(); // still inside the minute: nothing yet
+        // Handing over to the outbox is synchronous: what Tick queued is counted when it returns.
+        dispatcher.Tick();
+        Assert.Equal(3, outbox.Enqueued); // still inside the minute: no summary yet
         clock.Now += 60_000;
         dispatcher.Tick();
+        Assert.Equal(4, outbox.Enqueued);
         await Wait.UntilAsync(() => outbox.Delivered == 4, TimeSpan.FromSeconds(10), "3 alerts and the summary");
         var lines = output.ToString();
         Assert.Contains("⏸ 2 more alerts held back by the rate cap (3 per 00:01:00): A4USDT, A5USDT.", lines, StringComparison.Ordinal);
+        Assert.Equal(1, lines.Split('⏸').Length - 1);
         dispatcher.Tick();
-        Assert.Equal(4, outbox.Delivered); // one summary only
+        Assert.Equal(4, outbox.Enqueued); // one summary only
     }
 }

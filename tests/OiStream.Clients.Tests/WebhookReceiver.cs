@@ -10,6 +10,7 @@ namespace OiStream.Clients.Tests;
 /// <summary>A local chat service: real Kestrel on 127.0.0.1:0 that records every POST and can fail on purpose.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
+    private readonly Dictionary<string, (int Times, int RetryAfter)> _throttle = [];
     private readonly WebApplication _app;
     private readonly Dictionary<string, int> _failuresLeft = [];
 
@@ -23,6 +24,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IEnumerable<JsonElement> Accepted(string path) => Requests.Where(r => r.Path == path && r.Status == 200).Select(r => r.Body);
 
     public int Count(string path) => Requests.Count(r => r.Path == path);
+
+    /// <summary>When each request arrived (path, UTC time), in order.</summary>
+    public ConcurrentQueue<(string Path, DateTime At)> Arrivals { get; } = new();
+
+    /// <summary>The next <paramref name="times"/> requests to <paramref name="path"/> get a 429 asking to retry after <paramref name="retryAfterSeconds"/>.</summary>
+    public void ThrottleNext(string path, int times, int retryAfterSeconds)
+    {
+        lock (_failuresLeft)
+        {
+            _throttle[path] = (times, retryAfterSeconds);
+        }
+    }
 
     /// <summary>The next <paramref name="times"/> requests to <paramref name="path"/> get a 500.</summary>
     public void FailNext(string path, int times)
@@ -44,6 +57,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body);
             var path = context.Request.Path.Value!;
+            receiver.Arrivals.Enqueue((path, DateTime.UtcNow));
+            if (receiver.TakeThrottle(path) is { } retryAfter)
+            {
+                receiver.Requests.Enqueue((path, 429, body));
+                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.StatusCode(429);
+            }
             var fail = receiver.TakeFailure(path);
             receiver.Requests.Enqueue((path, fail ? 500 : 200, body));
             return fail ? Results.StatusCode(500) : Results.Ok();
@@ -51,6 +71,19 @@ public sealed class WebhookReceiver : IAsyncDisposable
         await app.StartAsync();
         receiver.BaseUri = new Uri(app.Urls.First());
         return receiver;
+    }
+
+    private int? TakeThrottle(string path)
+    {
+        lock (_failuresLeft)
+        {
+            if (_throttle.TryGetValue(path, out var t) && t.Times > 0)
+            {
+                _throttle[path] = (t.Times - 1, t.RetryAfter);
+                return t.RetryAfter;
+            }
+            return null;
+        }
     }
 
     private bool TakeFailure(string path)

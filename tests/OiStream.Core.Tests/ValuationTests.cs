@@ -31,4 +31,20 @@ public class ValuationTests
         Assert.Equal(4.01, Valuation.CoinQuantity(Market.Options, 4.01, 1, double.NaN));
         Assert.Equal(4880.2985615624, Valuation.Usd(Market.Options, 4.01, 1, 1_217.0, 4880.2985615624));
     }
+
+    [Fact]
+    public void A_history_row_gives_coins_USD_and_the_implied_price_in_each_markets_units()
+    {
+        // fapi openInterestHist: sumOpenInterest in coins, sumOpenInterestValue in USD.
+        Assert.Equal((20_403.637, 1_150_000_000.5, 1_150_000_000.5 / 20_403.637), Valuation.FromHistoryRow(Market.UsdM, 20_403.637, 1_150_000_000.5, 1));
+        // dapi: sumOpenInterest in contracts (100 USD each for BTC), sumOpenInterestValue in coins.
+        var (coin, usd, price) = Valuation.FromHistoryRow(Market.CoinM, 15_004, 25.0, 100);
+        Assert.Equal(25.0, coin);
+        Assert.Equal(1_500_400, usd);
+        Assert.Equal(1_500_400 / 25.0, price);
+        // Options: contracts × unit, the reported USD value, and no price.
+        var options = Valuation.FromHistoryRow(Market.Options, 4.01, 4_880.3, 0.5);
+        Assert.Equal((2.005, 4_880.3), (options.Coin, options.Usd));
+        Assert.True(double.IsNaN(options.Price));
+    }
 }

@@ -234,10 +234,13 @@ public sealed class HistoryTests : IAsyncLifetime
                     }
                 }
 
-                // The next minute's candles cannot be written.
-                await Wait.UntilAsync(() => writer.Status.State == "degraded", TimeSpan.FromSeconds(120), "history degraded by the full disk");
-                var status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
-                Assert.Equal("degraded", status.GetProperty("history").GetProperty("state").GetString());
+                // The next minute's candles cannot be written: the status says so.
+                var status = default(JsonElement);
+                await Wait.UntilAsync(async () =>
+                {
+                    status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+                    return status.GetProperty("history").GetProperty("state").GetString() == "degraded";
+                }, TimeSpan.FromSeconds(120), "history degraded by the full disk");
                 Assert.Contains(status.GetProperty("feeds").EnumerateArray(), f => f.GetProperty("feed").GetString() == "history" && f.GetProperty("state").GetString() == "degraded");
                 var failedAt = status.GetProperty("history").GetProperty("degradedSince").GetInt64();
 
@@ -245,12 +248,15 @@ public sealed class HistoryTests : IAsyncLifetime
                 var seq = (await host.GetJsonAsync<JsonElement>("/api/v1/instruments/BTCUSDT")).GetProperty("seq").GetInt64();
                 await Wait.UntilAsync(async () => (await host.GetJsonAsync<JsonElement>("/api/v1/instruments/BTCUSDT")).GetProperty("seq").GetInt64() > seq + 2,
                     TimeSpan.FromSeconds(30), "BTCUSDT updates while history is degraded");
-                Assert.True(writer.Status.Queued > 0, "candles wait for the store");
+                Assert.True((await host.GetJsonAsync<JsonElement>("/api/v1/status")).GetProperty("history").GetProperty("queued").GetInt32() > 0, "candles wait for the store");
 
                 File.Delete(filler);
-                await Wait.UntilAsync(() => writer.Status.State == "ok" && writer.Status.Queued == 0, TimeSpan.FromSeconds(60), "history written again");
-                Assert.Equal(0, writer.Status.Dropped);
-                status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+                await Wait.UntilAsync(async () =>
+                {
+                    status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+                    return status.GetProperty("history") is var h && h.GetProperty("state").GetString() == "ok" && h.GetProperty("queued").GetInt32() == 0;
+                }, TimeSpan.FromSeconds(60), "history written again");
+                Assert.Equal(0, status.GetProperty("history").GetProperty("dropped").GetInt64());
                 Assert.Contains(status.GetProperty("feeds").EnumerateArray(), f => f.GetProperty("feed").GetString() == "history" && f.GetProperty("state").GetString() == "connected");
                 // The minute that could not be written when the disk filled is in the store now.
                 var minutes = await host.GetJsonAsync<JsonElement>($"/api/v1/open-interest/ohlc-history?symbol=BTCUSDT&interval=1m&startTime={failedAt - 120_000}&limit=5");

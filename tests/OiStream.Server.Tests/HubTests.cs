@@ -183,21 +183,65 @@ public class RestTests(HubHost host) : IClassFixture<HubHost>
     }
 
     [Fact]
-    public async Task Exchange_list_is_CoinGlass_shaped()
+    public async Task COIN_M_contracts_are_valued_by_contract_size_not_by_price()
     {
+        await Wait.UntilAsync(async () => (await host.GetJsonAsync<JsonElement>("/api/v1/instruments/BTCUSD_PERP")).GetProperty("markPrice").ValueKind == JsonValueKind.Number,
+            TimeSpan.FromSeconds(30), "BTCUSD_PERP priced");
+        var s = await host.GetJsonAsync<JsonElement>("/api/v1/instruments/BTCUSD_PERP");
+        Assert.Equal("coinm", s.GetProperty("market").GetString());
+        Assert.Equal("coin", s.GetProperty("margin").GetString());
+        var contracts = s.GetProperty("openInterest").GetDouble();
+        var usd = s.GetProperty("openInterestUsd").GetDouble();
+        var coins = s.GetProperty("openInterestCoin").GetDouble();
+        var mark = s.GetProperty("markPrice").GetDouble();
+        // BTC's COIN-M contract is worth 100 USD: USD = contracts × 100, coins = USD ÷ mark (never contracts × price).
+        Assert.Equal(contracts * 100, usd, usd * 1e-12);
+        Assert.Equal(usd / mark, coins, coins * 1e-12);
+        Assert.NotEqual(contracts * mark, usd, usd * 1e-3);
+    }
+
+    [Fact]
+    public async Task Exchange_list_is_CoinGlass_shaped_and_All_is_the_sum_of_the_exchanges()
+    {
+        var coin = (await host.GetJsonAsync<JsonElement[]>("/api/v1/coins"))!.Single(c => c.GetProperty("coin").GetString() == "BTC");
         var body = await host.GetJsonAsync<JsonElement>("/api/v1/open-interest/exchange-list?symbol=BTC");
         Assert.Equal("0", body.GetProperty("code").GetString());
         Assert.Equal("success", body.GetProperty("msg").GetString());
         var rows = body.GetProperty("data").EnumerateArray().ToList();
         Assert.Equal(["All", "Binance"], rows.Select(r => r.GetProperty("exchange").GetString()));
-        foreach (var field in new[] { "symbol", "open_interest_usd", "open_interest_quantity", "open_interest_by_stable_coin_margin",
-            "open_interest_quantity_by_coin_margin", "open_interest_quantity_by_stable_coin_margin", "open_interest_change_percent_5m",
-            "open_interest_change_percent_15m", "open_interest_change_percent_30m", "open_interest_change_percent_1h",
-            "open_interest_change_percent_4h", "open_interest_change_percent_24h" })
+
+        // Every row has exactly the fields of CoinGlass's own answer (seeds/002, fixtures), each of the same JSON type.
+        var fixture = JsonDocument.Parse(await File.ReadAllTextAsync(SharedFixture("coinglass-exchange-list.json"))).RootElement;
+        var expected = fixture.GetProperty("data")[0].EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind);
+        foreach (var row in rows)
         {
-            Assert.True(rows[1].TryGetProperty(field, out _), $"field {field}");
+            Assert.Equal(expected.Keys.Order(), row.EnumerateObject().Select(p => p.Name).Order());
+            Assert.All(expected, f => Assert.Equal(f.Value, row.GetProperty(f.Key).ValueKind));
         }
-        Assert.Equal(JsonValueKind.Number, rows[1].GetProperty("open_interest_change_percent_24h").ValueKind);
+
+        // Binance is the only exchange tracked, so the sum row equals it, field by field.
+        Assert.All(rows[1].EnumerateObject().Where(p => p.Name != "exchange"), p => Assert.Equal(p.Value.GetRawText(), rows[0].GetProperty(p.Name).GetRawText()));
+        // And its figures are the coin aggregate's (read a moment apart, so within a basis point's move).
+        var binance = rows[1];
+        Assert.Equal(coin.GetProperty("openInterestUsd").GetDouble(), binance.GetProperty("open_interest_usd").GetDouble(), coin.GetProperty("openInterestUsd").GetDouble() * 1e-3);
+        Assert.Equal(coin.GetProperty("openInterestCoin").GetDouble(), binance.GetProperty("open_interest_quantity").GetDouble(), coin.GetProperty("openInterestCoin").GetDouble() * 1e-3);
+        Assert.Equal(coin.GetProperty("openInterestUsdByStableMargin").GetDouble(), binance.GetProperty("open_interest_by_stable_coin_margin").GetDouble(), coin.GetProperty("openInterestUsdByStableMargin").GetDouble() * 1e-3);
+        Assert.Equal(coin.GetProperty("openInterestCoinByCoinMargin").GetDouble(), binance.GetProperty("open_interest_quantity_by_coin_margin").GetDouble(), coin.GetProperty("openInterestCoinByCoinMargin").GetDouble() * 1e-3 + 1e-4);
+        Assert.True(coin.GetProperty("openInterestCoinByCoinMargin").GetDouble() > 0, "BTC has COIN-M contracts in the simulator");
+    }
+
+    // ../shared/fixtures beside the repository (CI lays shared/ there too).
+    private static string SharedFixture(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "shared", "fixtures", name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+        throw new FileNotFoundException($"{name} not found in a shared/fixtures folder above {AppContext.BaseDirectory}.");
     }
 
     [Fact]
@@ -210,6 +254,18 @@ public class RestTests(HubHost host) : IClassFixture<HubHost>
         Assert.Equal(JsonValueKind.String, first.GetProperty("sumOpenInterest").ValueKind);
         Assert.Equal(JsonValueKind.String, first.GetProperty("sumOpenInterestValue").ValueKind);
         Assert.Equal(0, first.GetProperty("timestamp").GetInt64() % 3_600_000);
+
+        // startTime and endTime bound the rows, inclusive, for any range; a range before everything held is empty.
+        var last = rows[4].GetProperty("timestamp").GetInt64();
+        var from = last - (10 * 3_600_000L);
+        var to = last - (3 * 3_600_000L);
+        var ranged = await host.GetJsonAsync<JsonElement>($"/api/v1/open-interest/history?symbol=BTCUSDT&period=1h&startTime={from}&endTime={to}&limit=500");
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => from + (i * 3_600_000L)), ranged.EnumerateArray().Select(r => r.GetProperty("timestamp").GetInt64()));
+        var capped = await host.GetJsonAsync<JsonElement>($"/api/v1/open-interest/history?symbol=BTCUSDT&period=1h&startTime={from}&endTime={to}&limit=3");
+        Assert.Equal([from, from + 3_600_000L, from + 7_200_000L], capped.EnumerateArray().Select(r => r.GetProperty("timestamp").GetInt64()));
+        var upTo = await host.GetJsonAsync<JsonElement>($"/api/v1/open-interest/history?symbol=BTCUSDT&period=1h&endTime={to}&limit=2");
+        Assert.Equal([to - 3_600_000L, to], upTo.EnumerateArray().Select(r => r.GetProperty("timestamp").GetInt64()));
+        Assert.Equal(0, (await host.GetJsonAsync<JsonElement>("/api/v1/open-interest/history?symbol=BTCUSDT&endTime=1000")).GetArrayLength());
 
         foreach (var (query, needle) in new[]
         {
@@ -281,4 +337,30 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
         var stats = JsonSerializer.Deserialize<JsonElement>(await host.Http.GetStringAsync(new Uri(host.Feeds.SimulatorUri!, "/admin/stats")));
         Assert.Equal(0, stats.GetProperty("bans").GetInt64());
     }
+
+    [Fact]
+    public async Task A_socket_that_stays_open_but_silent_is_noticed_by_the_watchdog_and_replaced()
+    {
+        var host = fixture.Host;
+        await using var client = new OiStreamClient(host.HubUri);
+        var feeds = new ConcurrentQueue<FeedStatus>();
+        var updates = new ConcurrentQueue<InstrumentState>();
+        client.FeedStatusReceived += feeds.Enqueue;
+        client.InstrumentReceived += updates.Enqueue;
+        await client.StartAsync();
+        await client.SubscribeAsync(["ETHUSDT"]);
+        await Wait.UntilAsync(() => updates.Any(u => u.PriceTime is not null), Timeout, "ETHUSDT mark prices");
+        var trips = UsdmTrips(await host.GetJsonAsync<JsonElement>("/api/v1/status"));
+
+        // Sockets stay open and send nothing for 12 s; the hub's watchdog (3 s here) must not wait for a close.
+        await host.SimulatorAdminAsync("silent?seconds=12");
+        await Wait.UntilAsync(async () => UsdmTrips(await host.GetJsonAsync<JsonElement>("/api/v1/status")) > trips, Timeout, "the usd-m watchdog tripping");
+        await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State is "stale" or "disconnected"), Timeout, "usdm-ws reported as down");
+        await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State == "recovered"), Timeout, "usdm-ws recovered");
+        var priceTime = updates.Where(u => u.PriceTime is not null).Max(u => u.PriceTime!.Value);
+        await Wait.UntilAsync(() => updates.Any(u => u.PriceTime > priceTime), Timeout, "new mark prices after the silence");
+    }
+
+    private static long UsdmTrips(JsonElement status)
+        => status.GetProperty("streams").EnumerateArray().Where(s => s.GetProperty("feed").GetString() == "usdm-ws").Sum(s => s.GetProperty("watchdogTrips").GetInt64());
 }

@@ -131,13 +131,15 @@ public sealed partial class HistoryWriter : BackgroundService
             {
                 // The store refused (full, read-only, locked, gone): keep the batch, report, back off, try again.
                 retry = retry == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
-                if (_degradedSince is null)
+                var first = _degradedSince is null;
+                if (first)
                 {
-                    _degradedSince = Now();
                     LogDegraded(_logger, _store.Description, ex.Message);
                 }
                 _lastError = ex.Message;
                 _status.Record(Feed("degraded", $"history cannot be written to {_store.Description}: {ex.Message} Live data goes on; {Status.Queued} candles wait, {Status.Dropped} dropped."));
+                // The state flips after the status board has the news (see the recovery).
+                _degradedSince ??= Now();
                 _status.History = Status;
                 try
                 {
@@ -166,12 +168,14 @@ public sealed partial class HistoryWriter : BackgroundService
         _batch.Clear();
         if (_degradedSince is { } since)
         {
-            Interlocked.Increment(ref _recoveries);
-            _degradedSince = null;
-            _lastError = null;
+            // Reported before the state flips, so whoever sees "ok" also finds the recovery on the status board.
             LogRecovered(_logger, _store.Description, Now() - since, Interlocked.Read(ref _dropped));
             var gap = Interlocked.Read(ref _dropped) > 0 ? $" Candles from {_gapFrom} to {_gapTo} (Unix ms) were dropped while it was down." : "";
             _status.Record(Feed("connected", $"history writes to {_store.Description} again.{gap}"));
+            _degradedSince = null;
+            _lastError = null;
+            _status.History = Status;
+            Interlocked.Increment(ref _recoveries);
         }
     }
 

@@ -44,6 +44,10 @@ public sealed class Faults
     private long _requests;
     private long _tooManyRequests;
     private long _bans;
+    private long _lastBanUntil;
+
+    /// <summary>When the latest ban the simulator imposed ends (Unix ms; 0 = none yet).</summary>
+    public long LastBanUntil { get => Volatile.Read(ref _lastBanUntil); internal set => Volatile.Write(ref _lastBanUntil, value); }
 
     /// <summary>REST requests received.</summary>
     public long Requests => Interlocked.Read(ref _requests);

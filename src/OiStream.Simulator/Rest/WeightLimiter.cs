@@ -3,7 +3,9 @@ namespace OiStream.Simulator.Rest;
 /// <summary>
 /// Binance's IP limits (fact sheet sections 6 and 10): request weight per minute per API family, a separate count of
 /// <c>/futures/data/*</c> requests per 5 minutes, 429 with <c>-1003</c> and <c>Retry-After</c> on breach, and a 418
-/// ban for an IP that keeps requesting after a 429 in the same window.
+/// ban for an IP that keeps requesting after a 429 in the same window. During an injected 429 storm, an IP that
+/// sends more than <see cref="StormStrikes"/> requests to one API before the <c>Retry-After</c> it was given is
+/// banned as well: a client that ignores 429 is caught, while the few requests already in flight are forgiven.
 /// </summary>
 public sealed class WeightLimiter(SimulatorOptions options, Faults faults, TimeProvider time)
 {
@@ -11,6 +13,10 @@ public sealed class WeightLimiter(SimulatorOptions options, Faults faults, TimeP
     private readonly Dictionary<(string Ip, string Family), Window> _minute = [];
     private readonly Dictionary<string, Window> _futuresData = [];
     private readonly Dictionary<string, long> _bannedUntil = [];
+    private readonly Dictionary<(string Ip, string Family), (long RetryAt, int Strikes)> _stormRetry = [];
+
+    /// <summary>Requests to one API an IP may still send after a 429 of a storm, before its Retry-After, without a ban.</summary>
+    public const int StormStrikes = 10;
 
     /// <summary>The verdict on one request.</summary>
     public readonly record struct Verdict(int Status, int UsedWeight, long RetryAfterMs, long BannedUntil);
@@ -21,6 +27,7 @@ public sealed class WeightLimiter(SimulatorOptions options, Faults faults, TimeP
         lock (_gate)
         {
             _bannedUntil[ip] = until;
+            faults.LastBanUntil = until;
         }
     }
 
@@ -50,10 +57,19 @@ public sealed class WeightLimiter(SimulatorOptions options, Faults faults, TimeP
             if (storm || overWeight || overData)
             {
                 var window = overData ? five! : minute;
-                if (window.Violated && !storm)
+                var stormAbuse = false;
+                if (storm)
+                {
+                    // Before the Retry-After of a 429 this storm gave: a strike. Too many, and the IP is banned.
+                    var strikes = _stormRetry.TryGetValue((ip, family), out var r) && now < r.RetryAt ? r.Strikes + 1 : 0;
+                    _stormRetry[(ip, family)] = (faults.StormUntil, strikes);
+                    stormAbuse = strikes > StormStrikes;
+                }
+                if ((window.Violated && !storm) || stormAbuse)
                 {
                     var ban = now + (long)options.BanDuration.TotalMilliseconds;
                     _bannedUntil[ip] = ban;
+                    faults.LastBanUntil = ban;
                     faults.CountBan();
                     return new Verdict(418, minute.Used, ban - now, ban);
                 }

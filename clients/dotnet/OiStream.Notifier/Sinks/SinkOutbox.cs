@@ -21,6 +21,7 @@ public sealed partial class SinkOutbox : IAsyncDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
+    private long _enqueued;
     private long _delivered;
     private long _failed;
     private long _attempts;
@@ -81,8 +82,15 @@ public sealed partial class SinkOutbox : IAsyncDisposable
     /// <summary>Alerts pushed out of a full queue (each logged with its text).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Alerts handed to this outbox so far.</summary>
+    public long Enqueued => Interlocked.Read(ref _enqueued);
+
     /// <summary>Queues an alert; never waits.</summary>
-    public void Enqueue(Alert alert) => _queue.Writer.TryWrite(alert);
+    public void Enqueue(Alert alert)
+    {
+        Interlocked.Increment(ref _enqueued);
+        _queue.Writer.TryWrite(alert);
+    }
 
     /// <summary>Stops taking alerts and waits (up to <paramref name="grace"/>) for the queued ones to go out.</summary>
     public async Task DrainAsync(TimeSpan grace)
