@@ -287,16 +287,9 @@ public sealed class SqliteHistoryStore : IHistoryStore
             stored.Reverse();
         }
         var result = factor == 1 ? stored : OiCandle.Rollup(stored, resolution);
-        // The end buckets of a rolled-up read may be cut short by the row limit: keep whole ones only.
-        if (factor > 1 && stored.Count >= rows && result.Count > limit)
-        {
-            result = fromStart ? result[..limit] : result[^limit..];
-        }
-        else if (result.Count > limit)
-        {
-            result = fromStart ? result[..limit] : result[^limit..];
-        }
-        return result;
+        // A rolled-up read takes one bucket's rows more than the limit needs, so the bucket the row limit cut short
+        // is the one left out here.
+        return result.Count > limit ? (fromStart ? result[..limit] : result[^limit..]) : result;
     }
 
     /// <inheritdoc />
