@@ -308,13 +308,8 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
     public async Task Dropped_sockets_a_REST_outage_and_a_429_storm_show_as_feed_status_and_stale_data_then_recover()
     {
         var host = fixture.Host;
-        await using var client = new OiStreamClient(host.HubUri);
-        var feeds = new ConcurrentQueue<FeedStatus>();
-        var updates = new ConcurrentQueue<InstrumentState>();
-        client.FeedStatusReceived += feeds.Enqueue;
-        client.InstrumentReceived += updates.Enqueue;
-        await client.StartAsync();
-        await client.SubscribeAsync(["BTCUSDT"]);
+        await using var watched = await WatchAsync(host, "BTCUSDT");
+        var (feeds, updates) = (watched.Feeds, watched.Updates);
 
         await host.SimulatorAdminAsync("drop-sockets");
         await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State == "disconnected")
@@ -342,13 +337,8 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
     public async Task A_socket_that_stays_open_but_silent_is_noticed_by_the_watchdog_and_replaced()
     {
         var host = fixture.Host;
-        await using var client = new OiStreamClient(host.HubUri);
-        var feeds = new ConcurrentQueue<FeedStatus>();
-        var updates = new ConcurrentQueue<InstrumentState>();
-        client.FeedStatusReceived += feeds.Enqueue;
-        client.InstrumentReceived += updates.Enqueue;
-        await client.StartAsync();
-        await client.SubscribeAsync(["ETHUSDT"]);
+        await using var watched = await WatchAsync(host, "ETHUSDT");
+        var (feeds, updates) = (watched.Feeds, watched.Updates);
         await Wait.UntilAsync(() => updates.Any(u => u.PriceTime is not null), Timeout, "ETHUSDT mark prices");
         var trips = UsdmTrips(await host.GetJsonAsync<JsonElement>("/api/v1/status"));
 
@@ -359,6 +349,22 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
         await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State == "recovered"), Timeout, "usdm-ws recovered");
         var priceTime = updates.Where(u => u.PriceTime is not null).Max(u => u.PriceTime!.Value);
         await Wait.UntilAsync(() => updates.Any(u => u.PriceTime > priceTime), Timeout, "new mark prices after the silence");
+    }
+
+    /// <summary>A client subscribed to one symbol, with every feed status and update it received.</summary>
+    private sealed record Watched(OiStreamClient Client, ConcurrentQueue<FeedStatus> Feeds, ConcurrentQueue<InstrumentState> Updates) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Client.DisposeAsync();
+    }
+
+    private static async Task<Watched> WatchAsync(HubHost host, string symbol)
+    {
+        var watched = new Watched(new OiStreamClient(host.HubUri), new ConcurrentQueue<FeedStatus>(), new ConcurrentQueue<InstrumentState>());
+        watched.Client.FeedStatusReceived += watched.Feeds.Enqueue;
+        watched.Client.InstrumentReceived += watched.Updates.Enqueue;
+        await watched.Client.StartAsync();
+        await watched.Client.SubscribeAsync([symbol]);
+        return watched;
     }
 
     private static long UsdmTrips(JsonElement status)
