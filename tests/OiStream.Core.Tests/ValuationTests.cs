@@ -47,4 +47,14 @@ public class ValuationTests
         Assert.Equal((2.005, 4_880.3), (options.Coin, options.Usd));
         Assert.True(double.IsNaN(options.Price));
     }
+
+    [Fact]
+    public void Without_a_positive_mark_price_a_price_dependent_value_is_unknown_not_zero_or_infinite()
+    {
+        foreach (var mark in new[] { 0.0, -1.0, double.NaN })
+        {
+            Assert.True(double.IsNaN(Valuation.Usd(Market.UsdM, 10, 1, mark, double.NaN)), $"USD-M USD at mark {mark}");
+            Assert.True(double.IsNaN(Valuation.CoinQuantity(Market.CoinM, 10, 100, mark)), $"COIN-M coins at mark {mark}");
+        }
+    }
 }
