@@ -84,4 +84,18 @@ public class WindowedSeriesEdgeTests
         var slots = Windows.BucketCounts.Sum(k => k + 2);
         Assert.Equal((slots * sizeof(double)) + (Windows.Count * 64) + 96, series.ApproximateBytes);
     }
+
+    [Fact]
+    public void Reference_times_before_the_epoch_are_floored_downwards()
+    {
+        // A sample one second after the Unix epoch: t − w is negative, and the last bucket edge at or before it is
+        // further from zero (floor, not truncation). Resolutions here: 5 s, 25 s and 5 min.
+        var series = new WindowedSeries(Windows);
+        series.Append(1_000, 5);
+        Assert.Equal([-60_000L, -300_000L, -3_600_000L], Enumerable.Range(0, Windows.Count).Select(series.ReferenceTime));
+        // On an edge, t − w is a bucket end already.
+        series.Append(5_000, 6);
+        Assert.Equal(-55_000L, series.ReferenceTime(0));
+        Assert.True(double.IsNaN(series.AsOf(0)), "nothing is that old");
+    }
 }
