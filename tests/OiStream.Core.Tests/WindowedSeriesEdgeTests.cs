@@ -36,7 +36,8 @@ public class WindowedSeriesEdgeTests
             }
         }
         var other = new WindowedSeries(WindowSet.Parse(["1m", "5m", "1h"], slotsPerWindow: 12));
-        Assert.Throws<ArgumentException>(() => other.CopyFrom(original)); // same names, another set: refused
+        var refused = Assert.Throws<ArgumentException>(() => other.CopyFrom(original)); // same names, another set: refused
+        Assert.Contains("different windows", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,13 +46,14 @@ public class WindowedSeriesEdgeTests
         var series = new WindowedSeries(Windows);
         Assert.Equal(AppendOutcome.Appended, series.Append(T0, 0));
         Assert.Equal(0, series.LastValue);
-        Assert.Equal(AppendOutcome.Appended, series.Append(T0 + 120_000, 50));
+        // Off a bucket edge, so the one-pass path reads its cached reciprocal of the as-of value.
+        Assert.Equal(AppendOutcome.Appended, series.Append(T0 + 120_500, 50));
         Assert.Equal(0, series.AsOf(0));          // a minute ago OI was 0
         Assert.True(double.IsNaN(series.Change(0)), $"change from zero: {series.Change(0)}");
         var fast = new double[Windows.Count];
         series.ChangesInto(fast);
         Assert.True(double.IsNaN(fast[0]), $"one-pass change from zero: {fast[0]}");
-        Assert.Equal(AppendOutcome.Invalid, series.Append(T0 + 130_000, -0.0001));
+        Assert.Equal(AppendOutcome.Invalid, series.Append(T0 + 130_500, -0.0001));
     }
 
     [Fact]
