@@ -152,7 +152,7 @@ public sealed class WindowedSeries
     /// The value as of the quantised reference time of window <paramref name="window"/> (see class remarks), or NaN when
     /// the series does not reach back that far.
     /// </summary>
-    // Stryker disable once all : an empty series' rings cover nothing, so Then answers NaN as well (docs/testing.md).
+    // Stryker disable once Conditional : an empty series' rings cover nothing, so Then answers NaN as well (docs/testing.md).
     public double AsOf(int window) => HasValue ? Then(in _rings[window]) : double.NaN;
 
     /// <summary>
@@ -175,7 +175,7 @@ public sealed class WindowedSeries
         if (!HasValue)
         {
             destination.Fill(double.NaN);
-            // Stryker disable once all : without the return the loop writes NaN for every window (LastValue is NaN).
+            // Stryker disable once Statement : without the return the loop writes NaN for every window (LastValue is NaN).
             return;
         }
         var rings = _rings;
@@ -235,7 +235,7 @@ public sealed class WindowedSeries
             ref var ring = ref _rings[i];
             var bucket = FloorDiv(time - 1, ring.Resolution);
             ring.HeadIndex = bucket;
-            // Stryker disable once all : a wrong first edge corrects itself at the next sample (the general path
+            // Stryker disable once Arithmetic : a wrong first edge corrects itself at the next sample (the general path
             // recomputes it from HeadIndex), and nothing is covered before then (docs/testing.md).
             ring.HeadEnd = (bucket + 1) * ring.Resolution;
             ring.HeadSlot = 0;
@@ -243,7 +243,7 @@ public sealed class WindowedSeries
             ring.Then = double.NaN;
             ring.InverseThen = double.NaN;
         }
-        // Stryker disable once all : without it the first sample takes the general path, which updates the edges.
+        // Stryker disable once Statement : without it the first sample takes the general path, which updates the edges.
         UpdateEdges();
     }
 
@@ -252,15 +252,15 @@ public sealed class WindowedSeries
         // Most edges crossed are the finest ring's (every second at default settings, against every minute or more
         // for the others), by one bucket: step that ring alone, without visiting the others.
         ref var finest = ref _rings[_finest];
-        // Stryker disable all : the fast path's bounds and its return only decide when the finest ring steps alone; a
-        // stricter condition or a fall-through takes the general loop, which computes the same state (docs/testing.md).
+        // Stryker disable once Equality,Arithmetic : the fast path's bounds only decide when the finest ring steps alone;
+        // a stricter condition takes the general loop, which computes the same state (docs/testing.md).
         if (time <= _othersEdge && time - 1 < finest.HeadEnd + finest.Resolution)
         {
             Step(ref finest, carry);
             _nextEdge = Math.Min(finest.HeadEnd, _othersEdge);
+            // Stryker disable once Statement : falling through, the general loop finds no ring to advance.
             return;
         }
-        // Stryker restore all
 
         var rings = _rings;
         for (var i = 0; i < rings.Length; i++)
@@ -271,7 +271,7 @@ public sealed class WindowedSeries
                 Advance(ref ring, time - 1, carry);
             }
         }
-        // Stryker disable once all : stale edges only send later samples down this general path again (slower, same state).
+        // Stryker disable once Statement : stale edges only send later samples down this general path again (slower, same state).
         UpdateEdges();
     }
 
@@ -280,7 +280,7 @@ public sealed class WindowedSeries
         var others = long.MaxValue;
         for (var i = 0; i < _rings.Length; i++)
         {
-            // Stryker disable once all : counting the finest ring among the others only disables the fast path.
+            // Stryker disable once Equality : counting the finest ring among the others only disables the fast path.
             if (i != _finest)
             {
                 others = Math.Min(others, _rings[i].HeadEnd);
@@ -292,15 +292,15 @@ public sealed class WindowedSeries
 
     private void Advance(ref Ring ring, long shiftedTime, double carry)
     {
-        // Stryker disable all : Step is the general code below for a gap of one bucket; a stricter bound or a
-        // fall-through (gap 0 after the step) leaves the same state (docs/testing.md).
+        // Stryker disable once Arithmetic,Equality : Step is the general code below for a gap of one bucket; a stricter
+        // bound takes that code, with the same result (docs/testing.md).
         if (shiftedTime < ring.HeadEnd + ring.Resolution)
         {
             // The sample is in the very next bucket: no 64-bit divisions (tens of cycles each).
             Step(ref ring, carry);
+            // Stryker disable once Statement : falling through after the step finds a gap of 0 and changes nothing.
             return;
         }
-        // Stryker restore all
 
         var size = ring.Size;
         var bucket = FloorDiv(shiftedTime, ring.Resolution);
@@ -310,7 +310,7 @@ public sealed class WindowedSeries
         var fill = (int)Math.Min(gap, size);
         ref var slots = ref MemoryMarshal.GetArrayDataReference(_slots);
         var slot = ring.HeadSlot;
-        // Stryker disable once all : one slot more is the new head bucket (or a slot the wrap fills with the carry anyway).
+        // Stryker disable once Equality : one slot more is the new head bucket (or a slot the wrap fills with the carry anyway).
         for (var j = 0; j < fill; j++)
         {
             Unsafe.Add(ref slots, ring.Offset + slot) = carry;
@@ -356,6 +356,7 @@ public sealed class WindowedSeries
     private static long FloorDiv(long a, long b)
     {
         var q = a / b;
+        // Stryker disable once Equality : a = 0 has no remainder, and b (a resolution) is never 0 or negative.
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
     }
 
