@@ -23,7 +23,7 @@ internal static class HistoryLoadRun
         string[] universe = [$"--OiStream:Simulator:UsdmCoins={coins}", "--OiStream:Simulator:CoinmCoins=4"];
 
         Console.WriteLine($"universe: {coins} USD-M coins and 4 COIN-M ones; {seconds} s measured per phase");
-        LatencyRun.Result idle;
+        LatencyRun.Measurement idle;
         await using (var hub = await HubProcess.StartAsync(null, [.. universe, "--OiStream:Storage:ImportDays=0"]))
         {
             await hub.WaitReadyAsync(TimeSpan.FromSeconds(120));

@@ -26,10 +26,10 @@ internal static class LatencyRun
     }
 
     /// <summary>What one measurement saw.</summary>
-    internal sealed record Result(int Symbols, int Count, double P50, double P90, double P99, double Max, double RssMiB, int Instruments, int Clients);
+    internal sealed record Measurement(int Symbols, int Count, double P50, double P90, double P99, double Max, double RssMiB, int Instruments, int Clients);
 
     /// <summary>Connects 100 clients × 20 symbols to a ready hub and measures for <paramref name="seconds"/>.</summary>
-    internal static async Task<Result> MeasureAsync(HubProcess hub, int seconds)
+    internal static async Task<Measurement> MeasureAsync(HubProcess hub, int seconds)
     {
         var all = (await hub.Http.GetFromJsonAsync<JsonElement[]>(new Uri(hub.Url, "/api/v1/instruments")))!
             .Where(s => s.GetProperty("market").GetString() == "usdm" && s.GetProperty("contractType").GetString() == "PERPETUAL")
@@ -79,6 +79,6 @@ internal static class LatencyRun
         }
         var sorted = latencies.Order().ToList();
         double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-        return new Result(all.Count, sorted.Count, Pct(0.50), Pct(0.90), Pct(0.99), Pct(1), rss, instruments, connected);
+        return new Measurement(all.Count, sorted.Count, Pct(0.50), Pct(0.90), Pct(0.99), Pct(1), rss, instruments, connected);
     }
 }

@@ -19,18 +19,15 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
     private readonly List<OiCandle> _candles = [];
     private long _nextReport;
 
-    /// <summary>Events applied so far.</summary>
-    public long Applied { get; private set; }
-
     private volatile bool _warm;
-    private volatile bool _ready;
+    // Candles handed to the history stage when the start-up history was out (-1 until then).
     private long _warmCandles = -1;
 
     /// <summary>
     /// True once the start-up history has been applied and published (24h figures are complete) and the history it
     /// brought is in the store (or was dropped and counted), so the history endpoints answer for it.
     /// </summary>
-    public bool Ready => _ready && (Volatile.Read(ref _warmCandles) is var mark && mark >= 0) && history.Settled >= mark;
+    public bool Ready => Volatile.Read(ref _warmCandles) is >= 0 and var mark && history.Settled >= mark;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,7 +48,6 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                     {
                         _warm = true;
                     }
-                    Applied++;
                     drained++;
                 }
                 Publish(interval);
@@ -102,12 +98,11 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
             history.Offer(_candles);
             _candles.Clear();
         }
-        if (_warm && !_ready && !engine.HasPendingChanges)
+        if (_warm && Volatile.Read(ref _warmCandles) < 0 && !engine.HasPendingChanges)
         {
             // Ready only once every warmed instrument's snapshot is out: per-symbol coalescing may hold some back
             // for up to one interval after the backfill.
             Volatile.Write(ref _warmCandles, history.Offered);
-            _ready = true;
         }
         Report();
         if (instruments.Count + coins.Count + signals.Count == 0)
