@@ -20,7 +20,9 @@ public static class OiStreamApp
         ArgumentNullException.ThrowIfNull(args);
         // "--simulate" is a bare switch; configuration wants a key and a value.
         args = [.. args.Select(a => a == "--simulate" ? "--OiStream:Simulate=true" : a)];
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root is where the hub was built or published, so its appsettings.json (log levels) is found
+        // whatever directory it is started from; relative paths in settings (the store) stay relative to that directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddOptions<OiStreamOptions>().BindConfiguration(OiStreamOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<OiStreamOptions>, OiStreamOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);

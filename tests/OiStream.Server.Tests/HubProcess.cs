@@ -18,8 +18,14 @@ internal sealed partial class HubProcess : IAsyncDisposable
 
     public HttpClient Http { get; } = new();
 
+    /// <summary>Every line the hub wrote to standard output, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
     /// <summary>Starts the built hub (the same configuration as this test assembly) and waits until it listens.</summary>
-    public static async Task<HubProcess> StartAsync(params string[] args)
+    public static Task<HubProcess> StartAsync(params string[] args) => StartAsync(defaultLogging: false, args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>; with <paramref name="defaultLogging"/> the hub logs at its shipped levels.</summary>
+    public static async Task<HubProcess> StartAsync(bool defaultLogging, params string[] args)
     {
         // Tests run from tests/<project>/bin/<Configuration>/<tfm>/; the hub was built to src/OiStream.Server/bin/<Configuration>/<tfm>/.
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -29,7 +35,7 @@ internal sealed partial class HubProcess : IAsyncDisposable
         var dll = Path.Combine(root, "src", "OiStream.Server", "bin", configuration, tfm, "OiStream.Server.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(dll);
-        foreach (var a in HubHost.Args(args))
+        foreach (var a in HubHost.Args(args).Where(a => !defaultLogging || !a.StartsWith("--Logging:", StringComparison.Ordinal)))
         {
             info.ArgumentList.Add(a);
         }
@@ -38,7 +44,12 @@ internal sealed partial class HubProcess : IAsyncDisposable
         var hub = new HubProcess(Process.Start(info)!);
         hub._process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is { } line && Listening().Match(line) is { Success: true } m)
+            if (e.Data is not { } line)
+            {
+                return;
+            }
+            hub.Output.Enqueue(line);
+            if (Listening().Match(line) is { Success: true } m)
             {
                 hub._url.TrySetResult(new Uri(m.Groups[1].Value));
             }
