@@ -38,6 +38,10 @@ public sealed class SimulatorServer : IAsyncDisposable
     public static async Task<SimulatorServer> StartAsync(SimulatorOptions options, int port = 0, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Embedded in a host that has its own configuration: no appsettings.json or variable of the working directory
+        // may turn this simulator's lifetime lines on (its "Now listening on" would read as the host's address).
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         Configure(builder, options);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

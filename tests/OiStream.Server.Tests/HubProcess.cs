@@ -61,18 +61,28 @@ internal sealed partial class HubProcess : IAsyncDisposable
         return hub;
     }
 
-    public async Task WaitReadyAsync() => await Wait.UntilAsync(async () =>
+    public async Task WaitReadyAsync()
     {
         try
         {
-            using var r = await Http.GetAsync(new Uri(BaseUri, "/readyz"));
-            return r.IsSuccessStatusCode;
+            await Wait.UntilAsync(async () =>
+            {
+                try
+                {
+                    using var r = await Http.GetAsync(new Uri(BaseUri, "/readyz"));
+                    return r.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60), "/readyz of the hub process");
         }
-        catch (HttpRequestException)
+        catch (TimeoutException ex)
         {
-            return false;
+            throw new TimeoutException($"{ex.Message}. The hub wrote:\n{string.Join('\n', Output.TakeLast(40))}", ex);
         }
-    }, TimeSpan.FromSeconds(60), "/readyz of the hub process");
+    }
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public async Task KillAsync()
