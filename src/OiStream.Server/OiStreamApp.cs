@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OiStream.Core.Engine;
 using OiStream.Server.Api;
@@ -55,7 +56,12 @@ public static class OiStreamApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryImporter>());
-        builder.Services.AddSignalR(o => o.EnableDetailedErrors = false)
+        builder.Services.AddSingleton<InvocationLogFilter>();
+        builder.Services.AddSignalR(o =>
+            {
+                o.EnableDetailedErrors = false;
+                o.AddFilter<InvocationLogFilter>();
+            })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 

@@ -33,4 +33,24 @@ public sealed class LoggingTests : IAsyncLifetime
         Assert.DoesNotContain(written, l => l.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal));
         Assert.True(written.Sum(l => l.Length + 1) < 2_000, $"{written.Count} lines while idle:\n{string.Join('\n', written.Take(20))}");
     }
+
+    [Fact]
+    public async Task A_clients_bad_input_is_one_information_line_without_a_stack_trace()
+    {
+        await using var hub = await HubProcess.StartAsync(defaultLogging: true, "--OiStream:Storage:Path=" + Path.Combine(_dir, "h.db"), "--OiStream:Storage:ImportDays=0");
+        await hub.WaitReadyAsync();
+        await using var client = new OiStream.Client.OiStreamClient(new Uri(hub.BaseUri, "/hubs/oi"));
+        await client.StartAsync();
+        var lines = hub.Output.Count;
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => client.SubscribeAsync(["NOPE" + i]));
+        }
+        await Wait.UntilAsync(() => hub.Output.Skip(lines).Count(l => l.Contains("HubBadInput", StringComparison.Ordinal) || l.Contains("refused: Unknown symbol", StringComparison.Ordinal)) >= 5,
+            TimeSpan.FromSeconds(30), "a log line per refused call");
+        var written = hub.Output.Skip(lines).ToList();
+        Assert.DoesNotContain(written, l => l.StartsWith("fail:", StringComparison.Ordinal) || l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.Equal(5, written.Count(l => l.Contains("refused: Unknown symbol 'NOPE", StringComparison.Ordinal)));
+        Assert.Equal(5, written.Count(l => l.StartsWith("info: OiStream.Server.Hubs.InvocationLogFilter", StringComparison.Ordinal)));
+    }
 }
