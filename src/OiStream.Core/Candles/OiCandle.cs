@@ -61,6 +61,17 @@ public readonly record struct OiCandle(
     public long End => Time + Resolution;
 
     /// <summary>
+    /// One exchange history row (<c>openInterestHist</c>, five-minute period) as a candle. A row stamped
+    /// <paramref name="time"/> is the value at that moment, so it closes the five-minute bucket that ends there, as a
+    /// live bucket's close is the value at its end; open, high and low equal the close, and it counts as one sample.
+    /// </summary>
+    public static OiCandle FromExchangeRow(SeriesKey series, long time, double coin, double usd, double price)
+    {
+        var bucket = (time - 1) - ((time - 1) % FiveMinutes);
+        return new OiCandle(series, FiveMinutes, bucket, coin, coin, coin, coin, usd, price, 1);
+    }
+
+    /// <summary>
     /// Folds a later candle of the same series into this one (a rollup, or two halves of one bucket written apart):
     /// open stays, high and low widen, close and its USD value and price move to the later one, samples add up.
     /// </summary>

@@ -195,14 +195,11 @@ public sealed class MarketEngine
     private static (double Coin, double Usd, double Price) ImportedValues(InstrumentTracker tracker, in MarketEvent row)
         => Valuation.FromHistoryRow(tracker.Info.Market, row.Value, row.Extra, tracker.Info.ContractSize);
 
-    // An exchange row at time T is the value at T: the close of the five-minute bucket that ends at T, as a live
-    // bucket's close is the value at its end.
     private void ImportedCandle(SeriesKey key, long time, (double Coin, double Usd, double Price) v)
     {
         if (double.IsFinite(v.Coin) && time > 0)
         {
-            var bucket = (time - 1) - ((time - 1) % OiCandle.FiveMinutes);
-            _candles.Add(new OiCandle(key, OiCandle.FiveMinutes, bucket, v.Coin, v.Coin, v.Coin, v.Coin, v.Usd, v.Price, 1));
+            _candles.Add(OiCandle.FromExchangeRow(key, time, v.Coin, v.Usd, v.Price));
         }
     }
 

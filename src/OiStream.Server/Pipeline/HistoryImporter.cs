@@ -138,7 +138,7 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
                 {
                     continue; // the exchange holds nothing there (before the listing)
                 }
-                // A row at T is the close of the bucket [T − 5m, T).
+                // A row at T closes the bucket [T − 5m, T) (OiCandle.FromExchangeRow).
                 var rows = await rest.GetOpenInterestHistRangeAsync(source.Family, source.Key, source.ContractType, "5m", gap.From + Five, gap.To, cancellationToken,
                     async ct =>
                     {
@@ -158,9 +158,9 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
                     {
                         continue;
                     }
-                    var bucket = row.Time - Five;
-                    values[(info.Symbol, bucket)] = v;
-                    candles.Add(new OiCandle(key, Five, bucket, v.Coin, v.Coin, v.Coin, v.Coin, v.Usd, v.Price, 1));
+                    var candle = OiCandle.FromExchangeRow(key, row.Time, v.Coin, v.Usd, v.Price);
+                    values[(info.Symbol, candle.Time)] = v;
+                    candles.Add(candle);
                 }
             }
         }
@@ -202,7 +202,7 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
                 }
             }
             var price = reference is not null && values.TryGetValue((reference.Symbol, bucket), out var r) ? r.Price : double.NaN;
-            yield return new OiCandle(SeriesKey.Coin(coin), Five, bucket, sumCoin, sumCoin, sumCoin, sumCoin, sumUsd, price, 1);
+            yield return OiCandle.FromExchangeRow(SeriesKey.Coin(coin), bucket + Five, sumCoin, sumUsd, price);
         }
     }
 
