@@ -202,9 +202,11 @@ test('the chart draws history for a range, and compare adds a second series', as
   }, 30000, '4h of BTCUSDT history (5m points) with the mark price');
   assert.match(await page.textContent('#chart-title'), /BTCUSDT open interest \(4h\)/);
   assert.ok(new URL(page.url()).searchParams.get('symbol') === 'BTCUSDT');
-  // The note says since when the hub's store holds history (the start-up backfill: about 25 hours back).
-  const since = /history held since (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/.exec(await page.textContent('#chart-note'));
-  assert.ok(since, await page.textContent('#chart-note'));
+  // The note says since when the hub's store holds history (the start-up backfill: about 25 hours back). It is
+  // written when the 4h load finishes, which may be after an earlier range's points already satisfied the wait above.
+  const heldPattern = /history held since (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/;
+  await until(async () => heldPattern.test(await page.textContent('#chart-note')), 30000, 'the note says since when history is held');
+  const since = heldPattern.exec(await page.textContent('#chart-note'));
   const heldHours = (Date.now() - Date.parse(since[1].replace(' ', 'T') + 'Z')) / 3_600_000;
   assert.ok(heldHours > 20, `history held for ${heldHours} h`);
 
