@@ -6,6 +6,7 @@ using OiStream.Binance.Streams;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Core.Instruments;
+using OiStream.Core.Loops;
 
 namespace OiStream.Binance;
 
@@ -22,15 +23,19 @@ public sealed partial class BinanceFeed
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly List<MarketStreamClient> _streams = [];
+    // Replaced whole when the feed (re)starts, so status can read it while that happens.
+    private volatile IReadOnlyList<MarketStreamClient> _streams = [];
     private volatile SymbolTable _symbols = new([]);
     private readonly IHistorySeed? _seed;
     private IReadOnlyList<InstrumentInfo> _instruments = [];
+    private readonly LoopMonitor _loops;
 
     /// <summary>Creates the feed; with <paramref name="seed"/>, history already held is loaded from it and only what follows is fetched.</summary>
-    public BinanceFeed(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILoggerFactory loggers, IHistorySeed? seed = null)
+    public BinanceFeed(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILoggerFactory loggers,
+        IHistorySeed? seed = null, LoopMonitor? loops = null)
     {
         _seed = seed;
+        _loops = loops ?? new LoopMonitor();
         ArgumentNullException.ThrowIfNull(loggers);
         _rest = rest;
         _options = options;
@@ -38,7 +43,7 @@ public sealed partial class BinanceFeed
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<BinanceFeed>();
-        Poller = new OpenInterestPoller(rest, options, writer, time, loggers.CreateLogger<OpenInterestPoller>());
+        Poller = new OpenInterestPoller(rest, options, writer, time, loggers.CreateLogger<OpenInterestPoller>(), _loops.Register("poller"));
         Poller.StatusChanged += Report;
     }
 
@@ -60,6 +65,8 @@ public sealed partial class BinanceFeed
     /// <summary>Runs the feed until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Run again after a failure (see FeedHost): start from discovery, with no stream of the last run left over.
+        IsLive = false;
         _instruments = await DiscoverWithRetryAsync(cancellationToken);
         _symbols = new SymbolTable(_instruments.Select(i => i.Symbol));
         await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(_instruments)), cancellationToken);
@@ -106,7 +113,7 @@ public sealed partial class BinanceFeed
                 LogDiscovered(_logger, all.Count);
                 return all;
             }
-            catch (Exception ex) when (ex is HttpRequestException or BinanceApiException or OperationCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(6, attempt - 1))));
                 var message = $"Cannot reach Binance ({_options.UsdmRest.Host}): {ex.Message}. Retrying in {delay.TotalSeconds:0} s.";
@@ -178,7 +185,7 @@ public sealed partial class BinanceFeed
                     }
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or BinanceApiException or System.Text.Json.JsonException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // One missing history is not fatal: that instrument's long windows stay null until they fill.
                 LogBackfillFailed(_logger, job.Symbol, ex.Message);
@@ -211,7 +218,7 @@ public sealed partial class BinanceFeed
                     }
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or BinanceApiException or System.Text.Json.JsonException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 LogBackfillFailed(_logger, family.Item1.ToString() + " premiumIndex", ex.Message);
             }
@@ -220,6 +227,7 @@ public sealed partial class BinanceFeed
 
     private void BuildStreams()
     {
+        var clients = new List<MarketStreamClient>();
         if (_options.UsdM && _instruments.Any(i => i.Market == Market.UsdM))
         {
             Add("usdm-ws", _options.UsdmStream, ["!markPrice@arr@1s"]);
@@ -245,12 +253,14 @@ public sealed partial class BinanceFeed
                 Add("options-ws", _options.OptionsStream, chunk, TimeSpan.FromSeconds(Math.Max(75, _options.StreamWatchdog.TotalSeconds)));
             }
         }
+        _streams = clients;
 
         void Add(string name, Uri uri, IReadOnlyList<string> streams, TimeSpan? watchdog = null)
         {
-            var client = new MarketStreamClient(name, uri, streams, () => _symbols, _writer, _options, _time, _loggers.CreateLogger<MarketStreamClient>(), watchdog);
+            var client = new MarketStreamClient(name, uri, streams, () => _symbols, _writer, _options, _time, _loggers.CreateLogger<MarketStreamClient>(), watchdog,
+                _loops.Register(name));
             client.StatusChanged += Report;
-            _streams.Add(client);
+            clients.Add(client);
         }
     }
 

@@ -15,8 +15,11 @@ namespace OiStream.Server;
 /// <summary>Builds the hub application (used by <c>Program</c> and by the integration tests).</summary>
 public static class OiStreamApp
 {
-    /// <summary>Creates the application; <c>--simulate</c> turns on <see cref="OiStreamOptions.Simulate"/>.</summary>
-    public static WebApplication Build(string[] args)
+    /// <summary>
+    /// Creates the application; <c>--simulate</c> turns on <see cref="OiStreamOptions.Simulate"/>.
+    /// <paramref name="configure"/> may change the services before the app is built (tests inject faults through it).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         // "--simulate" is a bare switch; configuration wants a key and a value.
@@ -65,6 +68,7 @@ public static class OiStreamApp
             .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseWebSockets();
         app.MapDashboard();

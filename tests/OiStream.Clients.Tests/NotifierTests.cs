@@ -115,6 +115,34 @@ public class NotifierTests(SpikyHubHost fixture) : IClassFixture<SpikyHubHost>
     }
 }
 
+/// <summary>The notifier's queue between the hub callbacks and the rules.</summary>
+public class NotifierQueueTests
+{
+    [Fact]
+    public async Task Updates_pushed_out_of_a_full_queue_are_counted_and_logged_once_a_second_not_dropped_silently()
+    {
+        var rules = """{ "sinks": { "out": { "type": "console" } }, "rules": [ { "name": "BTC", "symbol": "BTCUSDT", "when": "change.5m >= 10", "sinks": ["out"] } ] }""";
+        var config = RuleFileParser.Parse(Encoding.UTF8.GetBytes(rules), "rules.json", _ => null);
+        var logs = new ListLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Warning));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var runner = new NotifierRunner(config, new Uri("http://127.0.0.1:1/"), dryRun: true, loggers, TextWriter.Null, clock, updateCapacity: 10);
+        // Nothing reads while the runner is not started: the queue fills as it would behind rules that cannot keep up.
+        for (var i = 0; i < 15; i++)
+        {
+            runner.Offer(RuleEvaluatorTests.State("BTCUSDT", 1));
+        }
+        Assert.Equal(5, runner.DroppedUpdates);
+        var line = Assert.Single(logs.Lines);
+        Assert.Equal("The rules could not keep up: 1 updates dropped so far (queue of 10 full). Fewer or simpler rules, or a notifier per group of rules, keep up", line);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        runner.Offer(RuleEvaluatorTests.State("BTCUSDT", 1));
+        Assert.Equal(6, runner.DroppedUpdates);
+        Assert.Equal(2, logs.Lines.Count);
+        Assert.Contains("6 updates dropped so far", logs.Lines.Last(), StringComparison.Ordinal);
+    }
+}
+
 /// <summary>Collects log lines.</summary>
 internal sealed class ListLoggerProvider : ILoggerProvider
 {

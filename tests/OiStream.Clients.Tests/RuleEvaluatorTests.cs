@@ -16,7 +16,7 @@ public class RuleEvaluatorTests
         { "dashboardUrl": "http://127.0.0.1:5000/", {{extra}} "sinks": { "log": { "type": "console" } }, "rules": [ {{rules}} ] }
         """), "rules.json", _ => null);
 
-    private static InstrumentState State(string symbol, double change5m, string quadrant1h = "neutral", string source = "simulated") => new()
+    internal static InstrumentState State(string symbol, double change5m, string quadrant1h = "neutral", string source = "simulated") => new()
     {
         Symbol = symbol,
         Market = "usdm",

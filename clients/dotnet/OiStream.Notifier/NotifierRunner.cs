@@ -20,21 +20,26 @@ public sealed partial class NotifierRunner : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
-    private readonly Channel<object> _updates = Channel.CreateBounded<object>(new BoundedChannelOptions(50_000)
-    {
-        FullMode = BoundedChannelFullMode.DropOldest,
-        SingleReader = true,
-        SingleWriter = false,
-    });
+    private readonly Channel<object> _updates;
+    private readonly int _capacity;
+    private long _droppedUpdates;
+    private long _nextDropLog;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Builds the sinks (all of them console sinks when <paramref name="dryRun"/>).</summary>
-    public NotifierRunner(NotifierConfig config, Uri hub, bool dryRun, ILoggerFactory loggers, TextWriter console, TimeProvider? time = null, HttpMessageHandler? handler = null)
+    public NotifierRunner(NotifierConfig config, Uri hub, bool dryRun, ILoggerFactory loggers, TextWriter console, TimeProvider? time = null, HttpMessageHandler? handler = null,
+        int updateCapacity = 50_000)
     {
         _config = config;
         _hub = hub;
         _logger = loggers.CreateLogger("OiStream.Notifier");
         _time = time ?? TimeProvider.System;
+        ArgumentOutOfRangeException.ThrowIfLessThan(updateCapacity, 1);
+        _capacity = updateCapacity;
+        // When the rules fall this far behind the stream, the oldest update goes: counted, and logged at most once a second.
+        _updates = Channel.CreateBounded<object>(
+            new BoundedChannelOptions(updateCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false },
+            _ => OnDropped());
         // Per-attempt time limits come from the Polly pipeline, not from HttpClient.
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
         var deliveryLogger = loggers.CreateLogger("OiStream.Notifier.Delivery");
@@ -55,6 +60,9 @@ public sealed partial class NotifierRunner : IAsyncDisposable
     /// <summary>Each sink's outbox.</summary>
     public IReadOnlyDictionary<string, SinkOutbox> Queues { get; }
 
+    /// <summary>Updates dropped because the rules could not keep up with the stream (the queue was full).</summary>
+    public long DroppedUpdates => Interlocked.Read(ref _droppedUpdates);
+
     /// <summary>Completes once every subscription is in place.</summary>
     public Task Ready => _ready.Task;
 
@@ -66,10 +74,10 @@ public sealed partial class NotifierRunner : IAsyncDisposable
         var overview = _config.Rules.Any(r => r.AllSymbols);
 
         await using var client = new OiStreamClient(_hub);
-        client.InstrumentReceived += s => _updates.Writer.TryWrite(s);
-        client.OverviewReceived += rows => _updates.Writer.TryWrite(rows);
-        client.CoinReceived += s => _updates.Writer.TryWrite(s);
-        client.SignalReceived += s => _updates.Writer.TryWrite(s);
+        client.InstrumentReceived += s => Offer(s);
+        client.OverviewReceived += rows => Offer(rows);
+        client.CoinReceived += s => Offer(s);
+        client.SignalReceived += s => Offer(s);
         client.Reconnecting += ex => LogReconnecting(_logger, _hub, ex?.Message);
         client.Reconnected += () => LogReconnected(_logger);
         await client.StartAsync(cancellationToken);
@@ -77,19 +85,19 @@ public sealed partial class NotifierRunner : IAsyncDisposable
         {
             foreach (var s in await client.SubscribeAsync(symbols, cancellationToken))
             {
-                _updates.Writer.TryWrite(s);
+                Offer(s);
             }
         }
         if (coins.Length > 0)
         {
             foreach (var c in await client.SubscribeCoinsAsync(coins, cancellationToken))
             {
-                _updates.Writer.TryWrite(c);
+                Offer(c);
             }
         }
         if (overview)
         {
-            _updates.Writer.TryWrite(await client.SubscribeOverviewAsync(cancellationToken));
+            Offer(await client.SubscribeOverviewAsync(cancellationToken));
         }
         LogWatching(_logger, _config.Rules.Count, _config.Path, overview ? "every instrument" : $"{symbols.Length} symbols", coins.Length, _hub);
         _ready.TrySetResult();
@@ -125,6 +133,20 @@ public sealed partial class NotifierRunner : IAsyncDisposable
             await q.DisposeAsync();
         }
         _http.Dispose();
+    }
+
+    /// <summary>Queues an update for the rules (the hub callbacks' only work).</summary>
+    internal void Offer(object update) => _updates.Writer.TryWrite(update);
+
+    private void OnDropped()
+    {
+        var total = Interlocked.Increment(ref _droppedUpdates);
+        var now = _time.GetTimestamp();
+        var next = Interlocked.Read(ref _nextDropLog);
+        if (now >= next && Interlocked.CompareExchange(ref _nextDropLog, now + _time.TimestampFrequency, next) == next)
+        {
+            LogUpdatesDropped(_logger, total, _capacity);
+        }
     }
 
     private void Handle(object item)
@@ -167,7 +189,7 @@ public sealed partial class NotifierRunner : IAsyncDisposable
             // The rate-cap summary is decided on the reader loop too: the ticker only enqueues.
             while (await ticker.WaitForNextTickAsync(cancellationToken))
             {
-                _updates.Writer.TryWrite(Tick.Instance);
+                Offer(Tick.Instance);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -185,6 +207,10 @@ public sealed partial class NotifierRunner : IAsyncDisposable
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Connection to {Hub} lost ({Reason}); reconnecting")]
     private static partial void LogReconnecting(ILogger logger, Uri hub, string? reason);
+
+    [LoggerMessage(EventId = 4204, EventName = "NotifierUpdatesDropped", Level = LogLevel.Warning,
+        Message = "The rules could not keep up: {Total} updates dropped so far (queue of {Capacity} full). Fewer or simpler rules, or a notifier per group of rules, keep up")]
+    private static partial void LogUpdatesDropped(ILogger logger, long total, int capacity);
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Information, Message = "Reconnected; subscriptions renewed")]
     private static partial void LogReconnected(ILogger logger);

@@ -4,6 +4,7 @@ using OiStream.Binance.Rest;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Core.Instruments;
+using OiStream.Core.Loops;
 
 namespace OiStream.Binance.Polling;
 
@@ -16,7 +17,8 @@ namespace OiStream.Binance.Polling;
 /// stretches evenly, and subscribed symbols keep theirs; so the governor rarely has to hold a request back, and the
 /// instruments users look at stay fresh. Each API has its own workers, so a ban on one does not stall the others.
 /// </summary>
-public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<OpenInterestPoller> logger)
+public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<OpenInterestPoller> logger,
+    LoopHealth? health = null)
 {
     private const int LargestCount = 20;
     private readonly object _gate = new();
@@ -34,6 +36,9 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
 
     /// <summary>Successful polls so far.</summary>
     public long Polls => Interlocked.Read(ref _polls);
+
+    /// <summary>The workers' unexpected failures (not Binance's refusals, which are <see cref="Failures"/> and the APIs' health).</summary>
+    public LoopHealth Health { get; } = health ?? new LoopHealth("poller");
 
     /// <summary>Failed polls so far (rate limits, errors, timeouts).</summary>
     public long Failures => Interlocked.Read(ref _failures);
@@ -133,56 +138,83 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
         return Task.WhenAll(workers);
     }
 
+    // One worker: each pass polls the most urgent due instrument. Expected failures (Binance refused, the network,
+    // a bad body) are the API's health; anything else is a fault of this code or of the channel's reader, counted in
+    // Health and paced by its growing pause, and the worker goes on.
     private async Task WorkAsync(ApiFamily family, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            var item = TakeDue(family, out var waitMs);
-            if (item is null)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(waitMs, 10, 250)), time, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-
-            var started = Now();
+            TimeSpan pause;
             try
             {
-                await PollAsync(item, cancellationToken);
-                Interlocked.Increment(ref _polls);
-                SetHealth(family, null, "Polling works again");
-                Reschedule(item, started, failed: false);
+                await PassAsync(family, cancellationToken);
+                continue;
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (LoopHealth.IsStop(ex, cancellationToken))
             {
                 return;
             }
-            catch (BinanceApiException ex) when (ex.Code == -4108 || ex.Code == -1121)
-            {
-                // Delisted or delivering since discovery: stop asking until the next instrument list.
-                Interlocked.Increment(ref _failures);
-                LogDropped(logger, item.Info.Symbol, ex.Message);
-                lock (_gate)
-                {
-                    _items.Remove(item.Info.Symbol);
-                }
-            }
-            catch (Exception ex) when (ex is BinanceApiException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+            catch (Exception ex)
             {
                 Interlocked.Increment(ref _failures);
-                var state = ex is BinanceApiException { IsRateLimited: true } ? "rateLimited" : "disconnected";
-                if (SetHealth(family, state, ex.Message))
-                {
-                    LogPollFailed(logger, family.ToString(), ex.Message);
-                }
-                Reschedule(item, started, failed: true);
+                pause = Health.Failed(ex, Now());
+                LogUnexpected(logger, family.ToString(), pause.TotalSeconds, ex);
             }
+            try
+            {
+                await Task.Delay(pause, time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task PassAsync(ApiFamily family, CancellationToken cancellationToken)
+    {
+        var item = TakeDue(family, out var waitMs);
+        if (item is null)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(waitMs, 10, 250)), time, cancellationToken);
+            return;
+        }
+
+        var started = Now();
+        try
+        {
+            await PollAsync(item, cancellationToken);
+            Interlocked.Increment(ref _polls);
+            SetHealth(family, null, "Polling works again");
+            Reschedule(item, started, failed: false);
+            Health.Succeeded();
+        }
+        catch (BinanceApiException ex) when (ex.Code == -4108 || ex.Code == -1121)
+        {
+            // Delisted or delivering since discovery: stop asking until the next instrument list.
+            Interlocked.Increment(ref _failures);
+            LogDropped(logger, item.Info.Symbol, ex.Message);
+            lock (_gate)
+            {
+                _items.Remove(item.Info.Symbol);
+            }
+        }
+        catch (Exception ex) when (!LoopHealth.IsStop(ex, cancellationToken) && ex is BinanceApiException or HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+        {
+            Interlocked.Increment(ref _failures);
+            var state = ex is BinanceApiException { IsRateLimited: true } ? "rateLimited" : "disconnected";
+            if (SetHealth(family, state, ex.Message))
+            {
+                LogPollFailed(logger, family.ToString(), ex.Message);
+            }
+            Reschedule(item, started, failed: true);
+        }
+        catch (Exception ex) when (!LoopHealth.IsStop(ex, cancellationToken))
+        {
+            // The worker counts and paces it; the instrument must not stay in flight for ever.
+            Reschedule(item, started, failed: true);
+            throw;
         }
     }
 
@@ -353,6 +385,9 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "The {Family} weight budget cannot poll {Count} instruments every {Wanted:0.#} s: polling them every {Actual:0.#} s (raise BudgetShare, lower MaxOiAge demands, or track fewer symbols)")]
     private static partial void LogStretched(ILogger logger, string family, int count, double actual, double wanted);
+
+    [LoggerMessage(EventId = 104, EventName = "PollerFailed", Level = LogLevel.Error, Message = "A {Api} poll worker failed unexpectedly; it goes on in {Seconds:0.#} s")]
+    private static partial void LogUnexpected(ILogger logger, string api, double seconds, Exception exception);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Stopped polling {Symbol}: {Problem}")]
     private static partial void LogDropped(ILogger logger, string symbol, string problem);

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using OiStream.Contracts;
 using Microsoft.Extensions.Logging;
 using OiStream.Core.Engine;
+using OiStream.Core.Loops;
 
 namespace OiStream.Binance.Streams;
 
@@ -39,8 +40,9 @@ public sealed partial class MarketStreamClient
 
     /// <summary>Creates a client for <paramref name="streams"/> on <c>{baseUri}/market/stream</c>.</summary>
     public MarketStreamClient(string name, Uri baseUri, IReadOnlyList<string> streams, Func<SymbolTable> symbols,
-        ChannelWriter<MarketEvent> writer, BinanceOptions options, TimeProvider time, ILogger logger, TimeSpan? watchdog = null)
+        ChannelWriter<MarketEvent> writer, BinanceOptions options, TimeProvider time, ILogger logger, TimeSpan? watchdog = null, LoopHealth? health = null)
     {
+        Health = health ?? new LoopHealth(name);
         ArgumentNullException.ThrowIfNull(options);
         _watchdog = watchdog ?? options.StreamWatchdog;
         ArgumentNullException.ThrowIfNull(baseUri);
@@ -86,6 +88,9 @@ public sealed partial class MarketStreamClient
     /// <summary>Local time (Unix ms) of the last frame; 0 before the first.</summary>
     public long LastMessageAt => Interlocked.Read(ref _lastMessage);
 
+    /// <summary>Failures that were not the network's (counted, logged, paced), for status.</summary>
+    public LoopHealth Health { get; }
+
     /// <summary>Raised on connect, disconnect, watchdog and recovery.</summary>
     public event Action<FeedStatus>? StatusChanged;
 
@@ -97,6 +102,7 @@ public sealed partial class MarketStreamClient
         while (!cancellationToken.IsCancellationRequested)
         {
             string reason;
+            var unexpected = TimeSpan.Zero;
             try
             {
                 using var socket = new ClientWebSocket();
@@ -113,6 +119,7 @@ public sealed partial class MarketStreamClient
                 Raise(everConnected ? "recovered" : "connected", $"Connected to {_uri.GetLeftPart(UriPartial.Path)}");
                 everConnected = true;
                 attempt = 0;
+                Health.Succeeded();
                 reason = await ReceiveAsync(socket, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -123,11 +130,32 @@ public sealed partial class MarketStreamClient
             {
                 reason = ex.Message;
             }
+            catch (Exception ex)
+            {
+                // Not the network: a fault of this code or of the channel's reader. Counted in Health, and the pause
+                // before reconnecting grows while it repeats.
+                reason = $"unexpected {ex.GetType().Name}: {ex.Message}";
+                unexpected = Health.Failed(ex, Now());
+                LogUnexpected(_logger, _name, ex);
+            }
 
             attempt++;
             var delay = Backoff(attempt);
-            Raise("disconnected", $"{reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+            if (unexpected > delay)
+            {
+                delay = unexpected;
+            }
             LogReconnect(_logger, _name, reason, delay.TotalSeconds);
+            try
+            {
+                Raise("disconnected", $"{reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+            }
+            catch (Exception ex)
+            {
+                // A status subscriber threw: this socket's loop is not its to end.
+                Health.Failed(ex, Now());
+                LogUnexpected(_logger, _name, ex);
+            }
             try
             {
                 await Task.Delay(delay, _time, cancellationToken);
@@ -230,6 +258,9 @@ public sealed partial class MarketStreamClient
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Stream {Feed} lost: {Reason}; reconnecting in {Seconds:0.0} s")]
     private static partial void LogReconnect(ILogger logger, string feed, string reason, double seconds);
+
+    [LoggerMessage(EventId = 203, EventName = "StreamFailed", Level = LogLevel.Error, Message = "Stream {Feed} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, string feed, Exception exception);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Stream {Feed} sent a malformed frame (skipped): {Problem}")]
     private static partial void LogMalformed(ILogger logger, string feed, string problem);

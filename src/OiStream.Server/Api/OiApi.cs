@@ -97,6 +97,8 @@ public static class OiApi
             },
             history = board.History,
             historyImport = board.Import,
+            loops = board.Loops.Loops.Select(l => new LoopStatus(l.Name, l.Failures, l.Consecutive > 0, l.LastError,
+                l.LastFailureAt == 0 ? null : l.LastFailureAt)),
         });
     }
 }

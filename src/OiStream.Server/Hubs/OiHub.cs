@@ -31,7 +31,13 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         var states = Resolve(symbols);
         var limit = options.Value.MaxSymbolsPerConnection;
         var names = states.Select(s => s.Symbol).ToList();
-        if (!registry.TryAdd(Context.ConnectionId, names, limit))
+        var added = registry.TryAdd(Context.ConnectionId, names, limit);
+        if (added == AddResult.Gone)
+        {
+            // The connection closed while this call ran: nobody is left to answer or to join groups for.
+            throw new HubException("The connection has closed.");
+        }
+        if (added == AddResult.OverLimit)
         {
             throw new HubException(
                 $"Too many symbols: this connection would hold {registry.CountFor(Context.ConnectionId) + names.Count} of at most {limit}. Unsubscribe some first, use SubscribeOverview for the whole table, or open another connection.");

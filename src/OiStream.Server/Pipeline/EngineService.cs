@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OiStream.Contracts;
 using OiStream.Core.Candles;
 using OiStream.Core.Engine;
+using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
 
 namespace OiStream.Server.Pipeline;
@@ -17,6 +18,7 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
     IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger) : BackgroundService
 {
     private readonly List<OiCandle> _candles = [];
+    private readonly LoopHealth _health = status.Loops.Register("engine");
     private long _nextReport;
 
     private volatile bool _warm;
@@ -32,52 +34,48 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The engine does not throw for bad data; a failure here is a bug. It is logged and counted (status: loops),
+        // and the loop starts again after a pause that grows while the failure repeats, so it never spins.
+        await _health.SuperviseAsync(RunAsync, time, (ex, pause) => LogLoopFailed(logger, pause.TotalSeconds, ex), stoppingToken);
+        // Shutting down: the minutes still open go to the history stage as they are, so a restart loses none.
+        engine.DrainCandles(_candles, flushOpen: true);
+        history.Offer(_candles);
+        _candles.Clear();
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var reader = pipeline.Channel.Reader;
         var interval = options.Value.PublishInterval;
         // While symbols wait for their interval to pass, look again this often.
         var recheck = TimeSpan.FromMilliseconds(Math.Clamp(interval.TotalMilliseconds / 10, 5, 50));
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            var drained = 0;
+            while (drained < 4096 && reader.TryRead(out var e))
             {
-                var drained = 0;
-                while (drained < 4096 && reader.TryRead(out var e))
+                engine.Apply(in e);
+                if (e.Kind == MarketEventKind.HistoryBatch)
                 {
-                    engine.Apply(in e);
-                    if (e.Kind == MarketEventKind.HistoryBatch)
-                    {
-                        _warm = true;
-                    }
-                    drained++;
+                    _warm = true;
                 }
-                Publish(interval);
-                if (drained == 4096)
-                {
-                    continue; // a flood: keep draining, publishing between chunks
-                }
-                var wait = reader.WaitToReadAsync(stoppingToken);
-                if (!wait.IsCompleted)
-                {
-                    // Wake for the next event; while updates wait for their interval, also after a short recheck
-                    // (and at least once a second, so that stale flags flip without new events).
-                    var timeout = engine.HasPendingChanges ? recheck : TimeSpan.FromSeconds(1);
-                    await Task.WhenAny(wait.AsTask(), Task.Delay(timeout, time, stoppingToken));
-                }
+                drained++;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            Publish(interval);
+            _health.Succeeded();
+            if (drained == 4096)
             {
-                break;
+                continue; // a flood: keep draining, publishing between chunks
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            var wait = reader.WaitToReadAsync(stoppingToken);
+            if (!wait.IsCompleted)
             {
-                // The engine does not throw for bad data; anything here is a bug: log it and keep the hub alive.
-                LogLoopFailed(logger, ex);
+                // Wake for the next event; while updates wait for their interval, also after a short recheck
+                // (and at least once a second, so that stale flags flip without new events).
+                var timeout = engine.HasPendingChanges ? recheck : TimeSpan.FromSeconds(1);
+                await Task.WhenAny(wait.AsTask(), Task.Delay(timeout, time, stoppingToken));
             }
         }
-        // Shutting down: the minutes still open go to the history stage as they are, so a restart loses none.
-        engine.DrainCandles(_candles, flushOpen: true);
-        history.Offer(_candles);
-        _candles.Clear();
     }
 
     private void Publish(TimeSpan interval)
@@ -128,6 +126,6 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
             engine.InstrumentCount, ready);
     }
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Engine loop iteration failed; continuing")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 301, EventName = "EngineLoopFailed", Level = LogLevel.Error, Message = "The engine loop failed; it starts again in {Seconds:0.#} s")]
+    private static partial void LogLoopFailed(ILogger logger, double seconds, Exception exception);
 }

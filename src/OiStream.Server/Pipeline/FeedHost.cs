@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OiStream.Binance;
 using OiStream.Binance.Rest;
 using OiStream.Core.Engine;
+using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
 using OiStream.Simulator;
@@ -18,6 +19,7 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
     StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private SimulatorServer? _simulator;
+    private readonly LoopHealth _reportLoop = status.Loops.Register("feed-status");
 
     /// <summary>The running feed, once started.</summary>
     public BinanceFeed? Feed { get; private set; }
@@ -44,17 +46,15 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         }
         Governor = new WeightGovernor(binance, time);
         Rest = new BinanceRestClient(http.CreateClient("binance"), binance, Governor);
-        Feed = new BinanceFeed(Rest, binance, pipeline.Channel.Writer, time, loggers, seed);
+        Feed = new BinanceFeed(Rest, binance, pipeline.Channel.Writer, time, loggers, seed, status.Loops);
         registry.WatchedChanged += watched => Feed.Poller.SetHotSymbols(watched);
         Feed.Poller.SetHotSymbols(registry.Watched);
-        try
-        {
-            await Task.WhenAll(Feed.RunAsync(stoppingToken), ReportAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // shutting down
-        }
+        // The feed's own loops (poller, streams) survive their failures; a failure of the feed itself (while it
+        // discovers and backfills) starts it again from discovery after a growing pause. Either way the hub lives on.
+        var logger = loggers.CreateLogger<FeedHost>();
+        await Task.WhenAll(
+            status.Loops.Register("feed").SuperviseAsync(Feed.RunAsync, time, (ex, pause) => LogLoopFailed(logger, "feed", pause.TotalSeconds, ex), stoppingToken),
+            _reportLoop.SuperviseAsync(ReportAsync, time, (ex, pause) => LogLoopFailed(logger, "feed-status", pause.TotalSeconds, ex), stoppingToken));
     }
 
     // The status board's copy of the feed's numbers, once a second.
@@ -63,6 +63,7 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         while (!cancellationToken.IsCancellationRequested)
         {
             status.Feed = Snapshot();
+            _reportLoop.Succeeded();
             await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
         }
     }
@@ -91,6 +92,9 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
             await _simulator.DisposeAsync();
         }
     }
+
+    [LoggerMessage(EventId = 502, EventName = "FeedLoopFailed", Level = LogLevel.Error, Message = "The {Loop} loop failed; it starts again in {Seconds:0.#} s")]
+    private static partial void LogLoopFailed(ILogger logger, string loop, double seconds, Exception exception);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "SIMULATE mode: data comes from the built-in Binance simulator at {Uri}; every payload says source \"simulated\"")]
     private static partial void LogSimulating(ILogger logger, Uri uri);

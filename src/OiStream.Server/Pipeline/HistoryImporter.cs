@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OiStream.Binance.Rest;
 using OiStream.Core.Candles;
 using OiStream.Core.Instruments;
+using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
 using OiStream.Storage;
@@ -33,6 +34,8 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
     private readonly StorageOptions _options = options.Value.Storage;
     private ImportStatus _status = new(options.Value.Storage.ImportDays == 0 ? "off" : "waiting", 0, 0, 0, 0, null);
     private long _requests;
+    // An import that failed is tried again after 30 s, then less often while it keeps failing.
+    private readonly LoopHealth _health = board.Loops.Register("history-import", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(10));
     private long _rows;
 
     /// <summary>The import's progress.</summary>
@@ -74,6 +77,7 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
                     continue;
                 }
                 await ImportAsync(feed.Instruments, rest, limiter, stoppingToken);
+                _health.Succeeded();
                 // Look again every hour, and as soon as the store has refused writes and recovered (its hole).
                 recovered = writer.Recoveries;
                 var next = time.GetUtcNow() + TimeSpan.FromHours(1);
@@ -90,8 +94,9 @@ public sealed partial class HistoryImporter(FeedHost feeds, IHistoryStore store,
             {
                 // The exchange or the store refused: say so, wait, and try again; live data is not affected.
                 Progress(_status with { State = "retrying", LastError = ex.Message });
+                var pause = _health.Failed(ex, time.GetUtcNow().ToUnixTimeMilliseconds());
                 LogImportFailed(logger, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(30), time, stoppingToken);
+                await Task.Delay(pause, time, stoppingToken);
             }
         }
     }

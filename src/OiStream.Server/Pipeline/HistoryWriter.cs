@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
 using OiStream.Core.Candles;
+using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
 using OiStream.Storage;
 
@@ -37,6 +38,7 @@ public sealed partial class HistoryWriter : BackgroundService
     private readonly string _source;
     private readonly Channel<OiCandle> _queue;
     private readonly List<OiCandle> _batch = [];
+    private readonly LoopHealth _health;
     private long _offered;
     private long _written;
     private long _dropped;
@@ -56,6 +58,8 @@ public sealed partial class HistoryWriter : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _status = status;
+        // A store that refuses is retried after half a second, then less often, at most every 15 s.
+        _health = status.Loops.Register("history-writer", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(15));
         _options = options.Value.Storage;
         _source = options.Value.Simulate ? "simulated" : "binance";
         _time = time;
@@ -109,7 +113,6 @@ public sealed partial class HistoryWriter : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = _queue.Reader;
-        var retry = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -119,7 +122,7 @@ public sealed partial class HistoryWriter : BackgroundService
                     return;
                 }
                 await WriteOnceAsync(stoppingToken);
-                retry = TimeSpan.Zero;
+                _health.Succeeded();
                 await EnforceRetentionAsync(stoppingToken);
                 _status.History = Status;
             }
@@ -130,7 +133,7 @@ public sealed partial class HistoryWriter : BackgroundService
             catch (Exception ex)
             {
                 // The store refused (full, read-only, locked, gone): keep the batch, report, back off, try again.
-                retry = retry == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
+                var retry = _health.Failed(ex, Now());
                 var first = _degradedSince is null;
                 if (first)
                 {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
+using OiStream.Core.Loops;
 using OiStream.Core.Series;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
@@ -18,8 +19,13 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.Windows, options.Value.Engine.SlotsPerWindow).Names;
 
+    private readonly LoopHealth _health = status.Loops.Register("publisher");
+
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        => _health.SuperviseAsync(PublishAsync, time, (ex, pause) => LogLoopFailed(logger, pause.TotalSeconds, ex), stoppingToken);
+
+    private async Task PublishAsync(CancellationToken stoppingToken)
     {
         var reader = batches.Channel.Reader;
         var overviewEvery = options.Value.OverviewInterval;
@@ -86,6 +92,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                         nextOverview = now + overviewEvery; // fell behind (a slow send): skip the missed slots
                     }
                 }
+                _health.Succeeded();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -134,6 +141,9 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
             LogSendFailed(logger, ex);
         }
     }
+
+    [LoggerMessage(EventId = 402, EventName = "PublisherLoopFailed", Level = LogLevel.Error, Message = "The publisher loop failed; it starts again in {Seconds:0.#} s")]
+    private static partial void LogLoopFailed(ILogger logger, double seconds, Exception exception);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "A broadcast failed")]
     private static partial void LogSendFailed(ILogger logger, Exception exception);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using OiStream.Contracts;
+using OiStream.Core.Loops;
 
 namespace OiStream.Server.Pipeline;
 
@@ -19,6 +20,9 @@ public sealed class StatusBoard
     private volatile HistoryStatus? _history;
     private volatile ImportStatus? _import;
     private long _slowBroadcasts;
+
+    /// <summary>The background loops of every stage, with their unexpected failures (each stage registers its own).</summary>
+    public LoopMonitor Loops { get; } = new();
 
     /// <summary>The ingestion stage's latest numbers.</summary>
     public FeedMetrics Feed { get => _feed; set => _feed = value ?? FeedMetrics.Starting; }

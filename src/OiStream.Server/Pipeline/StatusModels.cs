@@ -23,3 +23,9 @@ public sealed record EngineMetrics(long Applied, long Replaced, long Late, long 
     /// <summary>Before the engine loop has run.</summary>
     public static EngineMetrics Starting { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false);
 }
+
+/// <summary>
+/// One background loop in <c>/api/v1/status</c>: its unexpected failures since start, whether the last pass failed
+/// (it is pausing before the next), and the last failure's type, message and time (Unix ms).
+/// </summary>
+public sealed record LoopStatus(string Name, long Failures, bool Failing, string? LastError, long? LastFailureAt);

@@ -34,6 +34,9 @@ public sealed class HubHost : IAsyncLifetime
 
     public string[] Arguments { get; init; } = Args();
 
+    /// <summary>Changes to the hub's services before it is built (a test's fault injection).</summary>
+    public Action<WebApplicationBuilder>? Configure { get; init; }
+
     /// <summary>The history store: a file of this host's own unless the arguments name one.</summary>
     public string StorePath { get; } = Path.Combine(Path.GetTempPath(), "oistream-test-" + Guid.NewGuid().ToString("N"), "history.db");
 
@@ -41,7 +44,7 @@ public sealed class HubHost : IAsyncLifetime
     {
         _ownsStore = !Arguments.Any(a => a.StartsWith("--OiStream:Storage:Path=", StringComparison.Ordinal));
         var args = _ownsStore ? [.. Arguments, "--OiStream:Storage:Path=" + StorePath] : Arguments;
-        _app = OiStreamApp.Build(args);
+        _app = OiStreamApp.Build(args, Configure);
         await _app.StartAsync();
         BaseUri = new Uri(_app.Urls.First());
         await Wait.UntilAsync(async () =>
