@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OiStream.Core.Engine;
 using OiStream.Server.Api;
@@ -66,6 +68,13 @@ public static class OiStreamApp
                 o.AddFilter<InvocationLogFilter>();
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
+        // The JSON protocol inside OiStream's checks (CheckedJsonHubProtocol), which also enforce the size limit, so
+        // SignalR's own limit (which closes without a reason) is off.
+        builder.Services.RemoveAll<IHubProtocol>();
+        builder.Services.AddSingleton<IHubProtocol>(sp => new CheckedJsonHubProtocol(
+            new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
+            sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.MaxMessageBytes));
+        builder.Services.AddOptions<HubOptions>().Configure(o => o.MaximumReceiveMessageSize = null);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
         configure?.Invoke(builder);

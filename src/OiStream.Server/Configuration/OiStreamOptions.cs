@@ -23,6 +23,12 @@ public sealed class OiStreamOptions
     /// <summary>Most symbols one connection may subscribe to.</summary>
     public int MaxSymbolsPerConnection { get; set; } = 200;
 
+    /// <summary>
+    /// The largest message a hub client may send, in bytes (default 1 MiB). A bigger one closes its connection with a
+    /// reason; it must hold <see cref="MaxSymbolsPerConnection"/> symbols in one call (64 bytes each).
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Capacity of the merged event channel; when full, the oldest event is dropped and counted.</summary>
     public int ChannelCapacity { get; set; } = 200_000;
 
@@ -56,6 +62,10 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         if (options.MaxSymbolsPerConnection is < 1 or > 10_000)
         {
             errors.Add($"OiStream:MaxSymbolsPerConnection is {options.MaxSymbolsPerConnection}; use 1 to 10000 (default 200).");
+        }
+        if (options.MaxMessageBytes < (options.MaxSymbolsPerConnection * 64) + 4096 || options.MaxMessageBytes > 64 * 1024 * 1024)
+        {
+            errors.Add($"OiStream:MaxMessageBytes is {options.MaxMessageBytes}; use {(options.MaxSymbolsPerConnection * 64) + 4096} (64 bytes for each of OiStream:MaxSymbolsPerConnection's {options.MaxSymbolsPerConnection} symbols, and 4096) to 67108864 (default 1048576).");
         }
         if (options.ChannelCapacity is < 1_000 or > 10_000_000)
         {

@@ -136,12 +136,33 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         return base.OnDisconnectedAsync(exception);
     }
 
+    /// <summary>The longest symbol or coin a call may name (Binance's longest today, an option expiry such as BTC-261225, is far shorter).</summary>
+    public const int MaxNameLength = 40;
+
+    // Before any lookup, so that an oversize call costs nothing and is never echoed back.
+    private void CheckSize(string[] names, string what, string example)
+    {
+        var limit = options.Value.MaxSymbolsPerConnection;
+        if (names.Length > limit)
+        {
+            throw new HubException($"Too many {what}s in one call: {names.Length}, at most {limit} (OiStream:MaxSymbolsPerConnection). Send fewer, or use SubscribeOverview for the whole table.");
+        }
+        foreach (var name in names)
+        {
+            if (name is { Length: > MaxNameLength })
+            {
+                throw new HubException($"A {what} of {name.Length} characters: at most {MaxNameLength}. Use {example}.");
+            }
+        }
+    }
+
     private InstrumentState[] Resolve(string[]? symbols)
     {
         if (symbols is null || symbols.Length == 0)
         {
             throw new HubException("No symbols given: pass at least one, e.g. [\"BTCUSDT\"]. GET /api/v1/instruments lists every symbol.");
         }
+        CheckSize(symbols, "symbol", "symbols such as \"BTCUSDT\"");
         var result = new List<InstrumentState>(symbols.Length);
         var unknown = new List<string>();
         foreach (var raw in symbols.Distinct(StringComparer.OrdinalIgnoreCase))
@@ -173,6 +194,7 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         {
             throw new HubException("No coins given: pass at least one, e.g. [\"BTC\"].");
         }
+        CheckSize(coins, "coin", "coins such as \"BTC\"");
         var result = new List<CoinState>();
         foreach (var raw in coins.Distinct(StringComparer.OrdinalIgnoreCase))
         {

@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+
+namespace OiStream.Server.Hubs;
+
+/// <summary>
+/// SignalR's JSON protocol with OiStream's answers to what a client should not send. The protocol alone closes the
+/// connection with "Connection closed with an error." for an oversize or too deeply nested message, answers a wrong
+/// argument with "Failed to invoke … due to an error on the server." and, after a message of a type it does not know,
+/// stops reading the connection for good. Here: a message over <see cref="MaxMessageBytes"/> closes the connection
+/// with a reason that names the limit (it is never read whole); arguments of the wrong type or number, or nested
+/// too deep, are answered with an error that names what the method takes, and the connection stays; a message of
+/// unknown type closes the connection with a reason.
+/// </summary>
+public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageBytes) : IHubProtocol
+{
+    private const byte RecordSeparator = 0x1e;
+    private static readonly Dictionary<string, string> Signatures = DescribeHubMethods();
+
+    /// <summary>The largest message a client may send, in bytes (UTF-8, without the record separator).</summary>
+    public int MaxMessageBytes { get; } = maxMessageBytes;
+
+    /// <inheritdoc />
+    public string Name => inner.Name;
+
+    /// <inheritdoc />
+    public int Version => inner.Version;
+
+    /// <inheritdoc />
+    public TransferFormat TransferFormat => inner.TransferFormat;
+
+    /// <inheritdoc />
+    public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
+
+    /// <inheritdoc />
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(message, output);
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);
+
+    /// <inheritdoc />
+    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+    {
+        message = null;
+        var end = input.PositionOf(RecordSeparator);
+        if (end is null)
+        {
+            // Not complete yet. A client that keeps sending without a separator past the limit is not read further.
+            return input.Length > MaxMessageBytes ? throw TooLarge() : false;
+        }
+        var record = input.Slice(input.Start, input.GetPosition(1, end.Value));
+        if (record.Length - 1 > MaxMessageBytes)
+        {
+            throw TooLarge();
+        }
+        var parsed = record;
+        try
+        {
+            if (!inner.TryParseMessage(ref parsed, binder, out message))
+            {
+                // A whole message the protocol has no type for: SignalR would leave it unread and stop reading.
+                throw new HubException($"Unknown message type {Peek(record).Type ?? "(none)"}: this hub speaks SignalR's JSON hub protocol version 1 (message types 1 to 9); the connection is closed.");
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or FormatException)
+        {
+            // The message could not be read, often its arguments (nested too deep, say). If it names a call, answer it.
+            var (_, id, target) = Peek(record);
+            if (id is null || target is null)
+            {
+                throw new HubException($"The message is not valid SignalR JSON ({ex.Message}); the connection is closed.", ex);
+            }
+            message = new InvocationBindingFailureMessage(id, target, ExceptionDispatchInfo.Capture(ex));
+        }
+        input = input.Slice(record.End);
+        if (message is InvocationBindingFailureMessage failure && Signatures.TryGetValue(failure.Target, out var takes))
+        {
+            // SignalR answers "Failed to invoke 'X' due to an error on the server." plus a HubException's message.
+            var source = failure.BindingFailure.SourceException;
+            var problem = source switch
+            {
+                _ when TooDeep(source) => "the arguments are nested deeper than 64 levels.",
+                InvalidDataException { InnerException: null } d => d.Message,
+                _ => "an argument is not of the type it takes.",
+            };
+            message = new InvocationBindingFailureMessage(failure.InvocationId, failure.Target,
+                ExceptionDispatchInfo.Capture(new HubException($"{failure.Target} takes {takes}; {problem}")));
+        }
+        return true;
+    }
+
+    private static bool TooDeep(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private HubException TooLarge() => new(
+        $"A message of more than {MaxMessageBytes} bytes: the hub reads at most {MaxMessageBytes} bytes per message (OiStream:MaxMessageBytes), enough for OiStream:MaxSymbolsPerConnection symbols in one call; the connection is closed.");
+
+    // The top-level "type", "invocationId" and "target" of a message, without reading its arguments.
+    private static (string? Type, string? Id, string? Target) Peek(ReadOnlySequence<byte> record)
+    {
+        string? type = null, id = null, target = null;
+        try
+        {
+            var reader = new Utf8JsonReader(record.Slice(0, record.Length - 1), new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return (null, null, null);
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "type" when reader.TokenType == JsonTokenType.Number:
+                        type = reader.TryGetInt64(out var t) ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(not an integer)";
+                        break;
+                    case "invocationId" when reader.TokenType == JsonTokenType.String:
+                        id = reader.GetString();
+                        break;
+                    case "target" when reader.TokenType == JsonTokenType.String:
+                        target = reader.GetString();
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // What was read before the error is all there is.
+        }
+        return (type, id, target);
+    }
+
+    // "Subscribe" -> "one argument, symbols: an array of strings such as ["BTCUSDT"]", from the hub's own methods.
+    private static Dictionary<string, string> DescribeHubMethods()
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var method in typeof(OiHub).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+        {
+            if (method.IsSpecialName || method.Name is nameof(OiHub.OnConnectedAsync) or nameof(OiHub.OnDisconnectedAsync))
+            {
+                continue;
+            }
+            var parameters = method.GetParameters();
+            var text = new StringBuilder(parameters.Length switch { 0 => "no arguments", 1 => "one argument, ", _ => $"{parameters.Length} arguments, " });
+            text.AppendJoin("; ", parameters.Select(p => $"{p.Name}: {Describe(p)}"));
+            result[method.Name] = text.ToString();
+        }
+        return result;
+    }
+
+    private static string Describe(ParameterInfo parameter) => parameter.ParameterType switch
+    {
+        var t when t == typeof(string[]) => parameter.Name == "coins" ? "an array of strings such as [\"BTC\"]" : "an array of strings such as [\"BTCUSDT\"]",
+        var t when t == typeof(string) => "a string",
+        var t => t.Name,
+    };
+}
