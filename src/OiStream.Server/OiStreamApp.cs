@@ -9,6 +9,7 @@ using OiStream.Server.Configuration;
 using OiStream.Server.Dashboard;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
+using OiStream.Server.Security;
 using OiStream.Storage;
 using OiStream.Storage.Sqlite;
 
@@ -77,11 +78,14 @@ public static class OiStreamApp
         builder.Services.AddOptions<HubOptions>().Configure(o => o.MaximumReceiveMessageSize = null);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
+        builder.AddAccessControl();
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseAccessControl();
         app.UseWebSockets();
         app.MapDashboard();
-        app.MapHub<OiHub>("/hubs/oi");
+        app.UseClientLimits();
+        app.MapHub<OiHub>("/hubs/oi").RequireRateLimiting(AccessControl.HubPolicy);
         app.MapOiApi();
         return app;
     }

@@ -6,7 +6,9 @@ namespace OiStream.Clients.Tests;
 /// <summary>The bot as a user runs it: a separate process against the real hub with the simulator.</summary>
 public class BotTests(HubHost hub) : IClassFixture<HubHost>
 {
-    private static async Task<(int Exit, string[] Out, string Err)> RunBotAsync(params string[] args)
+    private static Task<(int Exit, string[] Out, string Err)> RunBotAsync(params string[] args) => RunBotAsync(null, args);
+
+    internal static async Task<(int Exit, string[] Out, string Err)> RunBotAsync(Dictionary<string, string>? environment, params string[] args)
     {
         // The bot's build output sits next to this test's (a project reference).
         var dll = Path.Combine(AppContext.BaseDirectory, "OiStream.Bot.dll");
@@ -15,6 +17,12 @@ public class BotTests(HubHost hub) : IClassFixture<HubHost>
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+        // The tests' own environment must not hand the bot a key.
+        start.Environment.Remove("OISTREAM_API_KEY");
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
         }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -70,5 +78,40 @@ public class BotTests(HubHost hub) : IClassFixture<HubHost>
         var bad = await RunBotAsync("--url", "localhost:5000", "BTCUSDT");
         Assert.Equal(2, bad.Exit);
         Assert.Contains("'localhost:5000' is not a hub URL", bad.Err, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The bot and the notifier against a hub that requires API keys.</summary>
+public class KeyedClientTests(KeyedHubHost fixture) : IClassFixture<KeyedHubHost>
+{
+    [Fact]
+    public async Task The_bot_is_told_it_needs_a_key_and_works_with_one_from_the_option_or_the_environment()
+    {
+        var hub = fixture.Host.BaseUri.ToString();
+        var refused = await BotTests.RunBotAsync(null, "--url", hub, "--json", "--limit", "1", "BTCUSDT");
+        Assert.Equal(3, refused.Exit);
+        Assert.Contains("refused the connection (401): it requires an API key. Pass one of its keys (--api-key KEY, or OISTREAM_API_KEY).", refused.Err, StringComparison.Ordinal);
+
+        var option = await BotTests.RunBotAsync(null, "--url", hub, "--api-key", KeyedHubHost.KeyB, "--json", "--limit", "1", "BTCUSDT");
+        Assert.True(option.Exit == 0, option.Err);
+        Assert.Contains("\"symbol\":\"BTCUSDT\"", option.Out[0], StringComparison.Ordinal);
+
+        var environment = await BotTests.RunBotAsync(new() { ["OISTREAM_API_KEY"] = KeyedHubHost.KeyB }, "--url", hub, "--json", "--limit", "1", "BTCUSDT");
+        Assert.True(environment.Exit == 0, environment.Err);
+    }
+
+    [Fact]
+    public async Task The_notifier_subscribes_with_a_key()
+    {
+        var rules = """{ "sinks": { "out": { "type": "console" } }, "rules": [ { "name": "BTC", "symbol": "BTCUSDT", "when": "change.5m >= 50", "sinks": ["out"] } ] }""";
+        var config = OiStream.Notifier.Rules.RuleFileParser.Parse(System.Text.Encoding.UTF8.GetBytes(rules), "rules.json", _ => null);
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
+        await using var runner = new OiStream.Notifier.NotifierRunner(config, fixture.Host.BaseUri, dryRun: true, loggers, TextWriter.Null, apiKey: KeyedHubHost.KeyB);
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+        await runner.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+        await Wait.UntilAsync(() => runner.Evaluator.StatesSeen > 0, TimeSpan.FromSeconds(30), "states through the rules");
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

@@ -36,7 +36,9 @@ internal sealed partial class HubProcess : IAsyncDisposable
         }
         store ??= Path.Combine(Path.GetTempPath(), "oistream-load-" + Guid.NewGuid().ToString("N"), "history.db");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, "--simulate", "--urls", "http://127.0.0.1:0", "--OiStream:Storage:Path=" + store, "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information" }.Concat(args))
+        foreach (var a in new[] { dll, "--simulate", "--urls", "http://127.0.0.1:0", "--OiStream:Storage:Path=" + store, "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
+            // Every load client comes from 127.0.0.1: one client to the per-client limits, which must not cap the load.
+            "--OiStream:Security:ConnectionsPerClient=1000000", "--OiStream:Security:RequestsPerSecond=100000", "--OiStream:Security:RequestBurst=1000000" }.Concat(args))
         {
             info.ArgumentList.Add(a);
         }

@@ -19,6 +19,9 @@ public sealed record BotOptions
     /// <summary>The hub's address or hub URL.</summary>
     public required Uri Url { get; init; }
 
+    /// <summary>The hub's API key, if it requires one.</summary>
+    public string? ApiKey { get; init; }
+
     /// <summary>Instruments to watch (Binance symbols).</summary>
     public IReadOnlyList<string> Symbols { get; init; } = [];
 

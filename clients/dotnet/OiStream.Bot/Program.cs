@@ -9,13 +9,18 @@ var url = new Option<string>("--url", "-u")
     Description = "The hub's address (or its /hubs/oi URL). Default: $OISTREAM_URL, else http://127.0.0.1:5000",
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OISTREAM_URL") ?? "http://127.0.0.1:5000",
 };
+var apiKey = new Option<string?>("--api-key")
+{
+    Description = "The hub's API key, if it requires one. Default: $OISTREAM_API_KEY",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OISTREAM_API_KEY"),
+};
 var coins = new Option<string[]>("--coin", "-c") { Description = "Coin aggregates to watch, e.g. --coin BTC --coin ETH", AllowMultipleArgumentsPerToken = true };
 var plain = new Option<bool>("--plain") { Description = "One readable line per update instead of the live table (the default when output is redirected)" };
 var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"type\":\"instrument\"|\"coin\"|\"signal\"|\"feedStatus\",\"data\":{…}}" };
 var threshold = new Option<double>("--threshold", "-t") { Description = "Highlight changes of at least this many percent", DefaultValueFactory = _ => 1.0 };
 var limit = new Option<int>("--limit") { Description = "Exit after this many updates (default: run until Ctrl+C)" };
 
-var root = new RootCommand("Watches open interest live from an OiStream hub.") { symbols, url, coins, plain, json, threshold, limit };
+var root = new RootCommand("Watches open interest live from an OiStream hub.") { symbols, url, apiKey, coins, plain, json, threshold, limit };
 root.Validators.Add(result =>
 {
     if (result.GetValue(plain) && result.GetValue(json))
@@ -48,6 +53,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var options = new BotOptions
     {
         Url = hub,
+        ApiKey = parse.GetValue(apiKey),
         Symbols = parse.GetValue(symbols) ?? [],
         Coins = parse.GetValue(coins) ?? [],
         Mode = mode,

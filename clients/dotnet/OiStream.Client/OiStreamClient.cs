@@ -29,12 +29,13 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// </summary>
     /// <param name="hubUrl">The hub.</param>
     /// <param name="reconnectDelays">Delays between reconnect attempts; the last one repeats until the hub is back.</param>
-    public OiStreamClient(Uri hubUrl, TimeSpan[]? reconnectDelays = null)
+    /// <param name="apiKey">The API key of a hub that requires one (<c>OiStream:Security:ApiKeys</c>), sent as a bearer token.</param>
+    public OiStreamClient(Uri hubUrl, TimeSpan[]? reconnectDelays = null, string? apiKey = null)
     {
         ArgumentNullException.ThrowIfNull(hubUrl);
         HubUrl = NormalizeHubUrl(hubUrl);
         var builder = new HubConnectionBuilder();
-        builder.Services.AddSingleton<IConnectionFactory, WebSocketConnectionFactory>();
+        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(apiKey));
         builder.Services.AddSingleton<System.Net.EndPoint>(new UriEndPoint(HubUrl));
         builder.WithAutomaticReconnect(new ForeverRetryPolicy(reconnectDelays ?? [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)]));
         _connection = builder.Build();
@@ -336,8 +337,17 @@ internal sealed class ForeverRetryPolicy(TimeSpan[] delays) : IRetryPolicy
 
 /// <summary>The hub could not be reached at all (wrong URL, hub down).</summary>
 public sealed class HubUnreachableException(Uri hubUrl, Exception inner)
-    : Exception($"Could not connect to the OiStream hub at {hubUrl}: {inner.Message}. Check that the hub is running (dotnet run --project src/OiStream.Server -- --simulate) and that the URL is right.", inner)
+    : Exception(Describe(hubUrl, inner), inner)
 {
+    /// <summary>True when the hub answered 401: it requires an API key, and none or a wrong one was sent.</summary>
+    public bool Unauthorized { get; } = IsUnauthorized(inner);
+
+    private static bool IsUnauthorized(Exception inner) => inner?.Message.Contains("'401'", StringComparison.Ordinal) == true;
+
+    private static string Describe(Uri hubUrl, Exception inner) => IsUnauthorized(inner)
+        ? $"The OiStream hub at {hubUrl} refused the connection (401): it requires an API key. Pass one of its keys (--api-key KEY, or OISTREAM_API_KEY)."
+        : $"Could not connect to the OiStream hub at {hubUrl}: {inner?.Message}. Check that the hub is running (dotnet run --project src/OiStream.Server -- --simulate) and that the URL is right.";
+
     /// <summary>The URL that was tried.</summary>
     public Uri HubUrl { get; } = hubUrl;
 }

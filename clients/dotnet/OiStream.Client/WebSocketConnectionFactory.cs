@@ -12,7 +12,7 @@ namespace OiStream.Client;
 /// from this project's NuGet source, so this small factory pumps two pipes between the socket and the hub protocol.
 /// The hub must be reachable by WebSockets directly, which OiStream's is (no sticky sessions needed either).
 /// </summary>
-public sealed class WebSocketConnectionFactory : IConnectionFactory
+public sealed class WebSocketConnectionFactory(string? apiKey = null) : IConnectionFactory
 {
     /// <inheritdoc />
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
@@ -28,6 +28,10 @@ public sealed class WebSocketConnectionFactory : IConnectionFactory
             _ => uri,
         };
         var socket = new ClientWebSocket();
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
+        }
         try
         {
             await socket.ConnectAsync(wsUri, cancellationToken);

@@ -22,14 +22,16 @@ public sealed partial class NotifierRunner : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly Channel<object> _updates;
     private readonly int _capacity;
+    private readonly string? _apiKey;
     private long _droppedUpdates;
     private long _nextDropLog;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Builds the sinks (all of them console sinks when <paramref name="dryRun"/>).</summary>
     public NotifierRunner(NotifierConfig config, Uri hub, bool dryRun, ILoggerFactory loggers, TextWriter console, TimeProvider? time = null, HttpMessageHandler? handler = null,
-        int updateCapacity = 50_000)
+        int updateCapacity = 50_000, string? apiKey = null)
     {
+        _apiKey = apiKey;
         _config = config;
         _hub = hub;
         _logger = loggers.CreateLogger("OiStream.Notifier");
@@ -73,7 +75,7 @@ public sealed partial class NotifierRunner : IAsyncDisposable
         var coins = _config.Rules.SelectMany(r => r.Coins).Distinct(StringComparer.Ordinal).ToArray();
         var overview = _config.Rules.Any(r => r.AllSymbols);
 
-        await using var client = new OiStreamClient(_hub);
+        await using var client = new OiStreamClient(_hub, apiKey: _apiKey);
         client.InstrumentReceived += s => Offer(s);
         client.OverviewReceived += rows => Offer(rows);
         client.CoinReceived += s => Offer(s);

@@ -12,9 +12,14 @@ var url = new Option<string>("--url", "-u")
     Description = "The hub's address. Default: $OISTREAM_URL, else http://127.0.0.1:5000",
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OISTREAM_URL") ?? "http://127.0.0.1:5000",
 };
+var apiKey = new Option<string?>("--api-key")
+{
+    Description = "The hub's API key, if it requires one. Default: $OISTREAM_API_KEY",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OISTREAM_API_KEY"),
+};
 var dryRun = new Option<bool>("--dry-run") { Description = "Print every message to the console instead of sending it" };
 var check = new Option<bool>("--check") { Description = "Only validate the rules file, then exit (0: valid)" };
-var root = new RootCommand("Posts open-interest alerts from an OiStream hub to Slack, Discord, Telegram or any webhook.") { rules, url, dryRun, check };
+var root = new RootCommand("Posts open-interest alerts from an OiStream hub to Slack, Discord, Telegram or any webhook.") { rules, url, apiKey, dryRun, check };
 root.SetAction(async (parse, cancellationToken) =>
 {
     NotifierConfig config;
@@ -42,7 +47,7 @@ root.SetAction(async (parse, cancellationToken) =>
         o.SingleLine = true;
         o.TimestampFormat = "HH:mm:ss ";
     }).SetMinimumLevel(LogLevel.Information));
-    await using var runner = new NotifierRunner(config, hub, parse.GetValue(dryRun), loggers, Console.Out);
+    await using var runner = new NotifierRunner(config, hub, parse.GetValue(dryRun), loggers, Console.Out, apiKey: parse.GetValue(apiKey));
     try
     {
         await runner.RunAsync(cancellationToken);

@@ -88,6 +88,8 @@ export interface OiStreamClientOptions {
   webSocketsOnly?: boolean;
   /** A @microsoft/signalr LogLevel; default None (the client reports through its events instead). */
   logLevel?: number;
+  /** An API key, for a hub that requires one (OiStream:Security:ApiKeys); sent as a bearer token. */
+  apiKey?: string;
 }
 
 /**

@@ -70,6 +70,15 @@ export class OiStreamClient {
     const connectionOptions = webSocketsOnly
       ? { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets }
       : {};
+    if (options.apiKey != null) {
+      if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) {
+        throw new TypeError('apiKey must be a non-empty string: one of the hub\'s OiStream:Security:ApiKeys.');
+      }
+      // SignalR sends it as a bearer header where it can, and as ?access_token= on browsers' WebSockets.
+      const key = options.apiKey;
+      connectionOptions.accessTokenFactory = () => key;
+    }
+    this._apiKey = options.apiKey ?? null;
     this._connection = new signalR.HubConnectionBuilder()
       .withUrl(this.url, connectionOptions)
       // Never gives up: the last delay repeats until the hub is back or stop() is called.
@@ -147,12 +156,29 @@ export class OiStreamClient {
       await this._connection.start();
     } catch (error) {
       const reason = error && error.message ? error.message : String(error);
-      const wrapped = new Error(
-        `Could not connect to the OiStream hub at ${this.url}: ${reason}. ` +
-          'Check that the hub is running (dotnet run --project src/OiStream.Server -- --simulate) and that the URL is right.',
-      );
+      const wrapped = (await this._refusedKey())
+        ? new Error(
+          `The OiStream hub at ${this.url} refused the connection (401): it requires an API key. ` +
+            'Pass one of its keys as the apiKey option.',
+        )
+        : new Error(
+          `Could not connect to the OiStream hub at ${this.url}: ${reason}. ` +
+            'Check that the hub is running (dotnet run --project src/OiStream.Server -- --simulate) and that the URL is right.',
+        );
       wrapped.cause = error;
       throw wrapped;
+    }
+  }
+
+  // A WebSocket refused at the upgrade does not say why (Node's and browsers' sockets hide the status), so after a
+  // failed start the hub's negotiate endpoint is asked once: a 401 there means a key is missing or wrong.
+  async _refusedKey() {
+    try {
+      const headers = this._apiKey ? { Authorization: `Bearer ${this._apiKey}` } : {};
+      const response = await fetch(`${this.url}/negotiate?negotiateVersion=1`, { method: 'POST', headers });
+      return response.status === 401;
+    } catch {
+      return false;
     }
   }
 

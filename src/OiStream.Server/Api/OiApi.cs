@@ -4,6 +4,7 @@ using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
+using OiStream.Server.Security;
 
 namespace OiStream.Server.Api;
 
@@ -17,7 +18,8 @@ public static class OiApi
     /// <summary>Maps <c>/api/v1/*</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapOiApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1");
+        // Every REST call counts against its client's rate (429 with Retry-After beyond it); /healthz answers anyone.
+        var api = app.MapGroup("/api/v1").RequireRateLimiting(AccessControl.RestPolicy);
         api.MapGet("/instruments", (MarketEngine engine) => Results.Ok(engine.GetInstruments()));
         api.MapGet("/instruments/{symbol}", (string symbol, MarketEngine engine) =>
             engine.TryGetInstrument(symbol, out var state)
@@ -27,11 +29,12 @@ public static class OiApi
         api.MapGet("/open-interest/exchange-list", (string? symbol, MarketEngine engine) => ExchangeList(symbol, engine));
         api.MapHistoryApi();
         api.MapGet("/status", Status);
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
         app.MapGet("/readyz", (StatusBoard board) =>
             board.Ready
                 ? Results.Ok(new { status = "ready", instruments = board.Engine.Instruments })
-                : Results.Json(new { status = "warming", message = "Discovering instruments and backfilling history; figures are not complete yet." }, statusCode: 503));
+                : Results.Json(new { status = "warming", message = "Discovering instruments and backfilling history; figures are not complete yet." }, statusCode: 503))
+            .RequireRateLimiting(AccessControl.RestPolicy);
         return app;
     }
 

@@ -16,7 +16,7 @@ public static class DashboardEndpoints
         {
             context.Response.Headers.CacheControl = "no-cache";
             return Results.Text(client, "text/javascript", Encoding.UTF8);
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().AllowAnonymous(); // public code, like the page's other static files
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions
         {

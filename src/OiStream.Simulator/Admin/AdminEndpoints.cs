@@ -11,10 +11,29 @@ namespace OiStream.Simulator.Admin;
 /// </summary>
 public static class AdminEndpoints
 {
+    /// <summary>Refuses (403) a caller that is not on this machine.</summary>
+    public static ValueTask<object?> LoopbackOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var remote = context.HttpContext.Connection.RemoteIpAddress;
+        if (remote is { IsIPv4MappedToIPv6: true })
+        {
+            remote = remote.MapToIPv4();
+        }
+        return remote is not null && System.Net.IPAddress.IsLoopback(remote)
+            ? next(context)
+            : ValueTask.FromResult<object?>(Results.Json(
+                new { error = $"The simulator's /admin routes answer callers on this machine only; {remote?.ToString() ?? "an unknown address"} is not. Call them from 127.0.0.1." },
+                statusCode: StatusCodes.Status403Forbidden));
+    }
+
     /// <summary>Maps <c>/admin/*</c>.</summary>
     public static IEndpointRouteBuilder MapSimulatorAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin");
+        // Faults and ground truth are for the tests and demos on this machine: a caller from elsewhere is refused, even
+        // when the simulator was told to listen beyond loopback.
+        var admin = app.MapGroup("/admin").AddEndpointFilter(LoopbackOnlyAsync);
         admin.MapPost("/drop-sockets", (StreamHub hub) => Results.Ok(new { dropped = hub.DropAll() }));
         admin.MapPost("/silent", (string? seconds, Faults f, TimeProvider t) => Until(seconds, t, v => f.SilentUntil = v, "silent"));
         admin.MapPost("/http5xx", (string? seconds, Faults f, TimeProvider t) => Until(seconds, t, v => f.Http5xxUntil = v, "http5xx"));

@@ -40,8 +40,15 @@ public sealed class HubHost : IAsyncLifetime
     /// <summary>The history store: a file of this host's own unless the arguments name one.</summary>
     public string StorePath { get; } = Path.Combine(Path.GetTempPath(), "oistream-test-" + Guid.NewGuid().ToString("N"), "history.db");
 
+    /// <summary>The API key this host's <see cref="Http"/> sends (a host started with keys needs one).</summary>
+    public string? ApiKey { get; init; }
+
     public async Task InitializeAsync()
     {
+        if (ApiKey is not null)
+        {
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        }
         _ownsStore = !Arguments.Any(a => a.StartsWith("--OiStream:Storage:Path=", StringComparison.Ordinal));
         var args = _ownsStore ? [.. Arguments, "--OiStream:Storage:Path=" + StorePath] : Arguments;
         _app = OiStreamApp.Build(args, Configure);

@@ -17,6 +17,24 @@ const RANGES = {
 const INTERVAL_SECONDS = { '1m': 60, '5m': 300, '1h': 3600, '4h': 14400, '1d': 86400 };
 const COMPARE_COLOURS = ['#f0b90b', '#58a6ff', '#d2a8ff', '#3fb950', '#ff7b72', '#79c0ff'];
 
+// ---- access ------------------------------------------------------------------------------------------------------
+// A hub with API keys (docs/security.md) is opened once as /?access_token=KEY: the key is kept for this tab only and
+// taken out of the address bar, so it is not bookmarked, shared or sent as a referrer.
+const apiKey = (() => {
+  const url = new URL(location.href);
+  const given = url.searchParams.get('access_token');
+  if (given) {
+    sessionStorage.setItem('oistream.apiKey', given);
+    url.searchParams.delete('access_token');
+    history.replaceState(null, '', url);
+  }
+  return sessionStorage.getItem('oistream.apiKey');
+})();
+
+function api(path) {
+  return fetch(path, apiKey ? { headers: { Authorization: `Bearer ${apiKey}` } } : undefined);
+}
+
 // ---- state -------------------------------------------------------------------------------------------------------
 const worker = new Worker('table-worker.js');
 let F = {}; // field name → position in a table row (rows from the worker are the hub's arrays)
@@ -120,7 +138,7 @@ function initTable() {
   const coinCanvas = $('coin-grid').transferControlToOffscreen();
   const hub = new URL(location.pathname.replace(/[^/]*$/, ''), location.origin).href;
   worker.postMessage({
-    type: 'init', canvas: offscreen, coinCanvas, hub, colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`,
+    type: 'init', canvas: offscreen, coinCanvas, hub, apiKey, colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`,
     small: `12px ${family}`, ...geometry(), coins: coinGeometry(),
   }, [offscreen, coinCanvas]);
   let hover = -1;
@@ -305,7 +323,7 @@ async function fetchHistory(symbol) {
   const url = candles
     ? `api/v1/open-interest/ohlc-history?symbol=${encodeURIComponent(symbol)}&interval=${interval}&limit=${limit}`
     : `api/v1/open-interest/history?symbol=${encodeURIComponent(symbol)}&period=${interval === '1m' ? '5m' : interval}&limit=${Math.min(500, interval === '1m' ? 12 : limit)}`;
-  const response = await fetch(url);
+  const response = await api(url);
   const body = await response.json();
   if (!response.ok) throw new Error(body.msg ?? `history answered ${response.status}`);
   if (candles) {
@@ -319,7 +337,7 @@ async function fetchHistory(symbol) {
 
 // Since when the hub holds history of a symbol (its store), for the chart's note.
 async function fetchHeld(symbol) {
-  const response = await fetch(`api/v1/open-interest/held?symbol=${encodeURIComponent(symbol)}`);
+  const response = await api(`api/v1/open-interest/held?symbol=${encodeURIComponent(symbol)}`);
   if (!response.ok) return null;
   const body = await response.json();
   return body.from == null ? null : new Date(body.from);

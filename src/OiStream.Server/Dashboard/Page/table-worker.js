@@ -456,7 +456,7 @@ const handlers = {
     Object.assign(grid, { font: m.font, bold: m.bold, badge: m.badge, small: m.small, colour: m.colour });
     handlers.geometry(m);
     handlers.coinGeometry(m.coins);
-    start(m.hub).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
+    start(m.hub, m.apiKey).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
   },
   geometry(m) {
     resize(grid, m);
@@ -559,8 +559,8 @@ function screen(pixels) {
 }
 
 // ---- the hub -----------------------------------------------------------------------------------------------------
-async function start(hubUrl) {
-  client = new lib.OiStreamClient(hubUrl);
+async function start(hubUrl, apiKey) {
+  client = new lib.OiStreamClient(hubUrl, apiKey ? { apiKey } : {});
   client.on('overviewTable', (table) => {
     perf.overviewBatches++;
     acceptTable(table);
@@ -581,7 +581,12 @@ async function start(hubUrl) {
       post({ type: 'status', text: 'connecting…', kind: 'wait' });
       await client.start();
       break;
-    } catch {
+    } catch (error) {
+      if (/\b401\b/.test(String(error?.message))) {
+        // Retrying cannot help: the hub wants a key this page does not have.
+        post({ type: 'status', text: apiKey ? 'API key refused: open this page as /?access_token=KEY with a valid key' : 'this hub requires an API key: open this page as /?access_token=KEY', kind: 'down' });
+        return;
+      }
       post({ type: 'status', text: `hub unreachable — retrying (${attempt})`, kind: 'down' });
       await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)));
     }
@@ -591,7 +596,7 @@ async function start(hubUrl) {
   draw();
   post({ type: 'ready', first: view[0] ?? null });
   try {
-    const response = await fetch(new URL('api/v1/coins', hubUrl));
+    const response = await fetch(new URL('api/v1/coins', hubUrl), apiKey ? { headers: { Authorization: `Bearer ${apiKey}` } } : undefined);
     if (!response.ok) throw new Error(`GET /api/v1/coins answered ${response.status}`);
     const all = await response.json();
     const top = all.sort((a, b) => b.openInterestUsd - a.openInterestUsd).slice(0, COINS_SHOWN).map((c) => c.coin);
