@@ -129,15 +129,21 @@ public static partial class AccessControl
         app.UseRateLimiter();
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var exposed = addresses.Where(a => !IsLoopback(a)).ToList();
-            if (exposed.Count > 0 && !security.RequiresKeys)
-            {
-                LogExposed(app.Logger, string.Join(", ", exposed));
-            }
-        });
+            WarnIfExposed(app.Logger, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [], security));
         return app;
+    }
+
+    /// <summary>Logs a warning (event 901) when the hub listens beyond loopback without keys; returns whether it did.</summary>
+    public static bool WarnIfExposed(ILogger logger, IEnumerable<string> addresses, SecurityOptions security)
+    {
+        ArgumentNullException.ThrowIfNull(security);
+        var exposed = addresses.Where(a => !IsLoopback(a)).ToList();
+        if (exposed.Count == 0 || security.RequiresKeys)
+        {
+            return false;
+        }
+        LogExposed(logger, string.Join(", ", exposed));
+        return true;
     }
 
     /// <summary>True when <paramref name="origin"/> is the hub's own (<paramref name="host"/>) or one of <paramref name="allowed"/>.</summary>
