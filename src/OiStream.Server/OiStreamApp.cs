@@ -85,7 +85,8 @@ public static class OiStreamApp
         app.UseWebSockets();
         app.MapDashboard();
         app.UseClientLimits();
-        app.MapHub<OiHub>("/hubs/oi").RequireRateLimiting(AccessControl.HubPolicy);
+        var transports = app.Services.GetRequiredService<IOptions<OiStreamOptions>>().Value.Transports;
+        app.MapHub<OiHub>("/hubs/oi", o => o.Transports = transports).RequireRateLimiting(AccessControl.HubPolicy);
         app.MapOiApi();
         return app;
     }

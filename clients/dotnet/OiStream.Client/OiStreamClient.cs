@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using OiStream.Contracts;
 
 namespace OiStream.Client;
@@ -31,13 +30,29 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <param name="reconnectDelays">Delays between reconnect attempts; the last one repeats until the hub is back.</param>
     /// <param name="apiKey">The API key of a hub that requires one (<c>OiStream:Security:ApiKeys</c>), sent as a bearer token.</param>
     public OiStreamClient(Uri hubUrl, TimeSpan[]? reconnectDelays = null, string? apiKey = null)
+        : this(hubUrl, new OiStreamClientOptions { ReconnectDelays = reconnectDelays ?? OiStreamClientOptions.DefaultReconnectDelays, ApiKey = apiKey })
+    {
+    }
+
+    /// <summary>Creates a client for <paramref name="hubUrl"/> with <paramref name="options"/> (transports, protocol, key, reconnects).</summary>
+    public OiStreamClient(Uri hubUrl, OiStreamClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(hubUrl);
+        ArgumentNullException.ThrowIfNull(options);
         HubUrl = NormalizeHubUrl(hubUrl);
-        var builder = new HubConnectionBuilder();
-        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(apiKey));
-        builder.Services.AddSingleton<System.Net.EndPoint>(new UriEndPoint(HubUrl));
-        builder.WithAutomaticReconnect(new ForeverRetryPolicy(reconnectDelays ?? [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)]));
+        // SignalR's own client: negotiation and its transport fallbacks (WebSockets, then Server-Sent Events, then
+        // long polling), or WebSockets straight away when negotiation is skipped.
+        var builder = new HubConnectionBuilder()
+            .WithUrl(HubUrl, o =>
+            {
+                o.Transports = options.Transports;
+                o.SkipNegotiation = options.SkipNegotiation;
+                if (options.ApiKey is { Length: > 0 } key)
+                {
+                    o.AccessTokenProvider = () => Task.FromResult<string?>(key);
+                }
+            })
+            .WithAutomaticReconnect(new ForeverRetryPolicy([.. options.ReconnectDelays]));
         _connection = builder.Build();
         _connection.On<InstrumentState>("instrument", OnInstrument);
         _connection.On<CoinState>("coin", s => CoinReceived?.Invoke(s));
@@ -105,8 +120,10 @@ public sealed class OiStreamClient : IAsyncDisposable
         {
             await _connection.StartAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or System.Net.Sockets.SocketException or IOException)
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or System.Net.Sockets.SocketException or IOException
+            or AggregateException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
+            // SignalR reports a failure of every transport as an AggregateException, and no transport as InvalidOperationException.
             throw new HubUnreachableException(HubUrl, ex);
         }
     }
@@ -342,7 +359,22 @@ public sealed class HubUnreachableException(Uri hubUrl, Exception inner)
     /// <summary>True when the hub answered 401: it requires an API key, and none or a wrong one was sent.</summary>
     public bool Unauthorized { get; } = IsUnauthorized(inner);
 
-    private static bool IsUnauthorized(Exception inner) => inner?.Message.Contains("'401'", StringComparison.Ordinal) == true;
+    private static bool IsUnauthorized(Exception? inner)
+    {
+        for (; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized }
+                || inner.Message.Contains("'401'", StringComparison.Ordinal) || inner.Message.Contains("401 (Unauthorized)", StringComparison.Ordinal))
+            {
+                return true;
+            }
+            if (inner is AggregateException { InnerExceptions: var all } && all.Any(IsUnauthorized))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static string Describe(Uri hubUrl, Exception inner) => IsUnauthorized(inner)
         ? $"The OiStream hub at {hubUrl} refused the connection (401): it requires an API key. Pass one of its keys (--api-key KEY, or OISTREAM_API_KEY)."
@@ -350,4 +382,27 @@ public sealed class HubUnreachableException(Uri hubUrl, Exception inner)
 
     /// <summary>The URL that was tried.</summary>
     public Uri HubUrl { get; } = hubUrl;
+}
+
+/// <summary>How an <see cref="OiStreamClient"/> connects.</summary>
+public sealed class OiStreamClientOptions
+{
+    /// <summary>0 s, 1 s, 2 s, 5 s, 10 s, then 30 s for ever.</summary>
+    public static IReadOnlyList<TimeSpan> DefaultReconnectDelays { get; } =
+        [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
+
+    /// <summary>Delays between reconnect attempts; the last one repeats until the hub is back.</summary>
+    public IReadOnlyList<TimeSpan> ReconnectDelays { get; init; } = DefaultReconnectDelays;
+
+    /// <summary>The API key of a hub that requires one, sent as a bearer token.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// The transports to try, in SignalR's order (WebSockets, Server-Sent Events, long polling); default all, so the
+    /// client gets through proxies that do not pass WebSockets.
+    /// </summary>
+    public HttpTransportType Transports { get; init; } = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling;
+
+    /// <summary>Connect by WebSockets without the negotiate request (one round trip less; WebSockets only).</summary>
+    public bool SkipNegotiation { get; init; }
 }

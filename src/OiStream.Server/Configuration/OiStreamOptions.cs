@@ -29,6 +29,14 @@ public sealed class OiStreamOptions
     /// </summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// The transports the hub accepts (SignalR's <c>HttpTransportType</c> flags, e.g. <c>WebSockets, LongPolling</c>);
+    /// default all three, so clients behind proxies that do not pass WebSockets fall back to the others.
+    /// </summary>
+    public Microsoft.AspNetCore.Http.Connections.HttpTransportType Transports { get; set; } =
+        Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets | Microsoft.AspNetCore.Http.Connections.HttpTransportType.ServerSentEvents
+        | Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+
     /// <summary>Capacity of the merged event channel; when full, the oldest event is dropped and counted.</summary>
     public int ChannelCapacity { get; set; } = 200_000;
 
@@ -66,6 +74,10 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         if (options.MaxMessageBytes < (options.MaxSymbolsPerConnection * 64) + 4096 || options.MaxMessageBytes > 64 * 1024 * 1024)
         {
             errors.Add($"OiStream:MaxMessageBytes is {options.MaxMessageBytes}; use {(options.MaxSymbolsPerConnection * 64) + 4096} (64 bytes for each of OiStream:MaxSymbolsPerConnection's {options.MaxSymbolsPerConnection} symbols, and 4096) to 67108864 (default 1048576).");
+        }
+        if (options.Transports == Microsoft.AspNetCore.Http.Connections.HttpTransportType.None)
+        {
+            errors.Add("OiStream:Transports is None; give at least one of WebSockets, ServerSentEvents, LongPolling (default all three).");
         }
         if (options.ChannelCapacity is < 1_000 or > 10_000_000)
         {
