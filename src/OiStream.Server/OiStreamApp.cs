@@ -10,6 +10,7 @@ using OiStream.Server.Dashboard;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
 using OiStream.Server.Security;
+using OiStream.Server.Telemetry;
 using OiStream.Storage;
 using OiStream.Storage.Sqlite;
 
@@ -79,6 +80,7 @@ public static class OiStreamApp
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
         builder.AddAccessControl();
+        builder.AddOiStreamMetrics();
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseAccessControl();
@@ -88,6 +90,7 @@ public static class OiStreamApp
         var transports = app.Services.GetRequiredService<IOptions<OiStreamOptions>>().Value.Transports;
         app.MapHub<OiHub>("/hubs/oi", o => o.Transports = transports).RequireRateLimiting(AccessControl.HubPolicy);
         app.MapOiApi();
+        app.MapOiStreamMetrics();
         return app;
     }
 }

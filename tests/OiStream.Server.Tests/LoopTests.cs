@@ -107,7 +107,9 @@ public class LoopTests
         var clock = new FakeTimeProvider();
         var status = new StatusBoard();
         var hub = new FaultyHubContext { Failures = 1 };
-        var publisher = new Publisher(new PublishChannel(), status, hub, Options.Create(new OiStreamOptions()), clock, NullLogger<Publisher>.Instance);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new Telemetry.OiStreamMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), status, new SubscriptionRegistry());
+        var publisher = new Publisher(new PublishChannel(), status, hub, Options.Create(new OiStreamOptions()), clock, NullLogger<Publisher>.Instance, metrics);
         await publisher.StartAsync(CancellationToken.None);
         try
         {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OiStream.Binance.Rest;
+using OiStream.Binance.Telemetry;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Core.Instruments;
@@ -242,6 +243,7 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
         {
             item.LastTime = Math.Max(item.LastTime, e.Time);
         }
+        FeedMeter.OiReceived(info.Market, e.Time, Now());
         if (!writer.TryWrite(e))
         {
             Interlocked.Increment(ref _dropped);

@@ -5,6 +5,7 @@ using OiStream.Core.Loops;
 using OiStream.Core.Series;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
+using OiStream.Server.Telemetry;
 
 namespace OiStream.Server.Pipeline;
 
@@ -14,7 +15,7 @@ namespace OiStream.Server.Pipeline;
 /// slow or dead client delays nobody else's updates.
 /// </summary>
 public sealed partial class Publisher(PublishChannel batches, StatusBoard status, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
-    TimeProvider time, ILogger<Publisher> logger) : BackgroundService
+    TimeProvider time, ILogger<Publisher> logger, OiStreamMetrics metrics) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.Windows, options.Value.Engine.SlotsPerWindow).Names;
@@ -69,6 +70,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                 }
                 while (changes.TryRead(out var feed))
                 {
+                    metrics.Sent("feedStatus");
                     await Bounded(hub.Clients.All.feedStatus(feed), stoppingToken);
                 }
                 while (reader.TryRead(out var batch))
@@ -82,6 +84,8 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                     {
                         var rows = _overview.Values.ToList();
                         _overview.Clear();
+                        metrics.Sent("overview");
+                        metrics.Sent("overviewTable");
                         await Bounded(Task.WhenAll(
                             hub.Clients.Group(OiHub.OverviewGroup).overview(rows),
                             hub.Clients.Group(OiHub.OverviewTableGroup).overviewTable(new OverviewTable(_windows, rows))), stoppingToken);
@@ -103,6 +107,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
 
     private async Task SendAsync(PublishBatch batch, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var sends = new List<Task>(batch.Instruments.Count + batch.Coins.Count + batch.Signals.Count);
         foreach (var s in batch.Instruments)
         {
@@ -122,6 +127,10 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                 : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).signal(sig));
         }
         await Bounded(Task.WhenAll(sends), cancellationToken);
+        metrics.BatchSent(time.GetElapsedTime(started));
+        metrics.Sent("instrument", batch.Instruments.Count);
+        metrics.Sent("coin", batch.Coins.Count);
+        metrics.Sent("signal", batch.Signals.Count);
     }
 
     private async Task Bounded(Task sends, CancellationToken cancellationToken)
