@@ -81,6 +81,7 @@ public static class OiStreamApp
 
         builder.AddAccessControl();
         builder.AddOiStreamMetrics();
+        builder.AddOiStreamHealthChecks();
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseAccessControl();

@@ -290,6 +290,12 @@ public class RestTests(HubHost host) : IClassFixture<HubHost>
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         using var ready = await host.Http.GetAsync(new Uri(host.BaseUri, "/readyz"));
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var report = JsonSerializer.Deserialize<JsonElement>(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", report.GetProperty("status").GetString());
+        Assert.Equal(["binance-coinm", "binance-options", "binance-usdm", "engine", "history-store"],
+            report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Order());
+        Assert.All(report.GetProperty("checks").EnumerateArray(), c => Assert.Equal("Healthy", c.GetProperty("status").GetString()));
+        Assert.Equal("self", JsonSerializer.Deserialize<JsonElement>(await health.Content.ReadAsStringAsync()).GetProperty("checks")[0].GetProperty("name").GetString());
         var status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
         Assert.Equal("simulated", status.GetProperty("source").GetString());
         Assert.True(status.GetProperty("live").GetBoolean());
@@ -346,7 +352,19 @@ public class FaultTests(FaultHubHost fixture) : IClassFixture<FaultHubHost>
         await host.SimulatorAdminAsync("silent?seconds=12");
         await Wait.UntilAsync(async () => UsdmTrips(await host.GetJsonAsync<JsonElement>("/api/v1/status")) > trips, Timeout, "the usd-m watchdog tripping");
         await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State is "stale" or "disconnected"), Timeout, "usdm-ws reported as down");
+        // Still ready (the other markets and the store are fine), but degraded, saying which socket and why.
+        await Wait.UntilAsync(async () =>
+        {
+            using var ready = await host.Http.GetAsync(new Uri(host.BaseUri, "/readyz"));
+            var report = JsonSerializer.Deserialize<JsonElement>(await ready.Content.ReadAsStringAsync());
+            var usdm = report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "binance-usdm");
+            return ready.StatusCode == HttpStatusCode.OK && report.GetProperty("status").GetString() == "Degraded"
+                && usdm.GetProperty("status").GetString() == "Degraded" && usdm.GetProperty("description").GetString()!.StartsWith("usdm-ws ", StringComparison.Ordinal);
+        }, Timeout, "/readyz degraded by usdm-ws");
         await Wait.UntilAsync(() => feeds.Any(f => f.Feed == "usdm-ws" && f.State == "recovered"), Timeout, "usdm-ws recovered");
+        await Wait.UntilAsync(async () => JsonSerializer.Deserialize<JsonElement>(await host.Http.GetStringAsync(new Uri(host.BaseUri, "/readyz")))
+            .GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "binance-usdm").GetProperty("status").GetString() == "Healthy",
+            Timeout, "binance-usdm healthy again");
         var priceTime = updates.Where(u => u.PriceTime is not null).Max(u => u.PriceTime!.Value);
         await Wait.UntilAsync(() => updates.Any(u => u.PriceTime > priceTime), Timeout, "new mark prices after the silence");
     }

@@ -37,6 +37,16 @@ public class UnreachableBinanceTests
 
             using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            // The body says which checks fail and why.
+            var report = JsonSerializer.Deserialize<JsonElement>(await ready.Content.ReadAsStringAsync());
+            Assert.Equal("Unhealthy", report.GetProperty("status").GetString());
+            var checks = report.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+            Assert.Equal("Unhealthy", checks["engine"].GetProperty("status").GetString());
+            Assert.Equal("Unhealthy", checks["binance-usdm"].GetProperty("status").GetString());
+            Assert.StartsWith("Not live yet: Cannot reach Binance", checks["binance-usdm"].GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.Equal("Healthy", checks["history-store"].GetProperty("status").GetString());
+            using var live = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
             var instruments = JsonSerializer.Deserialize<JsonElement>(await http.GetStringAsync(new Uri("/api/v1/instruments", UriKind.Relative)));
             Assert.Equal(0, instruments.GetArrayLength());
         }

@@ -29,12 +29,7 @@ public static class OiApi
         api.MapGet("/open-interest/exchange-list", (string? symbol, MarketEngine engine) => ExchangeList(symbol, engine));
         api.MapHistoryApi();
         api.MapGet("/status", Status);
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
-        app.MapGet("/readyz", (StatusBoard board) =>
-            board.Ready
-                ? Results.Ok(new { status = "ready", instruments = board.Engine.Instruments })
-                : Results.Json(new { status = "warming", message = "Discovering instruments and backfilling history; figures are not complete yet." }, statusCode: 503))
-            .RequireRateLimiting(AccessControl.RestPolicy);
+        app.MapOiStreamHealthChecks();
         return app;
     }
 
