@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
 using OiStream.Core.Engine;
 using OiStream.Server.Api;
 using OiStream.Server.Configuration;
@@ -82,6 +83,12 @@ public static class OiStreamApp
         builder.AddAccessControl();
         builder.AddOiStreamMetrics();
         builder.AddOiStreamHealthChecks();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "OiStream REST API";
+            document.Info.Description = "Open interest of Binance derivatives: live states, CoinGlass- and Binance-shaped history, health. Errors are {code, msg}. The SignalR hub at /hubs/oi is described in docs/protocol.md.";
+            return Task.CompletedTask;
+        }));
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseAccessControl();
@@ -92,6 +99,9 @@ public static class OiStreamApp
         app.MapHub<OiHub>("/hubs/oi", o => o.Transports = transports).RequireRateLimiting(AccessControl.HubPolicy);
         app.MapOiApi();
         app.MapOiStreamMetrics();
+        // The API's description and its reference page describe the API, not its data: anyone may read them.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference(o => o.WithTitle("OiStream REST API")).AllowAnonymous();
         return app;
     }
 }

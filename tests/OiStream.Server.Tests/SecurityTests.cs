@@ -51,9 +51,10 @@ public class SecurityTests(KeyedHubHost fixture) : IClassFixture<KeyedHubHost>
         {
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         }
-        // The dashboard's files hold no data; the page asks for the key.
-        using (var page = await GetAsync("/"))
+        // The dashboard's files hold no data (the page asks for the key), nor do the API's description and reference page.
+        foreach (var open in new[] { "/", "/openapi/v1.json", "/scalar/" })
         {
+            using var page = await GetAsync(open);
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         }
     }

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OiStream.Server.Configuration;
@@ -53,29 +52,28 @@ public static class HealthChecks
         {
             markets.Add("binance-options");
         }
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live"), ResponseWriter = WriteAsync })
-            .AllowAnonymous();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions
-        {
-            // Only the markets this hub tracks.
-            Predicate = r => r.Tags.Contains(Ready) && (!r.Name.StartsWith("binance-", StringComparison.Ordinal) || markets.Contains(r.Name)),
-            ResponseWriter = WriteAsync,
-        }).RequireRateLimiting(AccessControl.RestPolicy);
+        // Route handlers over HealthCheckService (rather than MapHealthChecks), so the OpenAPI document describes them.
+        app.MapGet("/healthz", (HealthCheckService health, CancellationToken cancellationToken) =>
+                CheckAsync(health, r => r.Tags.Contains("live"), cancellationToken))
+            .AllowAnonymous()
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
+            .WithName("Liveness").WithSummary("Liveness: the process answers.").WithTags("Health");
+        app.MapGet("/readyz", (HealthCheckService health, CancellationToken cancellationToken) =>
+                CheckAsync(health, r => r.Tags.Contains(Ready) && (!r.Name.StartsWith("binance-", StringComparison.Ordinal) || markets.Contains(r.Name)), cancellationToken))
+            .RequireRateLimiting(AccessControl.RestPolicy)
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
+            .WithName("Readiness").WithSummary("Readiness: the engine warm, each Binance market tracked live, the history store open. 503 while any is unhealthy; degraded answers 200.")
+            .WithTags("Health");
         return app;
     }
 
-    // {"status":"Healthy","checks":[{"name":"engine","status":"Healthy","description":"…"}]}
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> CheckAsync(HealthCheckService health, Func<HealthCheckRegistration, bool> predicate,
+        CancellationToken cancellationToken)
     {
-        context.Response.ContentType = "application/json; charset=utf-8";
+        var report = await health.CheckHealthAsync(predicate, cancellationToken);
         var body = new HealthResponse(report.Status.ToString(),
             [.. report.Entries.Select(e => new HealthCheckResponse(e.Key, e.Value.Status.ToString(), e.Value.Description ?? e.Value.Exception?.Message))]);
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJson.Options, context.RequestAborted);
-    }
-
-    private static class HealthJson
-    {
-        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+        return report.Status == HealthStatus.Unhealthy ? TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable) : TypedResults.Ok(body);
     }
 
     private sealed class EngineCheck(StatusBoard board) : IHealthCheck

@@ -1,4 +1,7 @@
+using System.ComponentModel;
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using OiStream.Contracts;
 using OiStream.Core.Candles;
 using OiStream.Core.Engine;
@@ -15,6 +18,22 @@ public sealed record HistoryRowResponse(string Symbol, string SumOpenInterest, s
 
 /// <summary>One CoinGlass-shaped OI candle (open interest in coins; <c>time</c> is the bucket start, Unix ms).</summary>
 public sealed record OhlcCandleResponse(long Time, double Open, double High, double Low, double Close);
+
+/// <summary>The query of the Binance-shaped history (every value as text, so a bad one gets an answer that names it).</summary>
+public sealed record BinanceHistoryQuery(
+    [property: FromQuery(Name = "symbol")] [property: Description("An instrument (BTCUSDT, BTCUSD_PERP, BTC-261225) or a coin (BTC).")] string? Symbol,
+    [property: FromQuery(Name = "period")] [property: Description("5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d (default 5m).")] string? Period,
+    [property: FromQuery(Name = "limit")] [property: Description("Rows, 1 to 500 (default 30).")] string? Limit,
+    [property: FromQuery(Name = "startTime")] [property: Description("Unix ms: rows from here on (oldest first).")] string? StartTime,
+    [property: FromQuery(Name = "endTime")] [property: Description("Unix ms: rows up to here (default now).")] string? EndTime);
+
+/// <summary>The query of the OI candles.</summary>
+public sealed record CandleQuery(
+    [property: FromQuery(Name = "symbol")] [property: Description("An instrument (ohlc-history) or a coin (aggregated-history).")] string? Symbol,
+    [property: FromQuery(Name = "interval")] [property: Description("1m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d (default 1h).")] string? Interval,
+    [property: FromQuery(Name = "limit")] [property: Description("Candles, 1 to 4500 (default 500).")] string? Limit,
+    [property: FromQuery(Name = "startTime")] [property: Description("Unix ms: candles from here on.")] string? StartTime,
+    [property: FromQuery(Name = "endTime")] [property: Description("Unix ms: candles up to here (default now).")] string? EndTime);
 
 /// <summary>CoinGlass's envelope: <c>{"code":"0","msg":"success","data":[…]}</c>.</summary>
 public sealed record CoinGlassResponse<T>(string Code, string Msg, T Data);
@@ -34,24 +53,38 @@ public static class HistoryApi
     /// <summary>Maps the history endpoints under <paramref name="api"/> (<c>/api/v1</c>).</summary>
     public static RouteGroupBuilder MapHistoryApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/open-interest/history", BinanceHistoryAsync);
-        api.MapGet("/open-interest/ohlc-history", (HttpContext c, MarketEngine e, IHistoryStore s, CancellationToken t) => OhlcAsync(c, e, s, SeriesKind.Instrument, t));
-        api.MapGet("/open-interest/aggregated-history", (HttpContext c, MarketEngine e, IHistoryStore s, CancellationToken t) => OhlcAsync(c, e, s, SeriesKind.Coin, t));
-        api.MapGet("/open-interest/held", HeldAsync);
+        api.MapGet("/open-interest/history", BinanceHistoryAsync)
+            .WithName("History").WithSummary("Binance-compatible openInterestHist rows of an instrument or a coin, from OiStream's store.");
+        api.MapGet("/open-interest/ohlc-history", ([AsParameters] CandleQuery q, MarketEngine e, IHistoryStore s, CancellationToken t) => OhlcAsync(q, e, s, SeriesKind.Instrument, t))
+            .WithName("OhlcHistory").WithSummary("CoinGlass-shaped OI candles (open interest in coins) of an instrument.");
+        api.MapGet("/open-interest/aggregated-history", ([AsParameters] CandleQuery q, MarketEngine e, IHistoryStore s, CancellationToken t) => OhlcAsync(q, e, s, SeriesKind.Coin, t))
+            .WithName("AggregatedHistory").WithSummary("CoinGlass-shaped OI candles of a coin aggregate.");
+        api.MapGet("/open-interest/held", HeldAsync)
+            .WithName("Held").WithSummary("The span of history the store holds for an instrument or a coin.");
         return api;
     }
 
-    private static IResult Error(int status, int code, string msg) => Results.Json(new ErrorResponse(code, msg), statusCode: status);
+    // A refused query: 404 for a symbol that is not tracked, 400 for anything else.
+    private sealed record Refusal(bool NotFound, ErrorResponse Body)
+    {
+        public static Refusal Bad(int code, string msg) => new(false, new ErrorResponse(code, msg));
+
+        public static Refusal Unknown(int code, string msg) => new(true, new ErrorResponse(code, msg));
+    }
+
+    private static Results<Ok<T>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>> Answer<T>(Refusal refusal) =>
+        refusal.NotFound ? TypedResults.NotFound(refusal.Body) : TypedResults.BadRequest(refusal.Body);
 
     /// <summary>The parsed common query: series, interval, limit, range.</summary>
     private sealed record Query(SeriesKey Series, string Market, double ContractSize, long Interval, int Limit, long? Start, long? End);
 
-    private static async Task<IResult> BinanceHistoryAsync(HttpContext context, MarketEngine engine, IHistoryStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<HistoryRowResponse>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> BinanceHistoryAsync(
+        [AsParameters] BinanceHistoryQuery query, MarketEngine engine, IHistoryStore store, CancellationToken cancellationToken)
     {
         // Binance's periods start at 5m; instruments and coins both answer.
-        if (Validate(context, engine, null, "period", "5m", 30, 500, minInterval: 300_000, out var q) is { } error)
+        if (Validate(engine, null, query.Symbol, "period", query.Period, "5m", query.Limit, 30, 500, query.StartTime, query.EndTime, minInterval: 300_000, out var q) is { } error)
         {
-            return error;
+            return Answer<List<HistoryRowResponse>>(error);
         }
         // A row at `timestamp` reports the value at that moment: the close of the bucket that ends there.
         var to = (q.End ?? Now()) - q.Interval;
@@ -71,11 +104,12 @@ public static class HistoryApi
         return TypedResults.Ok(rows);
     }
 
-    private static async Task<IResult> OhlcAsync(HttpContext context, MarketEngine engine, IHistoryStore store, SeriesKind kind, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<CoinGlassResponse<List<OhlcCandleResponse>>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> OhlcAsync(
+        CandleQuery query, MarketEngine engine, IHistoryStore store, SeriesKind kind, CancellationToken cancellationToken)
     {
-        if (Validate(context, engine, kind, "interval", "1h", 500, 4500, minInterval: 60_000, out var q) is { } error)
+        if (Validate(engine, kind, query.Symbol, "interval", query.Interval, "1h", query.Limit, 500, 4500, query.StartTime, query.EndTime, minInterval: 60_000, out var q) is { } error)
         {
-            return error;
+            return Answer<CoinGlassResponse<List<OhlcCandleResponse>>>(error);
         }
         var to = q.End ?? Now();
         var from = q.Start ?? long.MinValue / 2;
@@ -84,12 +118,13 @@ public static class HistoryApi
         return TypedResults.Ok(new CoinGlassResponse<List<OhlcCandleResponse>>("0", "success", data));
     }
 
-    private static async Task<IResult> HeldAsync(HttpContext context, MarketEngine engine, IHistoryStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HeldResponse>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> HeldAsync(
+        [FromQuery(Name = "symbol")] string? symbol, MarketEngine engine, IHistoryStore store, CancellationToken cancellationToken)
     {
-        string? symbol = context.Request.Query["symbol"];
         if (Resolve(engine, symbol, null) is not { } series)
         {
-            return Error(string.IsNullOrWhiteSpace(symbol) ? 400 : 404, -1121, $"Unknown or missing 'symbol' '{symbol}': give an instrument (BTCUSDT) or a coin (BTC).");
+            var refusal = new ErrorResponse(-1121, $"Unknown or missing 'symbol' '{symbol}': give an instrument (BTCUSDT) or a coin (BTC).");
+            return string.IsNullOrWhiteSpace(symbol) ? TypedResults.BadRequest(refusal) : TypedResults.NotFound(refusal);
         }
         var extent = await store.GetExtentAsync(series.Key, cancellationToken);
         return TypedResults.Ok(new HeldResponse(series.Key.Name, series.Key.Kind == SeriesKind.Coin ? "coin" : "instrument", extent?.Oldest, extent is { } e ? e.Newest + 60_000 : null));
@@ -116,49 +151,48 @@ public static class HistoryApi
         return null;
     }
 
-    private static IResult? Validate(HttpContext context, MarketEngine engine, SeriesKind? kind, string intervalName, string defaultInterval, int defaultLimit, int maxLimit, long minInterval, out Query query)
+    private static Refusal? Validate(MarketEngine engine, SeriesKind? kind, string? symbol, string intervalName, string? interval, string defaultInterval,
+        string? limitText, int defaultLimit, int maxLimit, string? startText, string? endText, long minInterval, out Query query)
     {
         query = null!;
-        var q = context.Request.Query;
-        string? symbol = q["symbol"];
         var example = kind == SeriesKind.Coin ? "BTC" : "BTCUSDT";
         if (string.IsNullOrWhiteSpace(symbol))
         {
-            return Error(400, -1102, $"Parameter 'symbol' is required, e.g. ?symbol={example}&{intervalName}={defaultInterval}.");
+            return Refusal.Bad(-1102, $"Parameter 'symbol' is required, e.g. ?symbol={example}&{intervalName}={defaultInterval}.");
         }
         if (Resolve(engine, symbol, kind) is not { } series)
         {
-            return Error(404, -1121, kind == SeriesKind.Coin
+            return Refusal.Unknown(-1121, kind == SeriesKind.Coin
                 ? $"Unknown coin '{symbol}': use a base asset such as BTC (GET /api/v1/coins lists them)."
                 : $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the tracked instruments{(kind is null ? " (a coin such as BTC works too)" : "; for a coin use /api/v1/open-interest/aggregated-history")}.");
         }
-        var name = q[intervalName].ToString() is { Length: > 0 } p ? p : defaultInterval;
+        var name = interval is { Length: > 0 } p ? p : defaultInterval;
         var allowed = Intervals.Where(kv => kv.Value >= minInterval).Select(kv => kv.Key).ToList();
         if (!Intervals.TryGetValue(name, out var step) || step < minInterval)
         {
-            return Error(400, -1130, $"Parameter '{intervalName}' is '{name}'; use one of {string.Join(", ", allowed)}.");
+            return Refusal.Bad(-1130, $"Parameter '{intervalName}' is '{name}'; use one of {string.Join(", ", allowed)}.");
         }
         var limit = defaultLimit;
-        if (q.ContainsKey("limit") && (!int.TryParse(q["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > maxLimit))
+        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > maxLimit))
         {
-            return Error(400, -1130, $"Parameter 'limit' is '{q["limit"]}'; use a whole number from 1 to {maxLimit} (default {defaultLimit}).");
+            return Refusal.Bad(-1130, $"Parameter 'limit' is '{limitText}'; use a whole number from 1 to {maxLimit} (default {defaultLimit}).");
         }
         long? start = null, end = null;
-        foreach (var (key, set) in new (string, Action<long>)[] { ("startTime", v => start = v), ("endTime", v => end = v) })
+        foreach (var (key, text, set) in new (string, string?, Action<long>)[] { ("startTime", startText, v => start = v), ("endTime", endText, v => end = v) })
         {
-            if (!q.ContainsKey(key))
+            if (text is null)
             {
                 continue;
             }
-            if (!long.TryParse(q[key], NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
             {
-                return Error(400, -1130, $"Parameter '{key}' is '{q[key]}'; use Unix milliseconds, e.g. 1763712000000.");
+                return Refusal.Bad(-1130, $"Parameter '{key}' is '{text}'; use Unix milliseconds, e.g. 1763712000000.");
             }
             set(v);
         }
         if (start > end)
         {
-            return Error(400, -1130, "Parameter 'startTime' is after 'endTime'; swap them.");
+            return Refusal.Bad(-1130, "Parameter 'startTime' is after 'endTime'; swap them.");
         }
         query = new Query(series.Key, series.Market, series.ContractSize, step, limit, start, end);
         return null;

@@ -1,4 +1,5 @@
-using System.Globalization;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OiStream.Binance.Rest;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
@@ -19,84 +20,85 @@ public static class OiApi
     public static IEndpointRouteBuilder MapOiApi(this IEndpointRouteBuilder app)
     {
         // Every REST call counts against its client's rate (429 with Retry-After beyond it); /healthz answers anyone.
-        var api = app.MapGroup("/api/v1").RequireRateLimiting(AccessControl.RestPolicy);
-        api.MapGet("/instruments", (MarketEngine engine) => Results.Ok(engine.GetInstruments()));
-        api.MapGet("/instruments/{symbol}", (string symbol, MarketEngine engine) =>
-            engine.TryGetInstrument(symbol, out var state)
-                ? Results.Ok(state)
-                : Error(404, -1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the {engine.InstrumentCount} tracked instruments."));
-        api.MapGet("/coins", (MarketEngine engine) => Results.Ok(engine.GetCoins()));
-        api.MapGet("/open-interest/exchange-list", (string? symbol, MarketEngine engine) => ExchangeList(symbol, engine));
+        var api = app.MapGroup("/api/v1").RequireRateLimiting(AccessControl.RestPolicy)
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorResponse), ["application/json"]))
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorResponse), ["application/json"]))
+            .WithTags("OiStream");
+        api.MapGet("/instruments", (MarketEngine engine) => TypedResults.Ok(engine.GetInstruments()))
+            .WithName("Instruments").WithSummary("Every instrument's current state (protocol v1 InstrumentState).");
+        api.MapGet("/instruments/{symbol}", Instrument)
+            .WithName("Instrument").WithSummary("One instrument's current state; 404 for a symbol that is not tracked.");
+        api.MapGet("/coins", (MarketEngine engine) => TypedResults.Ok(engine.GetCoins()))
+            .WithName("Coins").WithSummary("Every coin aggregate's current state (all Binance contracts of a coin, summed).");
+        api.MapGet("/open-interest/exchange-list", ExchangeList)
+            .WithName("ExchangeList").WithSummary("CoinGlass-compatible exchange OI table of a coin (?symbol=BTC).");
         api.MapHistoryApi();
-        api.MapGet("/status", Status);
+        api.MapGet("/status", Status)
+            .WithName("Status").WithSummary("Feeds and stages: streams, polling, weight, events, clients, history store and import, background loops.");
         app.MapOiStreamHealthChecks();
         return app;
     }
 
-    private static IResult Error(int status, int code, string msg) => Results.Json(new { code, msg }, statusCode: status);
+    private static Results<Ok<InstrumentState>, NotFound<ErrorResponse>> Instrument(string symbol, MarketEngine engine) =>
+        engine.TryGetInstrument(symbol, out var state)
+            ? TypedResults.Ok(state)
+            : TypedResults.NotFound(new ErrorResponse(-1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the {engine.InstrumentCount} tracked instruments."));
 
-    private static IResult ExchangeList(string? symbol, MarketEngine engine)
+    private static Results<Ok<CoinGlassResponse<ExchangeOiRow[]>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>> ExchangeList(string? symbol, MarketEngine engine)
     {
         if (string.IsNullOrWhiteSpace(symbol))
         {
-            return Error(400, -1102, "Parameter 'symbol' is required: a coin such as BTC (e.g. ?symbol=BTC).");
+            return TypedResults.BadRequest(new ErrorResponse(-1102, "Parameter 'symbol' is required: a coin such as BTC (e.g. ?symbol=BTC)."));
         }
         if (!engine.TryGetCoin(symbol, out var coin))
         {
-            return Error(404, -1121, $"Unknown coin '{symbol}': use a base asset such as BTC or ETH.");
+            return TypedResults.NotFound(new ErrorResponse(-1121, $"Unknown coin '{symbol}': use a base asset such as BTC or ETH."));
         }
-        var row = new Dictionary<string, object?>
-        {
-            ["exchange"] = "Binance",
-            ["symbol"] = coin.Coin,
-            ["open_interest_usd"] = Math.Round(coin.OpenInterestUsd, 4),
-            ["open_interest_quantity"] = Math.Round(coin.OpenInterestCoin, 4),
-            ["open_interest_by_stable_coin_margin"] = Math.Round(coin.OpenInterestUsdByStableMargin, 2),
-            ["open_interest_quantity_by_coin_margin"] = Math.Round(coin.OpenInterestCoinByCoinMargin, 4),
-            ["open_interest_quantity_by_stable_coin_margin"] = Math.Round(coin.OpenInterestCoinByStableMargin, 4),
-        };
-        foreach (var w in new[] { "5m", "15m", "30m", "1h", "4h", "24h" })
-        {
-            row["open_interest_change_percent_" + w] = coin.Change.TryGetValue(w, out var v) && v is { } p ? Math.Round(p, 2) : null;
-        }
+        double? Change(string w) => coin.Change.TryGetValue(w, out var v) && v is { } p ? Math.Round(p, 2) : null;
+        var row = new ExchangeOiRow("Binance", coin.Coin, Math.Round(coin.OpenInterestUsd, 4), Math.Round(coin.OpenInterestCoin, 4),
+            Math.Round(coin.OpenInterestUsdByStableMargin, 2), Math.Round(coin.OpenInterestCoinByCoinMargin, 4), Math.Round(coin.OpenInterestCoinByStableMargin, 4),
+            Change("5m"), Change("15m"), Change("30m"), Change("1h"), Change("4h"), Change("24h"));
         // Binance is the only exchange OiStream tracks, so "All" (CoinGlass's sum row) equals the Binance row.
-        var all = new Dictionary<string, object?>(row) { ["exchange"] = "All" };
-        return Results.Ok(new { code = "0", msg = "success", data = new[] { all, row } });
+        return TypedResults.Ok(new CoinGlassResponse<ExchangeOiRow[]>("0", "success", [row with { Exchange = "All" }, row]));
     }
 
     // Everything here comes from the status board, where each stage records its own numbers.
-    private static IResult Status(MarketEngine engine, StatusBoard board, SubscriptionRegistry registry)
+    private static Ok<StatusResponse> Status(MarketEngine engine, StatusBoard board, SubscriptionRegistry registry)
     {
         var feed = board.Feed;
         var e = board.Engine;
-        return Results.Ok(new
-        {
-            source = engine.Source,
-            live = feed.Live,
-            instruments = e.Instruments,
-            clients = registry.Connections,
-            watchedSymbols = registry.Watched.Count,
-            feeds = board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal),
-            streams = feed.Streams,
-            polling = feed.Polling,
-            weight = feed.Weight,
-            events = new
-            {
-                applied = e.Applied,
-                replaced = e.Replaced,
-                late = e.Late,
-                invalid = e.Invalid,
-                unknownInstrument = e.UnknownInstrument,
-                fromFuture = e.FromFuture,
-                droppedInChannel = e.DroppedInChannel,
-                backlog = e.Backlog,
-                droppedPublishBatches = e.DroppedPublishBatches,
-                slowBroadcasts = board.SlowBroadcasts,
-            },
-            history = board.History,
-            historyImport = board.Import,
-            loops = board.Loops.Loops.Select(l => new LoopStatus(l.Name, l.Failures, l.Consecutive > 0, l.LastError,
-                l.LastFailureAt == 0 ? null : l.LastFailureAt)),
-        });
+        return TypedResults.Ok(new StatusResponse(
+            engine.Source, feed.Live, e.Instruments, registry.Connections, registry.Watched.Count,
+            [.. board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal)],
+            feed.Streams, feed.Polling, feed.Weight,
+            new EventsResponse(e.Applied, e.Replaced, e.Late, e.Invalid, e.UnknownInstrument, e.FromFuture, e.DroppedInChannel, e.Backlog,
+                e.DroppedPublishBatches, board.SlowBroadcasts),
+            board.History, board.Import,
+            [.. board.Loops.Loops.Select(l => new LoopStatus(l.Name, l.Failures, l.Consecutive > 0, l.LastError, l.LastFailureAt == 0 ? null : l.LastFailureAt))]));
     }
 }
+
+/// <summary>One row of CoinGlass's exchange OI table (seeds/002's field names).</summary>
+public sealed record ExchangeOiRow(
+    [property: JsonPropertyName("exchange")] string Exchange,
+    [property: JsonPropertyName("symbol")] string Symbol,
+    [property: JsonPropertyName("open_interest_usd")] double OpenInterestUsd,
+    [property: JsonPropertyName("open_interest_quantity")] double OpenInterestQuantity,
+    [property: JsonPropertyName("open_interest_by_stable_coin_margin")] double OpenInterestByStableCoinMargin,
+    [property: JsonPropertyName("open_interest_quantity_by_coin_margin")] double OpenInterestQuantityByCoinMargin,
+    [property: JsonPropertyName("open_interest_quantity_by_stable_coin_margin")] double OpenInterestQuantityByStableCoinMargin,
+    [property: JsonPropertyName("open_interest_change_percent_5m")] double? OpenInterestChangePercent5m,
+    [property: JsonPropertyName("open_interest_change_percent_15m")] double? OpenInterestChangePercent15m,
+    [property: JsonPropertyName("open_interest_change_percent_30m")] double? OpenInterestChangePercent30m,
+    [property: JsonPropertyName("open_interest_change_percent_1h")] double? OpenInterestChangePercent1h,
+    [property: JsonPropertyName("open_interest_change_percent_4h")] double? OpenInterestChangePercent4h,
+    [property: JsonPropertyName("open_interest_change_percent_24h")] double? OpenInterestChangePercent24h);
+
+/// <summary>What happened to the events the engine read, and what the publisher dropped or found slow.</summary>
+public sealed record EventsResponse(long Applied, long Replaced, long Late, long Invalid, long UnknownInstrument, long FromFuture,
+    long DroppedInChannel, int Backlog, long DroppedPublishBatches, long SlowBroadcasts);
+
+/// <summary><c>GET /api/v1/status</c>: every stage's latest numbers, from the status board.</summary>
+public sealed record StatusResponse(string Source, bool Live, int Instruments, int Clients, int WatchedSymbols, IReadOnlyList<FeedStatus> Feeds,
+    IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight, EventsResponse Events,
+    HistoryStatus? History, ImportStatus? HistoryImport, IReadOnlyList<LoopStatus> Loops);

@@ -31,6 +31,10 @@ public static partial class AccessControl
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; " +
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
+    private const string ReferencePagePolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
     /// <summary>Registers keys, CORS and the limits from <c>OiStream:Security</c>.</summary>
     public static WebApplicationBuilder AddAccessControl(this WebApplicationBuilder builder)
     {
@@ -94,7 +98,8 @@ public static partial class AccessControl
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            // The API reference page (Scalar) configures itself with an inline script.
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/scalar") ? ReferencePagePolicy : ContentSecurityPolicy;
             headers["Referrer-Policy"] = "no-referrer";
             return next(context);
         });
