@@ -32,7 +32,7 @@ public static class OiStreamApp
         // The content root is where the hub was built or published, so its appsettings.json (log levels) is found
         // whatever directory it is started from; relative paths in settings (the store) stay relative to that directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Services.AddOptions<OiStreamOptions>().BindConfiguration(OiStreamOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<OiStreamOptions>().BindConfiguration(OiStreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<OiStreamOptions>, OiStreamOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHttpClient("binance");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using OiStream.Binance;
 using OiStream.Core.Engine;
@@ -59,6 +60,15 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
     public ValidateOptionsResult Validate(string? name, OiStreamOptions options)
     {
         var errors = new List<string>();
+        // The attributes of the nested sections ([Range], [Required] on BinanceOptions…), named by their full key.
+        foreach (var (section, value) in new (string, object)[] { ("Binance", options.Binance), ("Engine", options.Engine), ("Storage", options.Storage), ("Simulator", options.Simulator) })
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+            {
+                errors.AddRange(results.Select(r => $"OiStream:{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+            }
+        }
         if (options.PublishInterval < TimeSpan.FromMilliseconds(10) || options.PublishInterval > TimeSpan.FromMinutes(1))
         {
             errors.Add($"OiStream:PublishInterval is {options.PublishInterval}; use 00:00:00.010 to 00:01:00 (default 00:00:00.250).");
