@@ -268,13 +268,13 @@ public sealed partial class BinanceFeed
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Discovered {Count} instruments")]
+    [LoggerMessage(EventId = 1, EventName = "InstrumentsDiscovered", Level = LogLevel.Information, Message = "Discovered {Count} instruments")]
     private static partial void LogDiscovered(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{Message}")]
+    [LoggerMessage(EventId = 2, EventName = "BinanceUnreachable", Level = LogLevel.Error, Message = "{Message}")]
     private static partial void LogUnreachable(ILogger logger, string message);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Backfill of {What} failed: {Problem}")]
+    [LoggerMessage(EventId = 3, EventName = "BackfillFailed", Level = LogLevel.Warning, Message = "Backfill of {What} failed: {Problem}")]
     private static partial void LogBackfillFailed(ILogger logger, string what, string problem);
 
     [LoggerMessage(EventId = 4, EventName = "HistorySeeded", Level = LogLevel.Information, Message = "Warmed from {Rows} stored rows of {Symbols} instruments; fetching only what follows them")]

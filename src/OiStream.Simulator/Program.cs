@@ -17,6 +17,6 @@ await app.RunAsync();
 /// <summary>Log messages of the standalone simulator.</summary>
 internal static partial class SimulatorLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Binance simulator (seed {Seed}) on {Urls}: every figure it serves is simulated.")]
+    [LoggerMessage(EventId = 9001, EventName = "SimulatorStarted", Level = LogLevel.Information, Message = "Binance simulator (seed {Seed}) on {Urls}: every figure it serves is simulated.")]
     public static partial void Started(ILogger logger, int seed, string urls);
 }

@@ -204,16 +204,16 @@ public sealed partial class NotifierRunner : IAsyncDisposable
         public static readonly Tick Instance = new();
     }
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Watching {Rules} rules from {File}: {Symbols}, {Coins} coins, hub {Hub}")]
+    [LoggerMessage(EventId = 4201, EventName = "NotifierWatching", Level = LogLevel.Information, Message = "Watching {Rules} rules from {File}: {Symbols}, {Coins} coins, hub {Hub}")]
     private static partial void LogWatching(ILogger logger, int rules, string file, string symbols, int coins, Uri hub);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Connection to {Hub} lost ({Reason}); reconnecting")]
+    [LoggerMessage(EventId = 4202, EventName = "NotifierReconnecting", Level = LogLevel.Warning, Message = "Connection to {Hub} lost ({Reason}); reconnecting")]
     private static partial void LogReconnecting(ILogger logger, Uri hub, string? reason);
 
     [LoggerMessage(EventId = 4204, EventName = "NotifierUpdatesDropped", Level = LogLevel.Warning,
         Message = "The rules could not keep up: {Total} updates dropped so far (queue of {Capacity} full). Fewer or simpler rules, or a notifier per group of rules, keep up")]
     private static partial void LogUpdatesDropped(ILogger logger, long total, int capacity);
 
-    [LoggerMessage(EventId = 4203, Level = LogLevel.Information, Message = "Reconnected; subscriptions renewed")]
+    [LoggerMessage(EventId = 4203, EventName = "NotifierReconnected", Level = LogLevel.Information, Message = "Reconnected; subscriptions renewed")]
     private static partial void LogReconnected(ILogger logger);
 }

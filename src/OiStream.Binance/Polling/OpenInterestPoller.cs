@@ -382,16 +382,16 @@ public sealed partial class OpenInterestPoller(BinanceRestClient rest, BinanceOp
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Polling {Family} failed: {Problem}")]
+    [LoggerMessage(EventId = 101, EventName = "PollFailed", Level = LogLevel.Warning, Message = "Polling {Family} failed: {Problem}")]
     private static partial void LogPollFailed(ILogger logger, string family, string problem);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "The {Family} weight budget cannot poll {Count} instruments every {Wanted:0.#} s: polling them every {Actual:0.#} s (raise BudgetShare, lower MaxOiAge demands, or track fewer symbols)")]
+    [LoggerMessage(EventId = 103, EventName = "PollScheduleStretched", Level = LogLevel.Warning, Message = "The {Family} weight budget cannot poll {Count} instruments every {Wanted:0.#} s: polling them every {Actual:0.#} s (raise BudgetShare, lower MaxOiAge demands, or track fewer symbols)")]
     private static partial void LogStretched(ILogger logger, string family, int count, double actual, double wanted);
 
     [LoggerMessage(EventId = 104, EventName = "PollerFailed", Level = LogLevel.Error, Message = "A {Api} poll worker failed unexpectedly; it goes on in {Seconds:0.#} s")]
     private static partial void LogUnexpected(ILogger logger, string api, double seconds, Exception exception);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Stopped polling {Symbol}: {Problem}")]
+    [LoggerMessage(EventId = 102, EventName = "InstrumentDropped", Level = LogLevel.Information, Message = "Stopped polling {Symbol}: {Problem}")]
     private static partial void LogDropped(ILogger logger, string symbol, string problem);
 
     private sealed class Item(InstrumentInfo info)

@@ -256,12 +256,12 @@ public sealed partial class MarketStreamClient
     private void Raise(string state, string message)
         => StatusChanged?.Invoke(new FeedStatus { Feed = _name, State = state, Message = message, Time = Now(), Source = "binance" });
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Stream {Feed} lost: {Reason}; reconnecting in {Seconds:0.0} s")]
+    [LoggerMessage(EventId = 201, EventName = "StreamReconnecting", Level = LogLevel.Warning, Message = "Stream {Feed} lost: {Reason}; reconnecting in {Seconds:0.0} s")]
     private static partial void LogReconnect(ILogger logger, string feed, string reason, double seconds);
 
     [LoggerMessage(EventId = 203, EventName = "StreamFailed", Level = LogLevel.Error, Message = "Stream {Feed} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, string feed, Exception exception);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Stream {Feed} sent a malformed frame (skipped): {Problem}")]
+    [LoggerMessage(EventId = 202, EventName = "StreamMalformedFrame", Level = LogLevel.Warning, Message = "Stream {Feed} sent a malformed frame (skipped): {Problem}")]
     private static partial void LogMalformed(ILogger logger, string feed, string problem);
 }

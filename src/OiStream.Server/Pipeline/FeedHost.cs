@@ -96,6 +96,6 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
     [LoggerMessage(EventId = 502, EventName = "FeedLoopFailed", Level = LogLevel.Error, Message = "The {Loop} loop failed; it starts again in {Seconds:0.#} s")]
     private static partial void LogLoopFailed(ILogger logger, string loop, double seconds, Exception exception);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "SIMULATE mode: data comes from the built-in Binance simulator at {Uri}; every payload says source \"simulated\"")]
+    [LoggerMessage(EventId = 501, EventName = "Simulating", Level = LogLevel.Warning, Message = "SIMULATE mode: data comes from the built-in Binance simulator at {Uri}; every payload says source \"simulated\"")]
     private static partial void LogSimulating(ILogger logger, Uri uri);
 }

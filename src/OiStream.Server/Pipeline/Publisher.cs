@@ -154,6 +154,6 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
     [LoggerMessage(EventId = 402, EventName = "PublisherLoopFailed", Level = LogLevel.Error, Message = "The publisher loop failed; it starts again in {Seconds:0.#} s")]
     private static partial void LogLoopFailed(ILogger logger, double seconds, Exception exception);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "A broadcast failed")]
+    [LoggerMessage(EventId = 401, EventName = "BroadcastFailed", Level = LogLevel.Warning, Message = "A broadcast failed")]
     private static partial void LogSendFailed(ILogger logger, Exception exception);
 }

@@ -26,6 +26,6 @@ public sealed partial class MarketClock(SimMarket market, StreamHub hub, TimePro
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Simulator tick failed")]
+    [LoggerMessage(EventId = 9002, EventName = "SimulatorTickFailed", Level = LogLevel.Error, Message = "Simulator tick failed")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
 }

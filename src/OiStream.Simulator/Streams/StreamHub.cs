@@ -377,7 +377,7 @@ public sealed partial class StreamHub(SimMarket market, SimulatorOptions options
         static byte[] Error(int code, string msg, ulong id) => Encoding.UTF8.GetBytes($"{{\"error\":{{\"code\":{code},\"msg\":{JsonSerializer.Serialize(msg)}}},\"id\":{id}}}");
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Simulator socket ended")]
+    [LoggerMessage(EventId = 9010, EventName = "SimulatorSocketEnded", Level = LogLevel.Debug, Message = "Simulator socket ended")]
     private static partial void LogSocketEnded(ILogger logger, Exception exception);
 
     /// <summary>One client connection.</summary>

@@ -76,9 +76,9 @@ public sealed partial class AlertDispatcher(NotifierConfig config, IReadOnlyDict
         return true;
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Rule '{Rule}' fired for {Subject} → {Sinks}")]
+    [LoggerMessage(EventId = 4001, EventName = "AlertDispatched", Level = LogLevel.Information, Message = "Rule '{Rule}' fired for {Subject} → {Sinks}")]
     private static partial void LogDispatched(ILogger logger, string rule, string subject, IReadOnlyList<string> sinks);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Rate cap ({Max} per {Period}) reached: held back rule '{Rule}' for {Subject}; a summary follows. Its text: {Text}")]
+    [LoggerMessage(EventId = 4002, EventName = "AlertsHeld", Level = LogLevel.Warning, Message = "Rate cap ({Max} per {Period}) reached: held back rule '{Rule}' for {Subject}; a summary follows. Its text: {Text}")]
     private static partial void LogHeld(ILogger logger, string rule, string subject, int max, TimeSpan period, string text);
 }

@@ -144,15 +144,15 @@ public sealed partial class SinkOutbox : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Sink '{Sink}': attempt {Attempt} in {Delay}, after: {Reason}")]
+    [LoggerMessage(EventId = 4101, EventName = "AlertRetry", Level = LogLevel.Warning, Message = "Sink '{Sink}': attempt {Attempt} in {Delay}, after: {Reason}")]
     private static partial void LogRetry(ILogger logger, string sink, int attempt, TimeSpan delay, string? reason);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Sink '{Sink}': gave up on the alert of rule '{Rule}' for {Subject}. Its text: {Text}")]
+    [LoggerMessage(EventId = 4102, EventName = "AlertGaveUp", Level = LogLevel.Error, Message = "Sink '{Sink}': gave up on the alert of rule '{Rule}' for {Subject}. Its text: {Text}")]
     private static partial void LogGaveUp(ILogger logger, Exception exception, string sink, string rule, string subject, string text);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Sink '{Sink}': queue full ({Capacity}); the oldest alert was not sent. Its text: {Text}")]
+    [LoggerMessage(EventId = 4103, EventName = "AlertDropped", Level = LogLevel.Error, Message = "Sink '{Sink}': queue full ({Capacity}); the oldest alert was not sent. Its text: {Text}")]
     private static partial void LogDropped(ILogger logger, string sink, int capacity, string text);
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Error, Message = "Sink '{Sink}': stopping before this alert went out: {Text}")]
+    [LoggerMessage(EventId = 4104, EventName = "AlertUndelivered", Level = LogLevel.Error, Message = "Sink '{Sink}': stopping before this alert went out: {Text}")]
     private static partial void LogUndelivered(ILogger logger, string sink, string text);
 }
