@@ -57,14 +57,81 @@ public sealed class OverviewTable
 
     /// <summary>The rows' instruments.</summary>
     public IReadOnlyList<InstrumentState> Rows { get; }
+
+    /// <summary>The cells of one row, in the order of <see cref="Fields"/>: the one place the row layout is written down.</summary>
+    /// <param name="state">The row's instrument.</param>
+    /// <param name="cells">At least <see cref="Fields"/>.Count cells.</param>
+    /// <returns>The number of cells written.</returns>
+    public int FillRow(InstrumentState state, Span<OverviewCell> cells)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var i = 0;
+        cells[i++] = OverviewCell.Of(state.Symbol);
+        cells[i++] = OverviewCell.Of(state.Market);
+        cells[i++] = OverviewCell.Of(state.ContractType);
+        cells[i++] = OverviewCell.Of(state.Coin);
+        cells[i++] = OverviewCell.Of(state.Seq);
+        cells[i++] = OverviewCell.Of(state.Stale);
+        cells[i++] = OverviewCell.Of(state.OiTime);
+        cells[i++] = OverviewCell.Of(state.PriceTime);
+        cells[i++] = OverviewCell.Of(state.OpenInterest);
+        cells[i++] = OverviewCell.Of(state.OpenInterestCoin);
+        cells[i++] = OverviewCell.Of(state.OpenInterestUsd);
+        cells[i++] = OverviewCell.Of(state.MarkPrice);
+        cells[i++] = OverviewCell.Of(state.FundingRate);
+        foreach (var w in Windows)
+        {
+            cells[i++] = OverviewCell.Of(state.Change.TryGetValue(w, out var c) && c is { } v ? Math.Round(v, ChangeDecimals) : null);
+        }
+        foreach (var w in Windows)
+        {
+            cells[i++] = state.Signal.TryGetValue(w, out var q) && q is not null && SignalIndex.TryGetValue(q, out var index) ? OverviewCell.Of((long)index) : default;
+        }
+        return i;
+    }
+
+    private static readonly Dictionary<string, int> SignalIndex =
+        Signals.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+}
+
+/// <summary>One cell of an overview row: a string, a whole number, a boolean, a number, or null (<c>default</c>).</summary>
+public readonly record struct OverviewCell(OverviewCellKind Kind, string? Text, long Whole, double Number)
+{
+    /// <summary>A string (null: a null cell).</summary>
+    public static OverviewCell Of(string? text) => text is null ? default : new(OverviewCellKind.Text, text, 0, 0);
+
+    /// <summary>A whole number (null: a null cell).</summary>
+    public static OverviewCell Of(long? whole) => whole is { } v ? new(OverviewCellKind.Whole, null, v, 0) : default;
+
+    /// <summary>A boolean.</summary>
+    public static OverviewCell Of(bool flag) => new(OverviewCellKind.Boolean, null, flag ? 1 : 0, 0);
+
+    /// <summary>A number (null, NaN or infinite: a null cell).</summary>
+    public static OverviewCell Of(double? number) => number is { } v && double.IsFinite(v) ? new(OverviewCellKind.Number, null, 0, v) : default;
+}
+
+/// <summary>What an <see cref="OverviewCell"/> holds.</summary>
+public enum OverviewCellKind : byte
+{
+    /// <summary>Nothing: null on the wire.</summary>
+    Null,
+
+    /// <summary><see cref="OverviewCell.Text"/>.</summary>
+    Text,
+
+    /// <summary><see cref="OverviewCell.Whole"/>.</summary>
+    Whole,
+
+    /// <summary><see cref="OverviewCell.Whole"/> as 0 or 1.</summary>
+    Boolean,
+
+    /// <summary><see cref="OverviewCell.Number"/>.</summary>
+    Number,
 }
 
 /// <summary>Writes an <see cref="OverviewTable"/> in its compact wire shape, straight from the states (no copies).</summary>
 public sealed class OverviewTableConverter : JsonConverter<OverviewTable>
 {
-    private static readonly Dictionary<string, int> SignalIndex =
-        OverviewTable.Signals.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
-
     /// <summary>Tables are written by the hub only; reading one back is not supported.</summary>
     public override OverviewTable Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("An overview table is a wire format for pages; read InstrumentState (SubscribeOverview) instead.");
@@ -89,64 +156,35 @@ public sealed class OverviewTableConverter : JsonConverter<OverviewTable>
         }
         writer.WriteEndArray();
         writer.WriteStartArray("rows");
+        var cells = new OverviewCell[value.Fields.Count];
         foreach (var s in value.Rows)
         {
             writer.WriteStartArray();
-            writer.WriteStringValue(s.Symbol);
-            writer.WriteStringValue(s.Market);
-            writer.WriteStringValue(s.ContractType);
-            writer.WriteStringValue(s.Coin);
-            writer.WriteNumberValue(s.Seq);
-            writer.WriteBooleanValue(s.Stale);
-            Number(writer, s.OiTime);
-            Number(writer, s.PriceTime);
-            Number(writer, s.OpenInterest);
-            Number(writer, s.OpenInterestCoin);
-            Number(writer, s.OpenInterestUsd);
-            Number(writer, s.MarkPrice);
-            Number(writer, s.FundingRate);
-            foreach (var w in value.Windows)
+            var n = value.FillRow(s, cells);
+            foreach (var cell in cells[..n])
             {
-                Number(writer, s.Change.TryGetValue(w, out var c) && c is { } v ? Math.Round(v, OverviewTable.ChangeDecimals) : null);
-            }
-            foreach (var w in value.Windows)
-            {
-                if (s.Signal.TryGetValue(w, out var q) && q is not null && SignalIndex.TryGetValue(q, out var index))
+                switch (cell.Kind)
                 {
-                    writer.WriteNumberValue(index);
-                }
-                else
-                {
-                    writer.WriteNullValue();
+                    case OverviewCellKind.Text:
+                        writer.WriteStringValue(cell.Text);
+                        break;
+                    case OverviewCellKind.Whole:
+                        writer.WriteNumberValue(cell.Whole);
+                        break;
+                    case OverviewCellKind.Boolean:
+                        writer.WriteBooleanValue(cell.Whole != 0);
+                        break;
+                    case OverviewCellKind.Number:
+                        writer.WriteNumberValue(cell.Number);
+                        break;
+                    default:
+                        writer.WriteNullValue();
+                        break;
                 }
             }
             writer.WriteEndArray();
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
-    }
-
-    private static void Number(Utf8JsonWriter writer, double? value)
-    {
-        if (value is { } v && double.IsFinite(v))
-        {
-            writer.WriteNumberValue(v);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-    }
-
-    private static void Number(Utf8JsonWriter writer, long? value)
-    {
-        if (value is { } v)
-        {
-            writer.WriteNumberValue(v);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
     }
 }

@@ -70,12 +70,17 @@ public static class OiStreamApp
                 o.EnableDetailedErrors = false;
                 o.AddFilter<InvocationLogFilter>();
             })
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
-        // The JSON protocol inside OiStream's checks (CheckedJsonHubProtocol), which also enforce the size limit, so
-        // SignalR's own limit (which closes without a reason) is off.
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never)
+            .AddMessagePackProtocol(o => o.SerializerOptions = o.SerializerOptions.WithResolver(
+                MessagePack.Resolvers.CompositeResolver.Create([new OverviewTableFormatter()], [o.SerializerOptions.Resolver])));
+        // Both protocols inside OiStream's checks (CheckedJsonHubProtocol, CheckedMessagePackHubProtocol), which also
+        // enforce the size limit, so SignalR's own limit (which closes without a reason) is off.
         builder.Services.RemoveAll<IHubProtocol>();
         builder.Services.AddSingleton<IHubProtocol>(sp => new CheckedJsonHubProtocol(
             new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
+            sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.MaxMessageBytes));
+        builder.Services.AddSingleton<IHubProtocol>(sp => new CheckedMessagePackHubProtocol(
+            new MessagePackHubProtocol(sp.GetRequiredService<IOptions<MessagePackHubProtocolOptions>>()),
             sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.MaxMessageBytes));
         builder.Services.AddOptions<HubOptions>().Configure(o => o.MaximumReceiveMessageSize = null);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);

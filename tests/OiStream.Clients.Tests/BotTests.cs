@@ -98,6 +98,10 @@ public class KeyedClientTests(KeyedHubHost fixture) : IClassFixture<KeyedHubHost
 
         var environment = await BotTests.RunBotAsync(new() { ["OISTREAM_API_KEY"] = KeyedHubHost.KeyB }, "--url", hub, "--json", "--limit", "1", "BTCUSDT");
         Assert.True(environment.Exit == 0, environment.Err);
+
+        var packed = await BotTests.RunBotAsync(null, "--url", hub, "--api-key", KeyedHubHost.KeyB, "--protocol", "MessagePack", "--json", "--limit", "2", "BTCUSDT");
+        Assert.True(packed.Exit == 0, packed.Err);
+        Assert.All(packed.Out, line => Assert.Contains("\"symbol\":\"BTCUSDT\"", line, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -263,3 +263,33 @@ test('a missed update (a gap in seq) is detected and the state fetched again', a
     await proxy.close();
   }
 });
+
+test('over MessagePack the client gets the same fields by their protocol names, then an update with seq + 1', async () => {
+  const { MessagePackHubProtocol } = await import('@microsoft/signalr-protocol-msgpack');
+  const json = new OiStreamClient(base);
+  const packed = new OiStreamClient(base, { hubProtocol: new MessagePackHubProtocol() });
+  const updates = [];
+  packed.on('instrument', (s) => updates.push(s));
+  try {
+    await json.start();
+    await packed.start();
+    const [viaPack] = await packed.subscribe(['BTCUSDT']);
+    const [viaJson] = await json.subscribe(['BTCUSDT']);
+    // Every key a JSON state has, with the same name (camelCase) and kind of value.
+    assert.deepEqual(Object.keys(viaPack).sort(), Object.keys(viaJson).sort());
+    assert.equal(viaPack.symbol, 'BTCUSDT');
+    assert.equal(viaPack.market, viaJson.market);
+    assert.equal(typeof viaPack.openInterestUsd, 'number');
+    assert.equal(typeof viaPack.oiTime, 'number');
+    assert.deepEqual(Object.keys(viaPack.change).sort(), Object.keys(viaJson.change).sort());
+    await until(() => updates.some((u) => u.seq === viaPack.seq + 1), 30000, 'an update over MessagePack');
+    await assert.rejects(packed.subscribe(['NOPEUSDT']), /Unknown symbol 'NOPEUSDT'/);
+    // The table form crosses MessagePack in the same shape as JSON.
+    const table = await packed.subscribeOverviewTable();
+    assert.deepEqual(Object.keys(table).sort(), ['fields', 'rows', 'signals', 'source']);
+    assert.equal(table.rows[0].length, table.fields.length);
+  } finally {
+    await packed.stop();
+    await json.stop();
+  }
+});

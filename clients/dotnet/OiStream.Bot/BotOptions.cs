@@ -1,3 +1,5 @@
+using OiStream.Client;
+
 namespace OiStream.Bot;
 
 /// <summary>How the bot shows updates.</summary>
@@ -18,6 +20,9 @@ public sealed record BotOptions
 {
     /// <summary>The hub's address or hub URL.</summary>
     public required Uri Url { get; init; }
+
+    /// <summary>The hub protocol.</summary>
+    public OiStreamProtocol Protocol { get; init; } = OiStreamProtocol.Json;
 
     /// <summary>The hub's API key, if it requires one.</summary>
     public string? ApiKey { get; init; }

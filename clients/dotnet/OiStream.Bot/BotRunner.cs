@@ -42,7 +42,7 @@ public sealed class BotRunner(BotOptions options, TextWriter output, TextWriter 
             _ => new TableView(output, options.Threshold, options.Url),
         };
 
-        await using var client = new OiStreamClient(options.Url, apiKey: options.ApiKey);
+        await using var client = new OiStreamClient(options.Url, new OiStreamClientOptions { ApiKey = options.ApiKey, Protocol = options.Protocol });
         client.InstrumentReceived += s => updates.Writer.TryWrite(s);
         client.CoinReceived += s => updates.Writer.TryWrite(s);
         client.SignalReceived += s => updates.Writer.TryWrite(s);

@@ -14,13 +14,18 @@ var apiKey = new Option<string?>("--api-key")
     Description = "The hub's API key, if it requires one. Default: $OISTREAM_API_KEY",
     DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OISTREAM_API_KEY"),
 };
+var protocol = new Option<OiStreamProtocol>("--protocol")
+{
+    Description = "The hub protocol: Json (default) or MessagePack (smaller messages)",
+    DefaultValueFactory = _ => OiStreamProtocol.Json,
+};
 var coins = new Option<string[]>("--coin", "-c") { Description = "Coin aggregates to watch, e.g. --coin BTC --coin ETH", AllowMultipleArgumentsPerToken = true };
 var plain = new Option<bool>("--plain") { Description = "One readable line per update instead of the live table (the default when output is redirected)" };
 var json = new Option<bool>("--json") { Description = "One JSON object per line: {\"type\":\"instrument\"|\"coin\"|\"signal\"|\"feedStatus\",\"data\":{…}}" };
 var threshold = new Option<double>("--threshold", "-t") { Description = "Highlight changes of at least this many percent", DefaultValueFactory = _ => 1.0 };
 var limit = new Option<int>("--limit") { Description = "Exit after this many updates (default: run until Ctrl+C)" };
 
-var root = new RootCommand("Watches open interest live from an OiStream hub.") { symbols, url, apiKey, coins, plain, json, threshold, limit };
+var root = new RootCommand("Watches open interest live from an OiStream hub.") { symbols, url, apiKey, protocol, coins, plain, json, threshold, limit };
 root.Validators.Add(result =>
 {
     if (result.GetValue(plain) && result.GetValue(json))
@@ -54,6 +59,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         Url = hub,
         ApiKey = parse.GetValue(apiKey),
+        Protocol = parse.GetValue(protocol),
         Symbols = parse.GetValue(symbols) ?? [],
         Coins = parse.GetValue(coins) ?? [],
         Mode = mode,

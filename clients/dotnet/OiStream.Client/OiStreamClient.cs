@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using OiStream.Contracts;
 
 namespace OiStream.Client;
@@ -53,6 +54,10 @@ public sealed class OiStreamClient : IAsyncDisposable
                 }
             })
             .WithAutomaticReconnect(new ForeverRetryPolicy([.. options.ReconnectDelays]));
+        if (options.Protocol == OiStreamProtocol.MessagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
         _connection = builder.Build();
         _connection.On<InstrumentState>("instrument", OnInstrument);
         _connection.On<CoinState>("coin", s => CoinReceived?.Invoke(s));
@@ -405,4 +410,17 @@ public sealed class OiStreamClientOptions
 
     /// <summary>Connect by WebSockets without the negotiate request (one round trip less; WebSockets only).</summary>
     public bool SkipNegotiation { get; init; }
+
+    /// <summary>The hub protocol: JSON (default) or MessagePack (smaller messages; docs/protocol.md has the figures).</summary>
+    public OiStreamProtocol Protocol { get; init; } = OiStreamProtocol.Json;
+}
+
+/// <summary>A SignalR hub protocol the OiStream hub speaks.</summary>
+public enum OiStreamProtocol
+{
+    /// <summary>SignalR's JSON protocol.</summary>
+    Json,
+
+    /// <summary>SignalR's MessagePack protocol.</summary>
+    MessagePack,
 }

@@ -90,6 +90,8 @@ export interface OiStreamClientOptions {
   logLevel?: number;
   /** An API key, for a hub that requires one (OiStream:Security:ApiKeys); sent as a bearer token. */
   apiKey?: string;
+  /** A SignalR hub protocol instead of JSON, e.g. `new MessagePackHubProtocol()` from `@microsoft/signalr-protocol-msgpack`. */
+  hubProtocol?: import('@microsoft/signalr').IHubProtocol;
 }
 
 /**

@@ -79,8 +79,12 @@ export class OiStreamClient {
       connectionOptions.accessTokenFactory = () => key;
     }
     this._apiKey = options.apiKey ?? null;
-    this._connection = new signalR.HubConnectionBuilder()
-      .withUrl(this.url, connectionOptions)
+    let builder = new signalR.HubConnectionBuilder().withUrl(this.url, connectionOptions);
+    if (options.hubProtocol != null) {
+      // e.g. new MessagePackHubProtocol() from @microsoft/signalr-protocol-msgpack: smaller messages than JSON.
+      builder = builder.withHubProtocol(options.hubProtocol);
+    }
+    this._connection = builder
       // Never gives up: the last delay repeats until the hub is back or stop() is called.
       .withAutomaticReconnect({
         nextRetryDelayInMilliseconds: (ctx) => delays[Math.min(ctx.previousRetryCount, delays.length - 1)],

@@ -22,7 +22,6 @@ namespace OiStream.Server.Hubs;
 public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageBytes) : IHubProtocol
 {
     private const byte RecordSeparator = 0x1e;
-    private static readonly Dictionary<string, string> Signatures = DescribeHubMethods();
 
     /// <summary>The largest message a client may send, in bytes (UTF-8, without the record separator).</summary>
     public int MaxMessageBytes { get; } = maxMessageBytes;
@@ -80,36 +79,11 @@ public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageByt
             message = new InvocationBindingFailureMessage(id, target, ExceptionDispatchInfo.Capture(ex));
         }
         input = input.Slice(record.End);
-        if (message is InvocationBindingFailureMessage failure && Signatures.TryGetValue(failure.Target, out var takes))
-        {
-            // SignalR answers "Failed to invoke 'X' due to an error on the server." plus a HubException's message.
-            var source = failure.BindingFailure.SourceException;
-            var problem = source switch
-            {
-                _ when TooDeep(source) => "the arguments are nested deeper than 64 levels.",
-                InvalidDataException { InnerException: null } d => d.Message,
-                _ => "an argument is not of the type it takes.",
-            };
-            message = new InvocationBindingFailureMessage(failure.InvocationId, failure.Target,
-                ExceptionDispatchInfo.Capture(new HubException($"{failure.Target} takes {takes}; {problem}")));
-        }
+        message = HubInputChecks.Explain(message)!;
         return true;
     }
 
-    private static bool TooDeep(Exception? exception)
-    {
-        for (; exception is not null; exception = exception.InnerException)
-        {
-            if (exception.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private HubException TooLarge() => new(
-        $"A message of more than {MaxMessageBytes} bytes: the hub reads at most {MaxMessageBytes} bytes per message (OiStream:MaxMessageBytes), enough for OiStream:MaxSymbolsPerConnection symbols in one call; the connection is closed.");
+    private HubException TooLarge() => HubInputChecks.TooLarge(MaxMessageBytes);
 
     // The top-level "type", "invocationId" and "target" of a message, without reading its arguments.
     private static (string? Type, string? Id, string? Target) Peek(ReadOnlySequence<byte> record)
@@ -149,6 +123,50 @@ public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageByt
         }
         return (type, id, target);
     }
+}
+
+/// <summary>
+/// What every protocol of the hub does with a client's input: a binding failure (arguments of the wrong type or
+/// number, or nested too deep) becomes an answer that names what the method takes; an oversize message, a reason.
+/// </summary>
+internal static class HubInputChecks
+{
+    private static readonly Dictionary<string, string> Signatures = DescribeHubMethods();
+
+    /// <summary>A binding failure of a hub method, explained; any other message as it is.</summary>
+    public static HubMessage? Explain(HubMessage? message)
+    {
+        if (message is not InvocationBindingFailureMessage failure || !Signatures.TryGetValue(failure.Target, out var takes))
+        {
+            return message;
+        }
+        // SignalR answers "Failed to invoke 'X' due to an error on the server." plus a HubException's message.
+        var source = failure.BindingFailure.SourceException;
+        var problem = source switch
+        {
+            _ when TooDeep(source) => "the arguments are nested deeper than 64 levels.",
+            InvalidDataException { InnerException: null } d => d.Message,
+            _ => "an argument is not of the type it takes.",
+        };
+        return new InvocationBindingFailureMessage(failure.InvocationId, failure.Target,
+            ExceptionDispatchInfo.Capture(new HubException($"{failure.Target} takes {takes}; {problem}")));
+    }
+
+    private static bool TooDeep(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The reason a connection is closed for a message over <paramref name="maxMessageBytes"/>.</summary>
+    public static HubException TooLarge(int maxMessageBytes) => new(
+        $"A message of more than {maxMessageBytes} bytes: the hub reads at most {maxMessageBytes} bytes per message (OiStream:MaxMessageBytes), enough for OiStream:MaxSymbolsPerConnection symbols in one call; the connection is closed.");
 
     // "Subscribe" -> "one argument, symbols: an array of strings such as ["BTCUSDT"]", from the hub's own methods.
     private static Dictionary<string, string> DescribeHubMethods()
