@@ -85,6 +85,13 @@ internal sealed partial class HubProcess : IAsyncDisposable
 
     public Task<JsonElement> StatusAsync() => Http.GetFromJsonAsync<JsonElement>(new Uri(Url, "/api/v1/status"));
 
+    /// <summary>CPU time (user + system) the hub process has used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     public double RssMiB()
     {
         var kb = File.ReadAllLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))

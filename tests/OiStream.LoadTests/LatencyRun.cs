@@ -26,11 +26,20 @@ internal static class LatencyRun
     }
 
     /// <summary>What one measurement saw.</summary>
-    internal sealed record Measurement(int Symbols, int Count, double P50, double P90, double P99, double Max, double RssMiB, int Instruments, int Clients);
+    internal sealed record Measurement(int Symbols, int Count, double P50, double P90, double P99, double Max, double RssMiB, int Instruments, int Clients)
+    {
+        /// <summary>Instrument updates the clients received while measuring.</summary>
+        public long Delivered { get; init; }
+
+        /// <summary>The hub process's CPU time while measuring.</summary>
+        public TimeSpan HubCpu { get; init; }
+    }
 
     /// <summary>Connects 100 clients × 20 symbols to a ready hub and measures for <paramref name="seconds"/>.</summary>
-    internal static async Task<Measurement> MeasureAsync(HubProcess hub, int seconds)
+    internal static async Task<Measurement> MeasureAsync(HubProcess hub, int seconds, OiStreamProtocol protocol = OiStreamProtocol.Json)
     {
+        long delivered = 0;
+        TimeSpan cpu;
         var all = (await hub.Http.GetFromJsonAsync<JsonElement[]>(new Uri(hub.Url, "/api/v1/instruments")))!
             .Where(s => s.GetProperty("market").GetString() == "usdm" && s.GetProperty("contractType").GetString() == "PERPETUAL")
             .Select(s => s.GetProperty("symbol").GetString()!).Take(100).ToList();
@@ -41,11 +50,15 @@ internal static class LatencyRun
         int instruments, connected;
         for (var c = 0; c < 100; c++)
         {
-            var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"));
+            var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"), new OiStreamClientOptions { Protocol = protocol });
             var lastTick = new ConcurrentDictionary<string, long>();
             client.InstrumentReceived += s =>
             {
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (Volatile.Read(ref measuring))
+                {
+                    Interlocked.Increment(ref delivered);
+                }
                 if (s.PriceTime is { } t && lastTick.TryGetValue(s.Symbol, out var prev) && t > prev && Volatile.Read(ref measuring))
                 {
                     latencies.Add(now - t);
@@ -62,9 +75,11 @@ internal static class LatencyRun
             await Task.WhenAll(clients.Select(c => c.StartAsync()));
             await Task.WhenAll(clients.Select((c, i) => c.SubscribeAsync(Enumerable.Range(0, 20).Select(k => all[((i * 7) + k) % all.Count]))));
             await Task.Delay(TimeSpan.FromSeconds(5)); // connections settle, first updates seed lastTick
+            var cpuBefore = hub.CpuTime();
             Volatile.Write(ref measuring, true);
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             Volatile.Write(ref measuring, false);
+            cpu = hub.CpuTime() - cpuBefore;
             var status = await hub.StatusAsync();
             rss = hub.RssMiB();
             instruments = status.GetProperty("instruments").GetInt32();
@@ -79,6 +94,6 @@ internal static class LatencyRun
         }
         var sorted = latencies.Order().ToList();
         double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-        return new Measurement(all.Count, sorted.Count, Pct(0.50), Pct(0.90), Pct(0.99), Pct(1), rss, instruments, connected);
+        return new Measurement(all.Count, sorted.Count, Pct(0.50), Pct(0.90), Pct(0.99), Pct(1), rss, instruments, connected) { Delivered = delivered, HubCpu = cpu };
     }
 }

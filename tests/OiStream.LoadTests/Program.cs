@@ -9,6 +9,9 @@ switch (args.FirstOrDefault())
     case "import-latency":
         await HistoryLoadRun.ImportLatencyAsync([.. args.Skip(1)]);
         return 0;
+    case "protocol":
+        await ProtocolRun.RunAsync([.. args.Skip(1)]);
+        return 0;
     case "restart":
         await HistoryLoadRun.RestartAsync([.. args.Skip(1)]);
         return 0;
@@ -17,6 +20,7 @@ switch (args.FirstOrDefault())
             usage: latency [--seconds N]                       tick-to-client latency with 100 clients × 20 symbols, and the hub's RSS
                    import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
                    restart [--days N]                          restart to ready on a store holding N days of the default universe
+                   protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
             """);
         return 2;
 }
