@@ -1,3 +1,4 @@
+using FluentAssertions;
 using OiStream.Core.Loops;
 
 namespace OiStream.Core.Tests;
@@ -9,29 +10,32 @@ public class LoopHealthTests
     {
         var health = new LoopHealth("engine", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         var error = new InvalidOperationException("boom");
+
         var pauses = Enumerable.Range(0, 8).Select(i => health.Failed(error, 1000 + i).TotalSeconds).ToArray();
-        Assert.Equal([1, 2, 4, 8, 16, 30, 30, 30], pauses);
-        Assert.Equal(8, health.Failures);
-        Assert.Equal(8, health.Consecutive);
-        Assert.Equal(1007, health.LastFailureAt);
-        Assert.Equal("InvalidOperationException: boom", health.LastError);
+
+        pauses.Should().Equal(1, 2, 4, 8, 16, 30, 30, 30);
+        health.Failures.Should().Be(8);
+        health.Consecutive.Should().Be(8);
+        health.LastFailureAt.Should().Be(1007);
+        health.LastError.Should().Be("InvalidOperationException: boom");
 
         health.Succeeded();
-        Assert.Equal(0, health.Consecutive);
-        Assert.Equal(TimeSpan.FromSeconds(1), health.Failed(error, 2000));
-        Assert.Equal(9, health.Failures);
+        health.Consecutive.Should().Be(0, "a good pass ends the run of failures");
+        health.Failed(error, 2000).Should().Be(TimeSpan.FromSeconds(1), "the pauses start again from the first");
+        health.Failures.Should().Be(9, "the total keeps counting");
     }
 
     [Fact]
     public void A_monitor_gives_one_account_per_name_so_a_loop_s_workers_share_it()
     {
         var monitor = new LoopMonitor();
-        var a = monitor.Register("poller");
-        Assert.Same(a, monitor.Register("poller"));
+        var poller = monitor.Register("poller");
+
+        monitor.Register("poller").Should().BeSameAs(poller);
         monitor.Register("engine");
-        Assert.Equal(["poller", "engine"], monitor.Loops.Select(l => l.Name));
-        Assert.Throws<ArgumentException>(() => new LoopHealth("x", TimeSpan.Zero));
-        Assert.Throws<ArgumentException>(() => new LoopHealth("x", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1)));
+        monitor.Loops.Select(l => l.Name).Should().Equal("poller", "engine");
+        FluentActions.Invoking(() => new LoopHealth("x", TimeSpan.Zero)).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => new LoopHealth("x", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1))).Should().Throw<ArgumentException>();
     }
 
     [Fact]
@@ -40,17 +44,19 @@ public class LoopHealthTests
         var health = new LoopHealth("x", TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
         var runs = 0;
         var logged = new List<string>();
+
         await health.SuperviseAsync(_ => ++runs < 3 ? throw new FormatException("run " + runs) : Task.CompletedTask,
             TimeProvider.System, (ex, _) => logged.Add(ex.Message), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(3, runs);
-        Assert.Equal(["run 1", "run 2"], logged);
-        Assert.Equal(2, health.Failures);
+
+        runs.Should().Be(3);
+        logged.Should().Equal("run 1", "run 2");
+        health.Failures.Should().Be(2);
 
         using var stop = new CancellationTokenSource();
         var stopped = health.SuperviseAsync(async ct => await Task.Delay(Timeout.Infinite, ct), TimeProvider.System, (_, _) => logged.Add("stop"), stop.Token);
         await stop.CancelAsync();
         await stopped.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(2, health.Failures);
-        Assert.Equal(2, logged.Count);
+        health.Failures.Should().Be(2, "being stopped is not a failure");
+        logged.Should().HaveCount(2);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
 using OiStream.Client;
 using OiStream.Contracts;
@@ -20,28 +21,24 @@ public class MessagePackTests(HubHost hub) : IClassFixture<HubHost>
         await json.StartAsync();
         await packed.StartAsync();
 
-        var viaPack = Assert.Single(await packed.SubscribeAsync(["BTCUSDT"]));
-        var viaJson = Assert.Single(await json.SubscribeAsync(["BTCUSDT"]));
-        // Every field crosses MessagePack by its protocol name: compare what both protocols carried, seq for seq.
+        var viaPack = (await packed.SubscribeAsync(["BTCUSDT"])).Should().ContainSingle().Subject;
+        var viaJson = (await json.SubscribeAsync(["BTCUSDT"])).Should().ContainSingle().Subject;
         await Wait.UntilAsync(() => updates.Any(u => u.Seq == viaPack.Seq + 1), Timeout, "an update over MessagePack");
-        Assert.Equal("BTCUSDT", viaPack.Symbol);
-        Assert.Equal(viaJson.Market, viaPack.Market);
-        Assert.Equal(viaJson.Coin, viaPack.Coin);
-        Assert.Equal(viaJson.ContractType, viaPack.ContractType);
-        Assert.Equal(viaJson.Source, viaPack.Source);
-        Assert.Equal(viaJson.Change.Keys.Order(), viaPack.Change.Keys.Order());
-        Assert.Equal(viaJson.Signal.Keys.Order(), viaPack.Signal.Keys.Order());
-        Assert.NotNull(viaPack.OpenInterestUsd);
-        Assert.NotNull(viaPack.MarkPrice);
-        Assert.Equal(0, packed.GapsDetected);
 
-        var unknown = await Assert.ThrowsAsync<HubException>(() => packed.SubscribeAsync(["NOPEUSDT"]));
-        Assert.StartsWith("Unknown symbol 'NOPEUSDT'", unknown.Message, StringComparison.Ordinal);
+        // Every field crosses MessagePack by its protocol name: what both protocols carried agrees.
+        viaPack.Symbol.Should().Be("BTCUSDT");
+        viaPack.Should().BeEquivalentTo(viaJson, o => o
+            .Including(s => s.Market).Including(s => s.Coin).Including(s => s.Margin).Including(s => s.ContractType).Including(s => s.Source));
+        viaPack.Change.Keys.Should().BeEquivalentTo(viaJson.Change.Keys);
+        viaPack.Signal.Keys.Should().BeEquivalentTo(viaJson.Signal.Keys);
+        viaPack.OpenInterestUsd.Should().NotBeNull();
+        viaPack.MarkPrice.Should().NotBeNull();
+        packed.GapsDetected.Should().Be(0);
 
-        var coins = await packed.SubscribeCoinsAsync(["BTC"]);
-        Assert.Equal("BTC", Assert.Single(coins).Coin);
+        await FluentActions.Awaiting(() => packed.SubscribeAsync(["NOPEUSDT"]))
+            .Should().ThrowAsync<HubException>().WithMessage("Unknown symbol 'NOPEUSDT'*");
+        (await packed.SubscribeCoinsAsync(["BTC"])).Should().ContainSingle().Which.Coin.Should().Be("BTC");
         var overview = await packed.SubscribeOverviewAsync();
-        Assert.True(overview.Length > 30);
-        Assert.All(overview, r => Assert.False(string.IsNullOrEmpty(r.Symbol)));
+        overview.Should().HaveCountGreaterThan(30).And.OnlyContain(r => !string.IsNullOrEmpty(r.Symbol));
     }
 }

@@ -1,7 +1,7 @@
 namespace OiStream.Testing;
 
 /// <summary>Waits on conditions with a timeout: never a bare sleep. Linked into each test project.</summary>
-internal static class Wait
+public static class Wait
 {
     public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
     {

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace OiStream.Testing;
 
 /// <summary>Loopback ports for tests that need a port number before the server exists (or one nobody listens on).</summary>
-internal static class Ports
+public static class Ports
 {
     /// <summary>A port that was free a moment ago.</summary>
     public static int Free()
