@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { base, until } from './support.mjs';
 import { launch } from './browser.mjs';
+import { startHubOnStandaloneSimulator } from './hubs.mjs';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
 let browser;
@@ -268,4 +269,20 @@ test('the hub serves the JavaScript client for browsers: its SignalR import poin
   assert.match(source, /import \* as signalR from '\.\/signalr-shim\.js';/);
   assert.doesNotMatch(source, /from '@microsoft\/signalr'/);
   assert.match(source, /export class OiStreamClient/);
+});
+
+test('data that is not simulated carries no SIMULATED banner: a hub whose Binance is a standalone simulator', async () => {
+  const hub = await startHubOnStandaloneSimulator();
+  const other = await browser.newPage();
+  try {
+    await other.goto(`${hub.url}/`);
+    await until(async () => (await screen(other)).length > 0, 60000, 'rows drawn');
+    // The hub was not started with --simulate: to it this is Binance, and the page must not say otherwise.
+    const [btc] = await (await fetch(`${hub.url}/api/v1/instruments/BTCUSDT`)).json().then((s) => [s]);
+    assert.equal(btc.source, 'binance');
+    assert.equal(await other.isVisible('#sim-banner'), false);
+  } finally {
+    await other.close();
+    await hub.stop();
+  }
 });

@@ -5,7 +5,7 @@ import { OiStreamClient } from '@oistream/client';
 
 import { until } from './support.mjs';
 import { launch } from './browser.mjs';
-import { KEY, startKeyedHub } from './keyed-hub.mjs';
+import { KEY, startKeyedHub } from './hubs.mjs';
 
 let hub;
 let browser;
