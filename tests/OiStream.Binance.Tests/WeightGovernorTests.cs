@@ -14,7 +14,7 @@ public class WeightGovernorTests
     private static readonly DateTimeOffset Start = new(2026, 11, 30, 12, 0, 10, TimeSpan.Zero);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private readonly FakeTimeProvider _clock = new(Start);
+    private readonly CountingClock _clock = new(Start);
 
     private WeightGovernor Governor(double share = 0.8) => new(new BinanceOptions { BudgetShare = share }, _clock);
 
@@ -34,12 +34,21 @@ public class WeightGovernorTests
         }
         g.GetUsage(ApiFamily.UsdM).Should().Match<WeightGovernor.Usage>(u => u.UsedThisMinute == 800 && u.Requests == 40);
 
+        var timers = _clock.Timers;
         var next = g.AcquireAsync(ApiFamily.UsdM, 1, futuresData: false, CancellationToken.None).AsTask();
-        _clock.Advance(TimeSpan.FromSeconds(49));
+        for (var i = 0; i < 49; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
         next.IsCompleted.Should().BeFalse("the minute's budget is spent until 12:01:00");
-        _clock.Advance(TimeSpan.FromSeconds(1.1));
+        _clock.Timers.Should().Be(timers + 1, "a waiting request sleeps once, until the minute turns, rather than polling");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        next.IsCompleted.Should().BeFalse("it wakes a few milliseconds after the minute turns, never before");
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
         await next.WaitAsync(Wait);
         g.GetUsage(ApiFamily.UsdM).UsedThisMinute.Should().Be(1, "a new minute starts counting from zero");
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        g.GetUsage(ApiFamily.UsdM).UsedThisMinute.Should().Be(0, "the snapshot itself rolls into a new minute");
         g.GetUsage(ApiFamily.CoinM).Requests.Should().Be(0, "each API has its own budget");
     }
 
@@ -64,12 +73,17 @@ public class WeightGovernorTests
         {
             await g.AcquireAsync(ApiFamily.UsdM, 0, futuresData: true, CancellationToken.None).AsTask().WaitAsync(Wait);
         }
+        var timers = _clock.Timers;
         var next = g.AcquireAsync(ApiFamily.UsdM, 0, futuresData: true, CancellationToken.None).AsTask();
         var ordinary = g.AcquireAsync(ApiFamily.UsdM, 1, futuresData: false, CancellationToken.None).AsTask();
         await ordinary.WaitAsync(Wait);
         next.IsCompleted.Should().BeFalse("500 of 1000 × 0.5 are spent until 12:05:00");
-        _clock.Advance(TimeSpan.FromSeconds(289));
+        for (var i = 0; i < 289; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
         next.IsCompleted.Should().BeFalse();
+        _clock.Timers.Should().Be(timers + 1, "it sleeps until the five minutes end, rather than polling");
         _clock.Advance(TimeSpan.FromSeconds(1.1));
         await next.WaitAsync(Wait);
     }
@@ -94,10 +108,30 @@ public class WeightGovernorTests
         Paused().Should().Be(2_000, "the second 429 in a row without Retry-After");
         g.Observe(ApiFamily.CoinM, 429, Headers(), null);
         Paused().Should().Be(4_000);
+        g.Observe(ApiFamily.CoinM, 400, Headers(), "a bad request is not a success");
+        g.Observe(ApiFamily.CoinM, 429, Headers(), null);
+        Paused().Should().Be(8_000, "only a success ends the run of 429s");
         g.Observe(ApiFamily.CoinM, 200, Headers(), null);
-        _clock.Advance(TimeSpan.FromSeconds(5));
+        _clock.Advance(TimeSpan.FromSeconds(10));
         g.Observe(ApiFamily.CoinM, 429, Headers(), null);
         Paused().Should().Be(1_000, "a success starts the backoff again");
+
+        // At the very end of a pause a request goes at once.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var atTheEnd = g.AcquireAsync(ApiFamily.CoinM, 1, futuresData: false, CancellationToken.None).AsTask();
+        atTheEnd.IsCompleted.Should().BeTrue("the pause is over at its end");
+        await atTheEnd;
+    }
+
+    [Fact]
+    public void Headers_without_a_value_or_unreadable_are_ignored_and_no_headers_at_all_is_refused()
+    {
+        var g = Governor();
+        g.Observe(ApiFamily.UsdM, 429, [new KeyValuePair<string, IEnumerable<string>>("Retry-After", []), new("X-MBX-USED-WEIGHT-1M", [])], null);
+        g.GetUsage(ApiFamily.UsdM).PausedUntil.Should().Be(Start.ToUnixTimeMilliseconds() + 1_000, "no Retry-After value: the first backoff step");
+        g.Observe(ApiFamily.UsdM, 200, Headers(("X-MBX-USED-WEIGHT-1M", "lots")), null);
+        g.GetUsage(ApiFamily.UsdM).ServerUsed.Should().Be(0);
+        FluentActions.Invoking(() => g.Observe(ApiFamily.UsdM, 200, null!, null)).Should().Throw<ArgumentNullException>();
     }
 
     [Fact]
@@ -118,7 +152,7 @@ public class WeightGovernorTests
     }
 
     [Fact]
-    public async Task No_request_starts_while_the_API_is_banned()
+    public async Task No_request_starts_while_the_API_is_banned_and_one_goes_at_once_when_it_ends()
     {
         var g = Governor();
         g.Observe(ApiFamily.UsdM, 418, Headers(("Retry-After", "60")), null);
@@ -128,6 +162,27 @@ public class WeightGovernorTests
         _clock.Advance(TimeSpan.FromSeconds(0.2));
         await request.WaitAsync(Wait);
         g.GetUsage(ApiFamily.UsdM).Requests.Should().Be(1);
+
+        // A ban that ends now lets a request go at once.
+        g.Observe(ApiFamily.CoinM, 418, Headers(("Retry-After", "30")), null);
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        var atTheEnd = g.AcquireAsync(ApiFamily.CoinM, 1, futuresData: false, CancellationToken.None).AsTask();
+        atTheEnd.IsCompleted.Should().BeTrue("the ban is over at its end");
+        await atTheEnd;
+    }
+
+    /// <summary>A test clock that counts the timers asked of it (a waiting request must sleep, not poll).</summary>
+    private sealed class CountingClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     private static async Task<bool> Acquired(WeightGovernor g, ApiFamily family)
