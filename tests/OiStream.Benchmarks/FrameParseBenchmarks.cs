@@ -22,8 +22,18 @@ public class FrameParseBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        (_frame, _symbols) = MarkPriceFrame();
+        _write = e =>
+        {
+            _sink += e.Time;
+            return true;
+        };
+    }
+
+    /// <summary>A 600-entry <c>!markPrice@arr@1s</c> frame in Binance's shape, and the symbols it names.</summary>
+    public static (byte[] Frame, SymbolTable Symbols) MarkPriceFrame()
+    {
         var symbols = Enumerable.Range(0, 600).Select(i => string.Create(CultureInfo.InvariantCulture, $"C{i:000}USDT")).ToList();
-        _symbols = new SymbolTable(symbols);
         var sb = new StringBuilder("{\"stream\":\"!markPrice@arr@1s\",\"data\":[");
         for (var i = 0; i < symbols.Count; i++)
         {
@@ -34,12 +44,7 @@ public class FrameParseBenchmarks
             sb.Append(CultureInfo.InvariantCulture, $"{{\"e\":\"markPriceUpdate\",\"E\":1763712000000,\"s\":\"{symbols[i]}\",\"p\":\"{100 + (i * 1.37):0.########}\",\"ap\":\"{100 + (i * 1.37):0.########}\",\"i\":\"{100 + (i * 1.36):0.########}\",\"P\":\"{100 + (i * 1.35):0.########}\",\"r\":\"0.00010000\",\"T\":1763740800000}}");
         }
         sb.Append("]}");
-        _frame = Encoding.UTF8.GetBytes(sb.ToString());
-        _write = e =>
-        {
-            _sink += e.Time;
-            return true;
-        };
+        return (Encoding.UTF8.GetBytes(sb.ToString()), new SymbolTable(symbols));
     }
 
     /// <summary>Frame size, for the README.</summary>

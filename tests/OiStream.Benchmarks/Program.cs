@@ -14,6 +14,11 @@ if (args.Length > 0 && args[0] == "freshness")
     await FreshnessRun.RunAsync(TimeSpan.FromMinutes(minutes));
     return;
 }
+if (args.Length > 0 && args[0] == "sockets")
+{
+    await SocketRun.RunAsync(args.Length > 2 && args[1] == "--frames" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3000);
+    return;
+}
 if (args.Length > 0 && args[0] == "history")
 {
     await HistoryRun.RunAsync();

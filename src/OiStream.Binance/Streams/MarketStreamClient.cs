@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -6,6 +5,7 @@ using OiStream.Contracts;
 using Microsoft.Extensions.Logging;
 using OiStream.Core.Engine;
 using OiStream.Core.Loops;
+using Websocket.Client;
 
 namespace OiStream.Binance.Streams;
 
@@ -13,8 +13,8 @@ namespace OiStream.Binance.Streams;
 /// One Binance <c>/market/stream</c> connection (combined mode) for up to 1024 streams. It keeps itself alive:
 /// reconnects with exponential backoff and jitter, treats a socket that stays open but silent for
 /// <see cref="BinanceOptions.StreamWatchdog"/> as dead, and rotates before Binance's 24 h cut. Malformed frames are
-/// skipped and counted. Built on <see cref="ClientWebSocket"/>: the usual wrapper packages are not in this project's
-/// NuGet source, and the loop is short.
+/// skipped and counted. Built on <see cref="WebsocketClient"/> (Websocket.Client): its reconnects and no-message timeout,
+/// with this client's exponential backoff and jitter, status reports and counters.
 /// </summary>
 public sealed partial class MarketStreamClient
 {
@@ -37,6 +37,11 @@ public sealed partial class MarketStreamClient
     private long _unknown;
     private long _lastMessage;
     private long _watchdogTrips;
+    // Failed attempts since the last connection (the backoff's exponent), and whether one ever succeeded.
+    private int _attempt;
+    private bool _everConnected;
+    private bool _awaitingData;
+    private ReconnectionType _connectedBy;
 
     /// <summary>Creates a client for <paramref name="streams"/> on <c>{baseUri}/market/stream</c>.</summary>
     public MarketStreamClient(string name, Uri baseUri, IReadOnlyList<string> streams, Func<SymbolTable> symbols,
@@ -94,135 +99,147 @@ public sealed partial class MarketStreamClient
     /// <summary>Raised on connect, disconnect, watchdog and recovery.</summary>
     public event Action<FeedStatus>? StatusChanged;
 
-    /// <summary>Runs until cancelled: connect, receive, and on any failure reconnect after a backoff.</summary>
+    /// <summary>
+    /// Runs until cancelled on a <see cref="WebsocketClient"/>: it connects, reconnects after a lost connection or a
+    /// failed attempt (with this client's backoff), and treats <see cref="BinanceOptions.StreamWatchdog"/> without a
+    /// frame as a dead socket (its <c>ReconnectTimeout</c>). This loop rotates the connection before Binance's 24 h cut.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var attempt = 0;
-        var everConnected = false;
-        while (!cancellationToken.IsCancellationRequested)
+        using var client = new WebsocketClient(_uri, () => new ClientWebSocket
         {
-            string reason;
-            var unexpected = TimeSpan.Zero;
-            try
+            // Binance pings every 3 minutes; the client answers pongs by itself. An unsolicited pong now and then keeps
+            // idle proxies from closing the connection.
+            Options = { KeepAliveInterval = TimeSpan.FromMinutes(1) },
+        })
+        {
+            Name = _name,
+            ReconnectTimeout = _watchdog,
+            ErrorReconnectTimeout = Backoff(1),
+            LostReconnectTimeout = Backoff(1),
+            ConnectTimeout = _options.RequestTimeout,
+            // Frames stay UTF-8 bytes: the parser reads them in place, with no string per frame.
+            IsTextMessageConversionEnabled = false,
+        };
+        using var received = client.MessageReceived.Subscribe(OnMessage);
+        using var reconnected = client.ReconnectionHappened.Subscribe(OnReconnected);
+        using var disconnected = client.DisconnectionHappened.Subscribe(info => OnDisconnected(client, info));
+        await client.Start();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
             {
-                using var socket = new ClientWebSocket();
-                // Binance pings every 3 minutes; the client answers pongs by itself. An unsolicited pong now and then
-                // keeps idle proxies from closing the connection.
-                socket.Options.KeepAliveInterval = TimeSpan.FromMinutes(1);
-                using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    connectTimeout.CancelAfter(_options.RequestTimeout);
-                    await socket.ConnectAsync(_uri, connectTimeout.Token);
-                }
-                Interlocked.Increment(ref _connects);
-                Interlocked.Exchange(ref _lastMessage, Now());
-                Raise(everConnected ? "recovered" : "connected", $"Connected to {_uri.GetLeftPart(UriPartial.Path)}");
-                everConnected = true;
-                attempt = 0;
-                Health.Succeeded();
-                reason = await ReceiveAsync(socket, cancellationToken);
+                // Leave before Binance's 24 h cut, at a moment of our choosing.
+                await Task.Delay(_options.StreamRotation, _time, cancellationToken);
+                await client.Reconnect();
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or IOException)
-            {
-                reason = ex.Message;
-            }
-            catch (Exception ex)
-            {
-                // Not the network: a fault of this code or of the channel's reader. Counted in Health, and the pause
-                // before reconnecting grows while it repeats.
-                reason = $"unexpected {ex.GetType().Name}: {ex.Message}";
-                unexpected = Health.Failed(ex, Now());
-                LogUnexpected(_logger, _name, ex);
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+        finally
+        {
+            await client.Stop(WebSocketCloseStatus.NormalClosure, "stopping");
+        }
+    }
 
-            attempt++;
-            var delay = Backoff(attempt);
-            if (unexpected > delay)
+    // A socket is only as good as its data: connected (or recovered) is reported with the first frame after it opens,
+    // so a socket that reconnects into silence stays stale.
+    private void OnReconnected(ReconnectionInfo info)
+    {
+        Interlocked.Increment(ref _connects);
+        Interlocked.Exchange(ref _lastMessage, Now());
+        Volatile.Write(ref _attempt, 0);
+        _connectedBy = info.Type;
+        Volatile.Write(ref _awaitingData, true);
+    }
+
+    private void OnFirstFrame()
+    {
+        var first = !_everConnected;
+        _everConnected = true;
+        Report(first ? "connected" : "recovered", _connectedBy == ReconnectionType.ByUser
+            ? $"Rotated the connection to {_uri.GetLeftPart(UriPartial.Path)} before the 24 h limit"
+            : $"Connected to {_uri.GetLeftPart(UriPartial.Path)}; data flows");
+    }
+
+    private void OnDisconnected(WebsocketClient client, DisconnectionInfo info)
+    {
+        if (info.Type is DisconnectionType.Exit or DisconnectionType.ByUser)
+        {
+            return;
+        }
+        string reason;
+        var delay = TimeSpan.Zero;
+        if (info.Type == DisconnectionType.NoMessageReceived)
+        {
+            // A socket that stays open but silent is dead: reconnect at once.
+            Interlocked.Increment(ref _watchdogTrips);
+            reason = $"no data for {_watchdog.TotalSeconds:0} s";
+            Report("stale", $"No data for {_watchdog.TotalSeconds:0} s on an open socket");
+        }
+        else
+        {
+            reason = info.Type == DisconnectionType.ByServer
+                ? $"server closed the connection ({info.CloseStatus} {info.CloseStatusDescription})"
+                : info.Exception?.Message ?? info.Type.ToString();
+            delay = Backoff(Interlocked.Increment(ref _attempt));
+            client.ErrorReconnectTimeout = delay;
+            client.LostReconnectTimeout = delay;
+            Report("disconnected", $"{reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+        }
+        LogReconnect(_logger, _name, reason, delay.TotalSeconds);
+    }
+
+    private void OnMessage(ResponseMessage message)
+    {
+        Interlocked.Exchange(ref _lastMessage, Now());
+        Interlocked.Increment(ref _frames);
+        if (Volatile.Read(ref _awaitingData))
+        {
+            Volatile.Write(ref _awaitingData, false);
+            OnFirstFrame();
+        }
+        try
+        {
+            if (message.Stream is { } stream)
             {
-                delay = unexpected;
+                Handle(stream.GetBuffer().AsSpan(0, (int)stream.Length));
             }
-            LogReconnect(_logger, _name, reason, delay.TotalSeconds);
-            try
+            else if (message.Binary is { } bytes)
             {
-                Raise("disconnected", $"{reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+                Handle(bytes);
             }
-            catch (Exception ex)
+            else if (message.Text is { } text)
             {
-                // A status subscriber threw: this socket's loop is not its to end.
-                Health.Failed(ex, Now());
+                Handle(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+            Health.Succeeded();
+        }
+        catch (Exception ex)
+        {
+            // Not the network and not a malformed frame: a fault of this code or of the channel's reader. The frame is
+            // skipped and counted in Health (logged once per run of failures); the next frame is tried as usual.
+            Health.Failed(ex, Now());
+            if (Health.Consecutive == 1)
+            {
                 LogUnexpected(_logger, _name, ex);
-            }
-            try
-            {
-                await Task.Delay(delay, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }
 
-    private async Task<string> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    // Status for subscribers; one that throws must not end this socket's handling.
+    private void Report(string state, string message)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        var opened = Now();
-        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            while (socket.State == WebSocketState.Open)
-            {
-                if (Now() - opened > _options.StreamRotation.TotalMilliseconds)
-                {
-                    // Leave before Binance's 24 h cut, at a moment of our choosing.
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "rotating", cancellationToken);
-                    return "rotated before the 24 h limit";
-                }
-
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (count == buffer.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, count).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    // A socket that stays open but silent is dead: the watchdog cancels the receive.
-                    watchdog.CancelAfter(_watchdog);
-                    try
-                    {
-                        result = await socket.ReceiveAsync(buffer.AsMemory(count), watchdog.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        Interlocked.Increment(ref _watchdogTrips);
-                        Raise("stale", $"No data for {_watchdog.TotalSeconds:0} s on an open socket");
-                        return $"no data for {_watchdog.TotalSeconds:0} s";
-                    }
-                    count += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return $"server closed the connection ({socket.CloseStatus} {socket.CloseStatusDescription})";
-                }
-                Interlocked.Exchange(ref _lastMessage, Now());
-                Interlocked.Increment(ref _frames);
-                Handle(buffer.AsSpan(0, count));
-            }
-            return $"socket {socket.State}";
+            Raise(state, message);
         }
-        finally
+        catch (Exception ex)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Health.Failed(ex, Now());
+            LogUnexpected(_logger, _name, ex);
         }
     }
 
