@@ -14,55 +14,34 @@ namespace OiStream.Server.Hubs;
 /// SignalR's JSON protocol with OiStream's answers to what a client should not send. The protocol alone closes the
 /// connection with "Connection closed with an error." for an oversize or too deeply nested message, answers a wrong
 /// argument with "Failed to invoke … due to an error on the server." and, after a message of a type it does not know,
-/// stops reading the connection for good. Here: a message over <see cref="MaxMessageBytes"/> closes the connection
+/// stops reading the connection for good. Here: a message over <see cref="CheckedHubProtocol.MaxMessageBytes"/> closes the connection
 /// with a reason that names the limit (it is never read whole); arguments of the wrong type or number, or nested
 /// too deep, are answered with an error that names what the method takes, and the connection stays; a message of
 /// unknown type closes the connection with a reason.
 /// </summary>
-public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageBytes) : IHubProtocol
+public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageBytes) : CheckedHubProtocol(inner, maxMessageBytes)
 {
     private const byte RecordSeparator = 0x1e;
 
-    /// <summary>The largest message a client may send, in bytes (UTF-8, without the record separator).</summary>
-    public int MaxMessageBytes { get; } = maxMessageBytes;
-
     /// <inheritdoc />
-    public string Name => inner.Name;
-
-    /// <inheritdoc />
-    public int Version => inner.Version;
-
-    /// <inheritdoc />
-    public TransferFormat TransferFormat => inner.TransferFormat;
-
-    /// <inheritdoc />
-    public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
-
-    /// <inheritdoc />
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(message, output);
-
-    /// <inheritdoc />
-    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);
-
-    /// <inheritdoc />
-    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+    public override bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
         message = null;
         var end = input.PositionOf(RecordSeparator);
         if (end is null)
         {
             // Not complete yet. A client that keeps sending without a separator past the limit is not read further.
-            return input.Length > MaxMessageBytes ? throw TooLarge() : false;
+            return input.Length > MaxMessageBytes ? throw HubInputChecks.TooLarge(MaxMessageBytes) : false;
         }
         var record = input.Slice(input.Start, input.GetPosition(1, end.Value));
         if (record.Length - 1 > MaxMessageBytes)
         {
-            throw TooLarge();
+            throw HubInputChecks.TooLarge(MaxMessageBytes);
         }
         var parsed = record;
         try
         {
-            if (!inner.TryParseMessage(ref parsed, binder, out message))
+            if (!Inner.TryParseMessage(ref parsed, binder, out message))
             {
                 // A whole message the protocol has no type for: SignalR would leave it unread and stop reading.
                 throw new HubException($"Unknown message type {Peek(record).Type ?? "(none)"}: this hub speaks SignalR's JSON hub protocol version 1 (message types 1 to 9); the connection is closed.");
@@ -82,8 +61,6 @@ public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageByt
         message = HubInputChecks.Explain(message)!;
         return true;
     }
-
-    private HubException TooLarge() => HubInputChecks.TooLarge(MaxMessageBytes);
 
     // The top-level "type", "invocationId" and "target" of a message, without reading its arguments.
     private static (string? Type, string? Id, string? Target) Peek(ReadOnlySequence<byte> record)
@@ -123,6 +100,40 @@ public sealed class CheckedJsonHubProtocol(IHubProtocol inner, int maxMessageByt
         }
         return (type, id, target);
     }
+}
+
+/// <summary>
+/// A SignalR protocol with the hub's input checks: writing is the inner protocol's; reading checks the size first and
+/// explains binding failures (<see cref="HubInputChecks"/>).
+/// </summary>
+public abstract class CheckedHubProtocol(IHubProtocol inner, int maxMessageBytes) : IHubProtocol
+{
+    /// <summary>The protocol that reads and writes the messages.</summary>
+    protected IHubProtocol Inner { get; } = inner;
+
+    /// <summary>The largest message a client may send, in bytes.</summary>
+    public int MaxMessageBytes { get; } = maxMessageBytes;
+
+    /// <inheritdoc />
+    public string Name => Inner.Name;
+
+    /// <inheritdoc />
+    public int Version => Inner.Version;
+
+    /// <inheritdoc />
+    public TransferFormat TransferFormat => Inner.TransferFormat;
+
+    /// <inheritdoc />
+    public bool IsVersionSupported(int version) => Inner.IsVersionSupported(version);
+
+    /// <inheritdoc />
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => Inner.WriteMessage(message, output);
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => Inner.GetMessageBytes(message);
+
+    /// <inheritdoc />
+    public abstract bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message);
 }
 
 /// <summary>

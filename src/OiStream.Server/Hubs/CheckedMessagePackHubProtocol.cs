@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
@@ -8,34 +7,13 @@ namespace OiStream.Server.Hubs;
 
 /// <summary>
 /// SignalR's MessagePack protocol with the hub's input checks (<see cref="CheckedJsonHubProtocol"/> does the same for
-/// JSON): a message whose length prefix is over <see cref="MaxMessageBytes"/> closes the connection with a reason before
+/// JSON): a message whose length prefix is over <see cref="CheckedHubProtocol.MaxMessageBytes"/> closes the connection with a reason before
 /// it is read, and a binding failure is answered with what the method takes.
 /// </summary>
-public sealed class CheckedMessagePackHubProtocol(IHubProtocol inner, int maxMessageBytes) : IHubProtocol
+public sealed class CheckedMessagePackHubProtocol(IHubProtocol inner, int maxMessageBytes) : CheckedHubProtocol(inner, maxMessageBytes)
 {
-    /// <summary>The largest message a client may send, in bytes.</summary>
-    public int MaxMessageBytes { get; } = maxMessageBytes;
-
     /// <inheritdoc />
-    public string Name => inner.Name;
-
-    /// <inheritdoc />
-    public int Version => inner.Version;
-
-    /// <inheritdoc />
-    public TransferFormat TransferFormat => inner.TransferFormat;
-
-    /// <inheritdoc />
-    public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
-
-    /// <inheritdoc />
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(message, output);
-
-    /// <inheritdoc />
-    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);
-
-    /// <inheritdoc />
-    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+    public override bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
     {
         // Each message is prefixed by its length: a variable-length integer, 7 bits a byte, at most 5 bytes.
         long length = 0;
@@ -62,7 +40,7 @@ public sealed class CheckedMessagePackHubProtocol(IHubProtocol inner, int maxMes
         {
             throw HubInputChecks.TooLarge(MaxMessageBytes);
         }
-        if (!inner.TryParseMessage(ref input, binder, out message))
+        if (!Inner.TryParseMessage(ref input, binder, out message))
         {
             return false;
         }
