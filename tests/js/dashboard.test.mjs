@@ -286,3 +286,22 @@ test('data that is not simulated carries no SIMULATED banner: a hub whose Binanc
     await hub.stop();
   }
 });
+
+test('with ?protocol=messagepack the table worker takes the hub\'s MessagePack protocol and the table still streams', async () => {
+  const packed = await browser.newPage();
+  const errors = [];
+  packed.on('pageerror', (e) => errors.push(e.message));
+  packed.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  try {
+    await packed.goto(`${base}/?protocol=messagepack`);
+    await until(async () => (await screen(packed)).length > 0, 60000, 'rows drawn over MessagePack');
+    const batches = await packed.evaluate(() => window.oistream.perf.overviewBatches);
+    await until(async () => (await packed.evaluate(() => window.oistream.perf.overviewBatches)) >= batches + 2, 30000, 'overview batches over MessagePack');
+    assert.equal(await packed.textContent('#conn'), 'live');
+    assert.deepEqual(errors, []);
+  } finally {
+    await packed.close();
+  }
+});

@@ -138,7 +138,7 @@ function initTable() {
   const coinCanvas = $('coin-grid').transferControlToOffscreen();
   const hub = new URL(location.pathname.replace(/[^/]*$/, ''), location.origin).href;
   worker.postMessage({
-    type: 'init', canvas: offscreen, coinCanvas, hub, apiKey, colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`,
+    type: 'init', canvas: offscreen, coinCanvas, hub, apiKey, protocol: new URL(location.href).searchParams.get('protocol') ?? 'json', colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`,
     small: `12px ${family}`, ...geometry(), coins: coinGeometry(),
   }, [offscreen, coinCanvas]);
   let hover = -1;

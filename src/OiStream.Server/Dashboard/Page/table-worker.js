@@ -456,7 +456,7 @@ const handlers = {
     Object.assign(grid, { font: m.font, bold: m.bold, badge: m.badge, small: m.small, colour: m.colour });
     handlers.geometry(m);
     handlers.coinGeometry(m.coins);
-    start(m.hub, m.apiKey).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
+    start(m.hub, m.apiKey, m.protocol).catch((error) => post({ type: 'status', text: `failed: ${error.message}`, kind: 'down' }));
   },
   geometry(m) {
     resize(grid, m);
@@ -559,8 +559,14 @@ function screen(pixels) {
 }
 
 // ---- the hub -----------------------------------------------------------------------------------------------------
-async function start(hubUrl, apiKey) {
-  client = new lib.OiStreamClient(hubUrl, apiKey ? { apiKey } : {});
+async function start(hubUrl, apiKey, protocol) {
+  const options = apiKey ? { apiKey } : {};
+  if (protocol === 'messagepack') {
+    // SignalR's MessagePack protocol (its browser build defines signalR.protocols.msgpack), loaded only when asked for.
+    importScripts('signalr-protocol-msgpack.min.js');
+    options.hubProtocol = new self.signalR.protocols.msgpack.MessagePackHubProtocol();
+  }
+  client = new lib.OiStreamClient(hubUrl, options);
   client.on('overviewTable', (table) => {
     perf.overviewBatches++;
     acceptTable(table);
