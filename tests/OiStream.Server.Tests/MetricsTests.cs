@@ -88,8 +88,12 @@ public class MetricsTests(HubHost hub) : IClassFixture<HubHost>
             await using var client = new Client.OiStreamClient(hub.HubUri);
             await client.StartAsync();
             await client.SubscribeAsync(["BTCUSDT"]);
+            var sentBefore = await Value("oistream_sent_bytes_total");
             await Wait.UntilAsync(async () => await Value("oistream_clients") >= 1 && await Value("sum(oistream_publish_messages_total{event=\"instrument\"})") > 0,
                 Timeout, "a client counted and instrument messages sent");
+            // Every byte written is counted: a 100 KB answer moves the total by at least that much.
+            var body = await hub.Http.GetByteArrayAsync(new Uri(hub.BaseUri, "/api/v1/instruments"));
+            await Wait.UntilAsync(async () => await Value("oistream_sent_bytes_total") >= sentBefore + body.Length, Timeout, "the bytes of an answer counted");
 
             // Every alert rule is loaded and evaluates without error.
             await Wait.UntilAsync(async () =>
@@ -103,7 +107,7 @@ public class MetricsTests(HubHost hub) : IClassFixture<HubHost>
             using var doc = JsonDocument.Parse(File.ReadAllText(dashboard));
             var exprs = doc.RootElement.GetProperty("panels").EnumerateArray().SelectMany(p => p.GetProperty("targets").EnumerateArray())
                 .Select(t => t.GetProperty("expr").GetString()!).ToList();
-            Assert.True(exprs.Count >= 12);
+            Assert.True(exprs.Count >= 13);
             await Wait.UntilAsync(async () =>
             {
                 foreach (var expr in exprs)

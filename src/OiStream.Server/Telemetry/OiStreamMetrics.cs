@@ -20,7 +20,7 @@ public sealed class OiStreamMetrics : IDisposable
     private readonly Histogram<double> _batchSeconds;
 
     /// <summary>Creates the instruments.</summary>
-    public OiStreamMetrics(IMeterFactory meters, StatusBoard board, SubscriptionRegistry registry)
+    public OiStreamMetrics(IMeterFactory meters, StatusBoard board, SubscriptionRegistry registry, ByteCounter? bytes = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(board);
@@ -57,6 +57,10 @@ public sealed class OiStreamMetrics : IDisposable
         _meter.CreateObservableGauge("oistream.ready", () => board.Ready ? 1 : 0, null, "1 once the feed is live and the start-up history is applied and stored");
         _meter.CreateObservableGauge("oistream.clients", () => registry.Connections, "{connection}", "Hub connections");
         _meter.CreateObservableGauge("oistream.watched_symbols", () => registry.Watched.Count, "{symbol}", "Symbols with at least one subscriber");
+        if (bytes is not null)
+        {
+            _meter.CreateObservableCounter("oistream.sent", () => bytes.Sent, "By", "Bytes written to all connections (HTTP responses and WebSocket frames)");
+        }
         _meter.CreateObservableCounter("oistream.publish.slow", () => board.SlowBroadcasts, "{batch}", "Broadcasts whose sends took longer than the publisher's limit");
 
         _meter.CreateObservableCounter("oistream.polls", () =>

@@ -22,6 +22,9 @@ public static class TelemetrySetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<OiStreamMetrics>();
+        var bytes = new ByteCounter();
+        builder.Services.AddSingleton(bytes);
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Use(bytes.Wrap)));
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(OiStreamMetrics.MeterName)
             .AddMeter(BuiltInMeters)
