@@ -7,6 +7,8 @@ using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Core.Instruments;
 using OiStream.Core.Loops;
+using Polly;
+using Polly.Retry;
 
 namespace OiStream.Binance;
 
@@ -29,6 +31,7 @@ public sealed partial class BinanceFeed
     private readonly IHistorySeed? _seed;
     private IReadOnlyList<InstrumentInfo> _instruments = [];
     private readonly LoopMonitor _loops;
+    private static readonly Backoff DiscoveryBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
 
     /// <summary>Creates the feed; with <paramref name="seed"/>, history already held is loaded from it and only what follows is fetched.</summary>
     public BinanceFeed(BinanceRestClient rest, BinanceOptions options, ChannelWriter<MarketEvent> writer, TimeProvider time, ILoggerFactory loggers,
@@ -85,43 +88,51 @@ public sealed partial class BinanceFeed
         await Task.WhenAll(tasks);
     }
 
+    // Discovery until it succeeds: Polly's retry with the shared backoff (1 s, 2 s, 4 s … a minute), saying each time
+    // that Binance cannot be reached and when the next try is.
     private async Task<IReadOnlyList<InstrumentInfo>> DiscoverWithRetryAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var retry = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(DiscoveryBackoff.Delay(args.AttemptNumber + 1)),
+                OnRetry = args =>
+                {
+                    var message = $"Cannot reach Binance ({_options.UsdmRest.Host}): {args.Outcome.Exception?.Message}. Retrying in {args.RetryDelay.TotalSeconds:0} s.";
+                    Report(new FeedStatus { Feed = "discovery", State = "disconnected", Message = message, Time = Now(), Source = "binance" });
+                    LogUnreachable(_logger, message);
+                    return default;
+                },
+            })
+            .Build();
+        return await retry.ExecuteAsync(async ct => await DiscoverAsync(ct), cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<InstrumentInfo>> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        var all = new List<InstrumentInfo>();
+        if (_options.UsdM)
         {
-            try
-            {
-                var all = new List<InstrumentInfo>();
-                if (_options.UsdM)
-                {
-                    all.AddRange(await _rest.GetFuturesInstrumentsAsync(ApiFamily.UsdM, cancellationToken));
-                }
-                if (_options.CoinM)
-                {
-                    all.AddRange(await _rest.GetFuturesInstrumentsAsync(ApiFamily.CoinM, cancellationToken));
-                }
-                if (_options.Options)
-                {
-                    all.AddRange(await _rest.GetOptionExpiriesAsync(cancellationToken));
-                }
-                if (_options.Symbols.Count > 0)
-                {
-                    var wanted = new HashSet<string>(_options.Symbols, StringComparer.OrdinalIgnoreCase);
-                    all = all.Where(i => wanted.Contains(i.Symbol)).ToList();
-                }
-                Report(new FeedStatus { Feed = "discovery", State = "connected", Message = $"{all.Count} instruments", Time = Now(), Source = "binance" });
-                LogDiscovered(_logger, all.Count);
-                return all;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(6, attempt - 1))));
-                var message = $"Cannot reach Binance ({_options.UsdmRest.Host}): {ex.Message}. Retrying in {delay.TotalSeconds:0} s.";
-                Report(new FeedStatus { Feed = "discovery", State = "disconnected", Message = message, Time = Now(), Source = "binance" });
-                LogUnreachable(_logger, message);
-                await Task.Delay(delay, _time, cancellationToken);
-            }
+            all.AddRange(await _rest.GetFuturesInstrumentsAsync(ApiFamily.UsdM, cancellationToken));
         }
+        if (_options.CoinM)
+        {
+            all.AddRange(await _rest.GetFuturesInstrumentsAsync(ApiFamily.CoinM, cancellationToken));
+        }
+        if (_options.Options)
+        {
+            all.AddRange(await _rest.GetOptionExpiriesAsync(cancellationToken));
+        }
+        if (_options.Symbols.Count > 0)
+        {
+            var wanted = new HashSet<string>(_options.Symbols, StringComparer.OrdinalIgnoreCase);
+            all = all.Where(i => wanted.Contains(i.Symbol)).ToList();
+        }
+        Report(new FeedStatus { Feed = "discovery", State = "connected", Message = $"{all.Count} instruments", Time = Now(), Source = "binance" });
+        LogDiscovered(_logger, all.Count);
+        return all;
     }
 
     // History held already (OiStream's store) warms the engine first; the exchange is asked only for what follows it.

@@ -60,3 +60,21 @@ public class LoopHealthTests
         logged.Should().HaveCount(2);
     }
 }
+
+public class BackoffTests
+{
+    [Fact]
+    public void Pauses_double_up_to_the_longest_and_jitter_stays_in_the_upper_half()
+    {
+        var plain = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        Enumerable.Range(1, 9).Select(a => plain.Delay(a).TotalSeconds).Should().Equal(1, 2, 4, 8, 16, 32, 60, 60, 60);
+        plain.Delay(0).Should().Be(TimeSpan.FromSeconds(1), "an attempt before the first counts as the first");
+        plain.Delay(10_000).Should().Be(TimeSpan.FromMinutes(1));
+
+        var jittered = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), Jitter: true);
+        var samples = Enumerable.Range(0, 2_000).Select(_ => jittered.Delay(3).TotalMilliseconds).ToList();
+        samples.Should().OnlyContain(ms => ms >= 200 && ms <= 400, "the third pause is 400 ms, randomised within its upper half");
+        samples.Distinct().Count().Should().BeGreaterThan(100, "clients must not retry in step");
+        Enumerable.Range(0, 200).Select(_ => jittered.Delay(20).TotalMilliseconds).Should().OnlyContain(ms => ms >= 500 && ms <= 1000);
+    }
+}

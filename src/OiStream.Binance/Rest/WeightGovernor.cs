@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using OiStream.Core.Loops;
+
 namespace OiStream.Binance.Rest;
 
 /// <summary>
@@ -13,6 +15,9 @@ namespace OiStream.Binance.Rest;
 public sealed partial class WeightGovernor
 {
     private const int FuturesDataLimit = 1000;
+
+    // A 429 without Retry-After: 1 s, 2 s, 4 s … at most a minute, while they keep coming.
+    private static readonly Backoff RateLimitBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private readonly BinanceOptions _options;
     private readonly TimeProvider _time;
     private readonly State[] _states;
@@ -135,7 +140,7 @@ public sealed partial class WeightGovernor
                 case 429:
                     s.RateLimited++;
                     s.Consecutive429++;
-                    var backoff = Math.Min(60_000, 1_000L << Math.Min(6, s.Consecutive429 - 1));
+                    var backoff = (long)RateLimitBackoff.Delay(s.Consecutive429).TotalMilliseconds;
                     s.PausedUntil = Math.Max(s.PausedUntil, now + (retryAfterMs ?? backoff));
                     break;
                 case 418:

@@ -29,6 +29,7 @@ public sealed partial class MarketStreamClient
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _watchdog;
+    private readonly Backoff _reconnect;
     private long _connects;
     private long _frames;
     private long _malformed;
@@ -48,6 +49,7 @@ public sealed partial class MarketStreamClient
         ChannelWriter<MarketEvent> writer, BinanceOptions options, TimeProvider time, ILogger logger, TimeSpan? watchdog = null, LoopHealth? health = null)
     {
         Health = health ?? new LoopHealth(name);
+        _reconnect = new Backoff(options.ReconnectMin, options.ReconnectMax, Jitter: true);
         ArgumentNullException.ThrowIfNull(options);
         _watchdog = watchdog ?? options.StreamWatchdog;
         ArgumentNullException.ThrowIfNull(baseUri);
@@ -259,14 +261,7 @@ public sealed partial class MarketStreamClient
         }
     }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        var min = _options.ReconnectMin.TotalMilliseconds;
-        var max = _options.ReconnectMax.TotalMilliseconds;
-        var exp = Math.Min(max, min * Math.Pow(2, Math.Min(20, attempt - 1)));
-        // Full jitter on the upper half, so that many clients do not reconnect in step.
-        return TimeSpan.FromMilliseconds((exp / 2) + (Random.Shared.NextDouble() * exp / 2));
-    }
+    private TimeSpan Backoff(int attempt) => _reconnect.Delay(attempt);
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

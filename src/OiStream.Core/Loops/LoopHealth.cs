@@ -10,6 +10,7 @@ namespace OiStream.Core.Loops;
 public sealed class LoopHealth
 {
     private readonly object _gate = new();
+    private readonly Backoff _backoff;
     private long _failures;
     private int _consecutive;
     private string? _lastError;
@@ -26,6 +27,7 @@ public sealed class LoopHealth
         {
             throw new ArgumentException($"A loop's first delay must be positive and at most its longest ({FirstDelay}, {MaxDelay}).", nameof(firstDelay));
         }
+        _backoff = new Backoff(FirstDelay, MaxDelay);
     }
 
     /// <summary>The loop's name in status and logs, e.g. <c>engine</c> or <c>usdm-ws</c>.</summary>
@@ -73,8 +75,7 @@ public sealed class LoopHealth
         }
         Interlocked.Increment(ref _failures);
         Interlocked.Exchange(ref _lastFailureAt, nowMs);
-        var delay = FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(consecutive - 1, 30));
-        return TimeSpan.FromMilliseconds(Math.Min(delay, MaxDelay.TotalMilliseconds));
+        return _backoff.Delay(consecutive);
     }
 
     /// <summary>A pass went well: the next failure starts again from <see cref="FirstDelay"/>.</summary>

@@ -594,7 +594,9 @@ async function start(hubUrl, apiKey, protocol) {
         return;
       }
       post({ type: 'status', text: `hub unreachable — retrying (${attempt})`, kind: 'down' });
-      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)));
+      // The hub's reconnect backoff: 1 s doubled each time, at most 10 s, a random point in its upper half.
+      const delay = Math.min(10_000, 1000 * 2 ** (attempt - 1));
+      await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * delay / 2));
     }
   }
   post({ type: 'status', text: 'live', kind: 'live' });
