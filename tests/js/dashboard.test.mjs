@@ -1,7 +1,7 @@
 // The dashboard at / in headless Chromium against the running hub with the simulator (OISTREAM_URL).
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -260,14 +260,16 @@ test('the coin panel shows aggregates with the margin split, and a click filters
   assert.deepEqual(pageErrors, []);
 });
 
-test('the hub serves the JavaScript client for browsers: its SignalR import points at the shim, not a bare name', async () => {
+test('the hub serves the JavaScript client for browsers as the package holds it: it imports nothing, SignalR is handed to it', async () => {
   // Workers get no import maps: a bare '@microsoft/signalr' would fail to load in the table worker.
   const response = await fetch(`${base}/oistream-client.js`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type'), /^text\/javascript/);
   const source = await response.text();
-  assert.match(source, /import \* as signalR from '\.\/signalr-shim\.js';/);
-  assert.doesNotMatch(source, /from '@microsoft\/signalr'/);
+  const packaged = await readFile(new URL('../../clients/js/src/client.js', import.meta.url), 'utf8');
+  assert.equal(source, packaged);
+  assert.doesNotMatch(source, /^\s*import\s/m);
+  assert.match(source, /export function useSignalR/);
   assert.match(source, /export class OiStreamClient/);
 });
 

@@ -27,19 +27,14 @@ public static class DashboardEndpoints
         return app;
     }
 
-    // The OiStream JavaScript client imports '@microsoft/signalr' by its package name, which Node resolves. Browsers
-    // resolve a bare name only through an import map, and import maps do not reach workers (the dashboard's table runs
-    // in one), so the browser copy imports the shim that re-exports signalr.min.js's global by path instead.
+    // The OiStream JavaScript client (clients/js/src/client.js) imports nothing, so it is served as it is: pages and the
+    // table worker hand it the global of SignalR's browser build with useSignalR.
     private static string BrowserClient()
     {
         const string Name = "OiStream.Client.oistream-client.js";
         using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream(Name)
             ?? throw new InvalidOperationException($"The hub's assembly lacks the embedded resource {Name}; rebuild it.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        const string Import = "from '@microsoft/signalr';";
-        var source = reader.ReadToEnd();
-        return source.Contains(Import, StringComparison.Ordinal)
-            ? source.Replace(Import, "from './signalr-shim.js';", StringComparison.Ordinal)
-            : throw new InvalidOperationException($"The JavaScript client no longer imports {Import} the browser copy cannot be made.");
+        return reader.ReadToEnd();
     }
 }

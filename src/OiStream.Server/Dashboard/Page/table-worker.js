@@ -10,8 +10,8 @@
 // as well: as DOM cells, its dozen changing rows cost the main thread about 3.5 ms a batch, more than everything else
 // it still does.
 //
-// A classic worker, not a module one: it loads signalr.min.js with importScripts (the client's shim re-exports its
-// global), then the client module with import().
+// A classic worker, not a module one: it loads signalr.min.js with importScripts (its global is handed to the client
+// with useSignalR), then the client module with import().
 importScripts('signalr.min.js');
 
 const WINDOWS = ['5m', '15m', '1h', '4h', '24h'];
@@ -621,6 +621,7 @@ async function start(hubUrl, apiKey, protocol) {
 const inbox = [];
 self.onmessage = (e) => (lib ? handlers[e.data.type]?.(e.data) : inbox.push(e.data));
 import('./oistream-client.js').then((module) => {
+  module.useSignalR(self.signalR);
   lib = module;
   ({ formatCompact, formatPercent } = module);
   post({ type: 'columns', columns: COLUMNS.map(({ key, label, width }) => ({ key, label, width })) });
