@@ -252,31 +252,19 @@ public class AccessRuleTests
     [Fact]
     public void A_hub_listening_beyond_loopback_without_keys_warns_at_start_and_with_keys_or_on_loopback_does_not()
     {
-        var logs = new ListLogger();
+        using var logs = new ListLoggerProvider();
+        var logger = logs.CreateLogger("test");
         var open = new SecurityOptions();
-        Assert.True(AccessControl.WarnIfExposed(logs, ["http://127.0.0.1:5000", "http://0.0.0.0:5000"], open));
-        var (id, text) = Assert.Single(logs.Lines);
+        Assert.True(AccessControl.WarnIfExposed(logger, ["http://127.0.0.1:5000", "http://0.0.0.0:5000"], open));
+        var (id, text) = Assert.Single(logs.Entries);
         Assert.Equal(901, id);
         Assert.Equal("The hub listens on http://0.0.0.0:5000, beyond this machine, and no API key is set: anyone who can reach it can use it. Set OiStream:Security:ApiKeys (docs/security.md), or bind to 127.0.0.1.", text);
 
-        Assert.False(AccessControl.WarnIfExposed(logs, ["http://127.0.0.1:5000", "http://[::1]:5000"], open));
+        Assert.False(AccessControl.WarnIfExposed(logger, ["http://127.0.0.1:5000", "http://[::1]:5000"], open));
         var keyed = new SecurityOptions();
         keyed.ApiKeys.Add("0123456789abcdef0123");
-        Assert.False(AccessControl.WarnIfExposed(logs, ["http://0.0.0.0:5000"], keyed));
-        Assert.Single(logs.Lines);
-    }
-
-    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
-    {
-        public List<(int Id, string Text)> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => Lines.Add((eventId.Id, formatter(state, exception)));
+        Assert.False(AccessControl.WarnIfExposed(logger, ["http://0.0.0.0:5000"], keyed));
+        Assert.Single(logs.Entries);
     }
 
     [Fact]

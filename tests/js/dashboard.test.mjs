@@ -6,21 +6,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { base, until } from './support.mjs';
-import { launch } from './browser.mjs';
+import { collectErrors, launch } from './browser.mjs';
 import { startHubOnStandaloneSimulator } from './hubs.mjs';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
 let browser;
 let page;
-const pageErrors = [];
+let pageErrors = [];
 
 before(async () => {
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
+  pageErrors = collectErrors(page);
   await page.goto(`${base}/`);
   await until(async () => (await screen()).length > 0, 60000, 'rows drawn on the table canvas');
 });
@@ -280,7 +277,7 @@ test('data that is not simulated carries no SIMULATED banner: a hub whose Binanc
     await other.goto(`${hub.url}/`);
     await until(async () => (await screen(other)).length > 0, 60000, 'rows drawn');
     // The hub was not started with --simulate: to it this is Binance, and the page must not say otherwise.
-    const [btc] = await (await fetch(`${hub.url}/api/v1/instruments/BTCUSDT`)).json().then((s) => [s]);
+    const btc = await (await fetch(`${hub.url}/api/v1/instruments/BTCUSDT`)).json();
     assert.equal(btc.source, 'binance');
     assert.equal(await other.isVisible('#sim-banner'), false);
   } finally {
@@ -291,11 +288,7 @@ test('data that is not simulated carries no SIMULATED banner: a hub whose Binanc
 
 test('with ?protocol=messagepack the table worker takes the hub\'s MessagePack protocol and the table still streams', async () => {
   const packed = await browser.newPage();
-  const errors = [];
-  packed.on('pageerror', (e) => errors.push(e.message));
-  packed.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
+  const errors = collectErrors(packed);
   try {
     await packed.goto(`${base}/?protocol=messagepack`);
     await until(async () => (await screen(packed)).length > 0, 60000, 'rows drawn over MessagePack');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { OiStreamClient } from '@oistream/client';
 
 import { until } from './support.mjs';
-import { launch } from './browser.mjs';
+import { collectErrors, launch } from './browser.mjs';
 import { KEY, startKeyedHub } from './hubs.mjs';
 
 let hub;
@@ -38,11 +38,7 @@ test('the JavaScript client subscribes with apiKey and is refused without it', a
 
 test('the dashboard opened with ?access_token= streams the table, keeps the key out of the address bar, and says so without a key', async () => {
   const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/401/.test(m.text())) errors.push(m.text());
-  });
+  const errors = collectErrors(page, /401/);
   try {
     await page.goto(`${hub.url}/?access_token=${KEY}&symbol=BTCUSDT`);
     await until(async () => (await page.evaluate(() => window.oistream.ask('size'))) > 0, 60000, 'rows in the table');
