@@ -65,16 +65,37 @@ public sealed partial class BinanceFeed
     /// <summary>Set once discovery and backfill are done and live data flows.</summary>
     public bool IsLive { get; private set; }
 
+    /// <summary>
+    /// Set while Binance cannot be reached at start and the engine serves the instruments and history the store held
+    /// instead (stale, and said to be); cleared once discovery succeeds.
+    /// </summary>
+    public bool ServingStored { get; private set; }
+
     /// <summary>Runs the feed until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // Run again after a failure (see FeedHost): start from discovery, with no stream of the last run left over.
         IsLive = false;
-        _instruments = await DiscoverWithRetryAsync(cancellationToken);
+        HistorySeed? held = null;
+        IReadOnlyList<InstrumentInfo> discovered;
+        try
+        {
+            discovered = await DiscoverAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            ReportUnreachable(ex, DiscoveryBackoff.Delay(1));
+            held = await ServeStoredAsync(cancellationToken);
+            discovered = await DiscoverWithRetryAsync(cancellationToken);
+        }
+        // Instruments served from the store that Binance no longer lists go; the rest are updated in place.
+        var gone = _instruments.Select(i => i.Symbol).Except(discovered.Select(i => i.Symbol), StringComparer.Ordinal).ToList();
+        _instruments = discovered;
         _symbols = new SymbolTable(_instruments.Select(i => i.Symbol));
-        await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(_instruments)), cancellationToken);
+        await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(_instruments, gone.Count > 0 ? gone : null)), cancellationToken);
+        ServingStored = false;
 
-        var held = await LoadHeldAsync(cancellationToken);
+        held ??= await LoadHeldAsync(cancellationToken);
         var history = await BackfillAsync(held.HeldUntil, cancellationToken);
         BackfilledRows = history.Count;
         await _writer.WriteAsync(MarketEvent.HistoryBatch(history), cancellationToken);
@@ -100,14 +121,60 @@ public sealed partial class BinanceFeed
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(DiscoveryBackoff.Delay(args.AttemptNumber + 1)),
                 OnRetry = args =>
                 {
-                    var message = $"Cannot reach Binance ({_options.UsdmRest.Host}): {args.Outcome.Exception?.Message}. Retrying in {args.RetryDelay.TotalSeconds:0} s.";
-                    Report(new FeedStatus { Feed = "discovery", State = "disconnected", Message = message, Time = Now(), Source = "binance" });
-                    LogUnreachable(_logger, message);
+                    ReportUnreachable(args.Outcome.Exception, args.RetryDelay);
                     return default;
                 },
             })
             .Build();
         return await retry.ExecuteAsync(async ct => await DiscoverAsync(ct), cancellationToken);
+    }
+
+    private void ReportUnreachable(Exception? ex, TimeSpan retryIn)
+    {
+        var serving = ServingStored ? $" Serving the {_instruments.Count} instruments and the history the store holds meanwhile (stale)." : "";
+        var message = $"Cannot reach Binance ({_options.UsdmRest.Host}): {ex?.Message}. Retrying in {retryIn.TotalSeconds:0} s.{serving}";
+        Report(new FeedStatus { Feed = "discovery", State = "disconnected", Message = message, Time = Now(), Source = "binance" });
+        LogUnreachable(_logger, message);
+    }
+
+    // Binance is out of reach at start: the instruments tracked when the store was last written, warmed from it, so
+    // the hub answers with what it held (stale, and said to be) instead of nothing. Nothing is invented: without a
+    // stored list the engine stays empty.
+    private async Task<HistorySeed?> ServeStoredAsync(CancellationToken cancellationToken)
+    {
+        if (_seed is null)
+        {
+            return null;
+        }
+        List<InstrumentInfo> stored;
+        try
+        {
+            stored = Wanted(await _seed.LoadInstrumentsAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogBackfillFailed(_logger, "stored instruments", ex.Message);
+            return null;
+        }
+        if (stored.Count == 0)
+        {
+            return null;
+        }
+        _instruments = stored;
+        _symbols = new SymbolTable(stored.Select(i => i.Symbol));
+        await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(stored)), cancellationToken);
+        var held = await LoadHeldAsync(cancellationToken, always: true);
+        ServingStored = true;
+        LogServingStored(_logger, stored.Count, held.Rows.Count);
+        return held;
+    }
+
+    // The instruments this configuration tracks: its markets, and its symbols when it names some.
+    private List<InstrumentInfo> Wanted(IEnumerable<InstrumentInfo> all)
+    {
+        var wanted = new HashSet<string>(_options.Symbols, StringComparer.OrdinalIgnoreCase);
+        return [.. all.Where(i => (i.Market switch { Market.UsdM => _options.UsdM, Market.CoinM => _options.CoinM, _ => _options.Options })
+            && (wanted.Count == 0 || wanted.Contains(i.Symbol)))];
     }
 
     private async Task<IReadOnlyList<InstrumentInfo>> DiscoverAsync(CancellationToken cancellationToken)
@@ -125,18 +192,14 @@ public sealed partial class BinanceFeed
         {
             all.AddRange(await _rest.GetOptionExpiriesAsync(cancellationToken));
         }
-        if (_options.Symbols.Count > 0)
-        {
-            var wanted = new HashSet<string>(_options.Symbols, StringComparer.OrdinalIgnoreCase);
-            all = all.Where(i => wanted.Contains(i.Symbol)).ToList();
-        }
+        all = Wanted(all);
         Report(new FeedStatus { Feed = "discovery", State = "connected", Message = $"{all.Count} instruments", Time = Now(), Source = "binance" });
         LogDiscovered(_logger, all.Count);
         return all;
     }
 
     // History held already (OiStream's store) warms the engine first; the exchange is asked only for what follows it.
-    private async Task<HistorySeed> LoadHeldAsync(CancellationToken cancellationToken)
+    private async Task<HistorySeed> LoadHeldAsync(CancellationToken cancellationToken, bool always = false)
     {
         if (_seed is null)
         {
@@ -145,7 +208,8 @@ public sealed partial class BinanceFeed
         try
         {
             var held = await _seed.LoadAsync(_instruments, cancellationToken);
-            if (held.Rows.Count > 0)
+            // Served alone (Binance out of reach), even an empty batch completes the engine's start-up.
+            if (held.Rows.Count > 0 || always)
             {
                 await _writer.WriteAsync(MarketEvent.HistoryBatch(held.Rows, fromExchange: false), cancellationToken);
             }
@@ -287,6 +351,9 @@ public sealed partial class BinanceFeed
 
     [LoggerMessage(EventId = 3, EventName = "BackfillFailed", Level = LogLevel.Warning, Message = "Backfill of {What} failed: {Problem}")]
     private static partial void LogBackfillFailed(ILogger logger, string what, string problem);
+
+    [LoggerMessage(EventId = 5, EventName = "ServingStored", Level = LogLevel.Warning, Message = "Binance cannot be reached: serving the {Instruments} instruments the store lists, warmed from {Rows} stored rows, until it can")]
+    private static partial void LogServingStored(ILogger logger, int instruments, int rows);
 
     [LoggerMessage(EventId = 4, EventName = "HistorySeeded", Level = LogLevel.Information, Message = "Warmed from {Rows} stored rows of {Symbols} instruments; fetching only what follows them")]
     private static partial void LogSeeded(ILogger logger, int rows, int symbols);

@@ -1,4 +1,5 @@
 using OiStream.Core.Candles;
+using OiStream.Core.Instruments;
 
 namespace OiStream.Storage;
 
@@ -77,6 +78,15 @@ public interface IHistoryStore : IAsyncDisposable
 
     /// <summary>Records what an import learned (see <see cref="GetImportedAsync"/>).</summary>
     Task SetImportedAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The instruments the hub tracked when it last wrote (empty when none were recorded): a hub restarted while the
+    /// exchange cannot be reached still knows what its history describes and serves it.
+    /// </summary>
+    Task<IReadOnlyList<InstrumentInfo>> ReadInstrumentsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the recorded instruments with <paramref name="instruments"/> in one transaction.</summary>
+    Task SaveInstrumentsAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken);
 }
 
 /// <summary>A store that cannot be opened or used; the message names the problem, the setting and the fix.</summary>

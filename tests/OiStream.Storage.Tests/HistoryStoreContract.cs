@@ -1,4 +1,5 @@
 using OiStream.Core.Candles;
+using OiStream.Core.Instruments;
 
 namespace OiStream.Storage.Tests;
 
@@ -231,6 +232,30 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         _opened.Remove(store);
         var again = await OpenAsync("durable");
         Assert.Equal(1.5, Assert.Single(await again.ReadAsync(SeriesKey.Instrument("BTCUSDT"), Minute, T0, T0, 10, true, CancellationToken.None)).Close);
+    }
+
+    [Fact]
+    public async Task The_instruments_last_saved_replace_the_earlier_ones_and_survive_reopening()
+    {
+        var store = await OpenAsync("catalog");
+        Assert.Empty(await store.ReadInstrumentsAsync(CancellationToken.None));
+        await store.SaveInstrumentsAsync([
+            new InstrumentInfo("BTCUSDT", Market.UsdM, "BTC", "PERPETUAL"),
+            new InstrumentInfo("DOGEUSDT", Market.UsdM, "DOGE", "PERPETUAL"),
+        ], CancellationToken.None);
+        IReadOnlyList<InstrumentInfo> latest =
+        [
+            new InstrumentInfo("BTCUSD_PERP", Market.CoinM, "BTC", "PERPETUAL", 100, "USD"),
+            new InstrumentInfo("BTCUSDT", Market.UsdM, "BTC", "PERPETUAL"),
+            new InstrumentInfo("ETH-251226", Market.Options, "ETH", "OPTIONS", 1, "USDT"),
+        ];
+        await store.SaveInstrumentsAsync(latest, CancellationToken.None);
+        await store.DisposeAsync();
+        _opened.Remove(store);
+
+        var again = await OpenAsync("catalog");
+        // DOGEUSDT was delisted by the second save; the others come back with every fact the valuation needs.
+        Assert.Equal(latest.OrderBy(i => i.Symbol, StringComparer.Ordinal), await again.ReadInstrumentsAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -16,4 +16,10 @@ public interface IHistorySeed
 {
     /// <summary>Loads what is held for <paramref name="instruments"/>.</summary>
     Task<HistorySeed> LoadAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The instruments tracked when the history was last written (empty when none were recorded): what a source that
+    /// cannot reach its exchange at start serves from the store until it can.
+    /// </summary>
+    Task<IReadOnlyList<InstrumentInfo>> LoadInstrumentsAsync(CancellationToken cancellationToken);
 }

@@ -362,6 +362,9 @@ public sealed class MarketEngine
         return false;
     }
 
+    /// <summary>The static facts of every tracked instrument. Any thread.</summary>
+    public IReadOnlyList<InstrumentInfo> GetCatalog() => [.. _readList.Select(t => t.Info)];
+
     /// <summary>True when the symbol is a tracked instrument (case-insensitive). Any thread.</summary>
     public bool IsKnownSymbol(string symbol) => symbol is not null && _readInstruments.ContainsKey(symbol.Trim());
 

@@ -10,8 +10,9 @@ namespace OiStream.Server.Api;
 /// <summary>
 /// <c>/healthz</c> (liveness: the process answers) and <c>/readyz</c> (readiness) through ASP.NET Core health checks:
 /// one check for the engine's start-up, one per Binance market the feed tracks, and one for the history store, each read
-/// from the status board. Unhealthy (503): the engine is not warm, or a market has no live feed yet. Degraded (still
-/// 200: live data flows): a market's socket or polling is failing, or the store refuses writes. The JSON body names
+/// from the status board. Unhealthy (503): the engine is not warm, or a market has no live feed yet and nothing stored to
+/// serve. Degraded (still 200): a market's socket or polling is failing, Binance could not be reached at start and the
+/// store's state is served (stale), or the store refuses writes. The JSON body names
 /// each check's state and why.
 /// </summary>
 public static class HealthChecks
@@ -109,7 +110,10 @@ public static class HealthChecks
             if (!board.Feed.Live)
             {
                 var discovery = board.Feeds.TryGetValue("discovery", out var d) ? d.Message : "discovering instruments";
-                return Task.FromResult(HealthCheckResult.Unhealthy($"Not live yet: {discovery}"));
+                // With the store's state served (stale, and flagged so), the hub has something true to answer with.
+                return Task.FromResult(board.Feed.ServingStored
+                    ? HealthCheckResult.Degraded($"Not live, serving what the store holds: {discovery}")
+                    : HealthCheckResult.Unhealthy($"Not live yet: {discovery}"));
             }
             var failing = board.Feeds.Values
                 .Where(f => (f.Feed == market + "-ws" || f.Feed == market + "-rest") && f.State is not ("connected" or "recovered"))

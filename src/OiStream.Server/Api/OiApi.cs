@@ -68,7 +68,7 @@ public static class OiApi
         var feed = board.Feed;
         var e = board.Engine;
         return TypedResults.Ok(new StatusResponse(
-            engine.Source, feed.Live, e.Instruments, registry.Connections, registry.Watched.Count,
+            engine.Source, feed.Live, feed.ServingStored, e.Instruments, registry.Connections, registry.Watched.Count,
             [.. board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal)],
             feed.Streams, feed.Polling, feed.Weight,
             new EventsResponse(e.Applied, e.Replaced, e.Late, e.Invalid, e.UnknownInstrument, e.FromFuture, e.DroppedInChannel, e.Backlog,
@@ -99,6 +99,6 @@ public sealed record EventsResponse(long Applied, long Replaced, long Late, long
     long DroppedInChannel, int Backlog, long DroppedPublishBatches, long SlowBroadcasts);
 
 /// <summary><c>GET /api/v1/status</c>: every stage's latest numbers, from the status board.</summary>
-public sealed record StatusResponse(string Source, bool Live, int Instruments, int Clients, int WatchedSymbols, IReadOnlyList<FeedStatus> Feeds,
+public sealed record StatusResponse(string Source, bool Live, bool ServingStored, int Instruments, int Clients, int WatchedSymbols, IReadOnlyList<FeedStatus> Feeds,
     IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight, EventsResponse Events,
     HistoryStatus? History, ImportStatus? HistoryImport, IReadOnlyList<LoopStatus> Loops);

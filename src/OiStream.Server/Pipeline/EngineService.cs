@@ -59,6 +59,10 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                 {
                     _warm = true;
                 }
+                else if (e.Kind == MarketEventKind.Instruments)
+                {
+                    history.OfferCatalog(engine.GetCatalog());
+                }
                 drained++;
             }
             Publish(interval);

@@ -75,6 +75,7 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         var g = Governor!;
         return new FeedMetrics(
             feed.IsLive,
+            feed.ServingStored,
             [.. feed.Streams.Select(s => new StreamMetrics(s.Name, s.Connects, s.Frames, s.MalformedFrames, s.WatchdogTrips,
                 s.LastMessageAt == 0 ? null : now - s.LastMessageAt, s.Dropped))],
             new PollingMetrics(feed.Poller.Polls, feed.Poller.Failures, feed.Poller.Dropped),

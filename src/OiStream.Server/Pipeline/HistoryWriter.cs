@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
 using OiStream.Core.Candles;
+using OiStream.Core.Instruments;
 using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
 using OiStream.Storage;
@@ -48,6 +49,8 @@ public sealed partial class HistoryWriter : BackgroundService
     private long? _degradedSince;
     private long _nextRetention;
     private long _recoveries;
+    // The engine's latest instrument list, until it is saved with the next batch.
+    private IReadOnlyList<InstrumentInfo>? _catalog;
 
     /// <summary>How many times the store has come back after refusing writes (each may have left a hole to refill).</summary>
     public long Recoveries => Interlocked.Read(ref _recoveries);
@@ -98,6 +101,12 @@ public sealed partial class HistoryWriter : BackgroundService
             }
         }
     }
+
+    /// <summary>
+    /// Hands the engine's instrument list over (engine loop, when it changes); it is saved with the next batch of
+    /// candles, so that a restart while the exchange cannot be reached knows what the history describes.
+    /// </summary>
+    public void OfferCatalog(IReadOnlyList<InstrumentInfo> instruments) => Volatile.Write(ref _catalog, instruments);
 
     /// <summary>Opens the store before anything else starts: a store that cannot be used stops the hub with its reason.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -158,6 +167,11 @@ public sealed partial class HistoryWriter : BackgroundService
 
     private async Task WriteOnceAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _catalog) is { } catalog)
+        {
+            await _store.SaveInstrumentsAsync(catalog, cancellationToken);
+            Interlocked.CompareExchange(ref _catalog, null, catalog);
+        }
         while (_batch.Count < MaxBatch && _queue.Reader.TryRead(out var c))
         {
             _batch.Add(c);
@@ -209,7 +223,7 @@ public sealed partial class HistoryWriter : BackgroundService
         try
         {
             _queue.Writer.TryComplete();
-            while (_batch.Count > 0 || _queue.Reader.Count > 0)
+            while (_batch.Count > 0 || _queue.Reader.Count > 0 || Volatile.Read(ref _catalog) is not null)
             {
                 await WriteOnceAsync(cancellationToken);
             }

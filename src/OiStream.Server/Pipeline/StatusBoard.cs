@@ -42,8 +42,11 @@ public sealed class StatusBoard
     /// <summary>Counts a slow broadcast (publisher).</summary>
     public void CountSlowBroadcast() => Interlocked.Increment(ref _slowBroadcasts);
 
-    /// <summary>Ready: the feed is live, and the engine has applied, published and stored its start-up history.</summary>
-    public bool Ready => Feed.Live && Engine is { Ready: true, Instruments: > 0 };
+    /// <summary>
+    /// Ready: the engine has applied, published and stored its start-up history, and the feed is live or (Binance out
+    /// of reach at start) serves what the store held.
+    /// </summary>
+    public bool Ready => (Feed.Live || Feed.ServingStored) && Engine is { Ready: true, Instruments: > 0 };
 
     /// <summary>Latest status per feed.</summary>
     public IReadOnlyDictionary<string, FeedStatus> Feeds => _feeds;

@@ -10,10 +10,15 @@ public sealed record PollingMetrics(long Polls, long Failures, long Dropped);
 public sealed record WeightMetrics(string Api, int Limit, int Budget, int UsedThisMinute, long Requests, long RateLimited, long Banned, long? BannedUntil);
 
 /// <summary>The ingestion stage's numbers, refreshed every second by the feed host.</summary>
-public sealed record FeedMetrics(bool Live, IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight)
+/// <param name="Live">Discovery and backfill are done and live data flows.</param>
+/// <param name="ServingStored">Binance could not be reached at start: the store's instruments and history are served (stale) until it can.</param>
+/// <param name="Streams">Each market-data socket.</param>
+/// <param name="Polling">The OI poller.</param>
+/// <param name="Weight">Weight used per Binance API.</param>
+public sealed record FeedMetrics(bool Live, bool ServingStored, IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight)
 {
     /// <summary>Before the feed has started.</summary>
-    public static FeedMetrics Starting { get; } = new(false, [], null, null);
+    public static FeedMetrics Starting { get; } = new(false, false, [], null, null);
 }
 
 /// <summary>What happened to the events the engine read, and whether its start-up history is complete.</summary>

@@ -19,14 +19,15 @@ public sealed class StoreHistorySeed(IHistoryStore store, IOptions<OiStreamOptio
     public async Task<HistorySeed> LoadAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instruments);
-        var since = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)options.Value.Storage.WarmStart.TotalMilliseconds;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var since = now - (long)options.Value.Storage.WarmStart.TotalMilliseconds;
         var candles = await store.ReadRecentAsync(since, cancellationToken);
         var bySymbol = instruments.ToDictionary(i => i.Symbol, StringComparer.Ordinal);
         var rows = new List<MarketEvent>(candles.Count);
         var heldUntil = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var c in candles)
         {
-            if (!bySymbol.TryGetValue(c.Series.Name, out var info) || ToRow(info, c) is not { } row)
+            if (!bySymbol.TryGetValue(c.Series.Name, out var info) || ToRow(info, c, now) is not { } row)
             {
                 continue;
             }
@@ -36,10 +37,17 @@ public sealed class StoreHistorySeed(IHistoryStore store, IOptions<OiStreamOptio
         return new HistorySeed(rows, heldUntil);
     }
 
-    /// <summary>One stored candle as the reading the engine would have had at the end of its bucket.</summary>
-    internal static MarketEvent? ToRow(InstrumentInfo info, in OiCandle c)
+    /// <inheritdoc />
+    public Task<IReadOnlyList<InstrumentInfo>> LoadInstrumentsAsync(CancellationToken cancellationToken) => store.ReadInstrumentsAsync(cancellationToken);
+
+    /// <summary>
+    /// One stored candle as the reading the engine would have had at the end of its bucket, or at
+    /// <paramref name="now"/> for the minute a hub stopped in (written before its end): a reading stamped in the future
+    /// would make every live reading of that minute look late.
+    /// </summary>
+    internal static MarketEvent? ToRow(InstrumentInfo info, in OiCandle c, long now)
     {
-        var at = c.End - 1;
+        var at = Math.Min(c.End - 1, now);
         if (!(c.Close > 0) || !(c.CloseUsd > 0))
         {
             return null;

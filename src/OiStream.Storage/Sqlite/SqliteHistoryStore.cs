@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 using OiStream.Core.Candles;
+using OiStream.Core.Instruments;
 
 namespace OiStream.Storage.Sqlite;
 
@@ -446,6 +447,55 @@ public sealed class SqliteHistoryStore : IHistoryStore
         cmd.Parameters.AddWithValue("$n", series.Name);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? new TimeRange(reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<InstrumentInfo>> ReadInstrumentsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var cmd = connection.CreateCommandWith("SELECT symbol, market, coin, contract_type, contract_size, quote FROM instruments ORDER BY symbol");
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<InstrumentInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new InstrumentInfo(reader.GetString(0), (Market)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetDouble(4), reader.GetString(5)));
+        }
+        return list;
+    }
+
+    /// <inheritdoc />
+    public async Task SaveInstrumentsAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instruments);
+        var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            using (var clear = connection.CreateCommandWith("DELETE FROM instruments", tx))
+            {
+                clear.ExecuteNonQuery();
+            }
+            using var insert = connection.CreateCommandWith(
+                "INSERT OR REPLACE INTO instruments (symbol, market, coin, contract_type, contract_size, quote) VALUES ($s, $m, $c, $t, $z, $q)", tx);
+            var p = (S: insert.Parameters.Add("$s", SqliteType.Text), M: insert.Parameters.Add("$m", SqliteType.Integer), C: insert.Parameters.Add("$c", SqliteType.Text),
+                T: insert.Parameters.Add("$t", SqliteType.Text), Z: insert.Parameters.Add("$z", SqliteType.Real), Q: insert.Parameters.Add("$q", SqliteType.Text));
+            foreach (var i in instruments)
+            {
+                p.S.Value = i.Symbol;
+                p.M.Value = (int)i.Market;
+                p.C.Value = i.Coin;
+                p.T.Value = i.ContractType;
+                p.Z.Value = i.ContractSize;
+                p.Q.Value = i.QuoteAsset;
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
     /// <inheritdoc />

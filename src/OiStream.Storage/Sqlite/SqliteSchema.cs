@@ -35,6 +35,11 @@ internal static class SqliteSchema
         """
         CREATE TABLE imports (series INTEGER PRIMARY KEY, checked_from INTEGER NOT NULL, checked_to INTEGER NOT NULL);
         """,
+        // The instruments tracked when the hub last wrote, so a restart while the exchange is out of reach serves the store.
+        """
+        CREATE TABLE instruments (symbol TEXT PRIMARY KEY, market INTEGER NOT NULL, coin TEXT NOT NULL, contract_type TEXT NOT NULL,
+            contract_size REAL NOT NULL, quote TEXT NOT NULL) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>The version a fully migrated store is at.</summary>
