@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OiStream.Core.Candles;
+using OiStream.Simulator;
 using OiStream.Storage.Sqlite;
 
 namespace OiStream.LoadTests;
@@ -54,10 +55,24 @@ internal static class HistoryLoadRun
     public static async Task RestartAsync(string[] args)
     {
         var days = Arg(args, "--days", 30);
+        // With --binance-unreachable the first hub runs on a standalone simulator as its "Binance" (so it records its
+        // instruments in the store), and the restarted one finds nothing at Binance's address.
+        var unreachable = args.Contains("--binance-unreachable");
+        var store = Path.Combine(Path.GetTempPath(), "oistream-restart-" + Guid.NewGuid().ToString("N"), "history.db");
+        static string[] BinanceAt(string rest, string ws) =>
+        [
+            $"--OiStream:Binance:UsdmRest={rest}", $"--OiStream:Binance:CoinmRest={rest}", $"--OiStream:Binance:OptionsRest={rest}",
+            $"--OiStream:Binance:UsdmStream={ws}", $"--OiStream:Binance:CoinmStream={ws}", $"--OiStream:Binance:OptionsStream={ws}",
+            "--OiStream:Storage:ImportDays=0",
+        ];
+        var simulator = unreachable ? await SimulatorServer.StartAsync(new SimulatorOptions()) : null;
+
         // The instruments and coins of the default simulated universe, as a hub lists them, with their OI now (the
         // stored history leads up to it, so the restarted hub's changes stay in a sane range).
         List<(string Name, SeriesKind Kind, double Oi, double Price)> series;
-        await using (var probe = await HubProcess.StartAsync(null, "--OiStream:Storage:ImportDays=0"))
+        await using (var probe = simulator is null
+            ? await HubProcess.StartAsync(null, "--OiStream:Storage:ImportDays=0")
+            : await HubProcess.StartAsync(store, simulate: false, BinanceAt(simulator.BaseUri.ToString().TrimEnd('/'), simulator.WebSocketUri.ToString().TrimEnd('/'))))
         {
             await probe.WaitReadyAsync(TimeSpan.FromSeconds(180));
             var instruments = await probe.Http.GetFromJsonAsync<JsonElement[]>(new Uri(probe.Url, "/api/v1/instruments"));
@@ -67,13 +82,16 @@ internal static class HistoryLoadRun
                 .. coinList!.Select(c => (c.GetProperty("coin").GetString()!, SeriesKind.Coin, Num(c, "openInterestCoin"), Num(c, "markPrice")))];
         }
 
-        var store = Path.Combine(Path.GetTempPath(), "oistream-restart-" + Guid.NewGuid().ToString("N"), "history.db");
+        if (simulator is not null)
+        {
+            await simulator.DisposeAsync();
+        }
         var sw = Stopwatch.StartNew();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var end = now - (now % OiCandle.OneMinute);
         await using (var s = new SqliteHistoryStore(store))
         {
-            await s.OpenAsync("simulated", CancellationToken.None);
+            await s.OpenAsync(unreachable ? "binance" : "simulated", CancellationToken.None);
             var random = new Random(5);
             // 30 days of five-minute buckets (what the import leaves), then the last 26 hours of minutes (what a hub that
             // ran until a moment ago wrote), for every series.
@@ -100,11 +118,15 @@ internal static class HistoryLoadRun
         Console.WriteLine($"store: {series.Count(x => x.Kind == SeriesKind.Instrument)} instruments and {series.Count(x => x.Kind == SeriesKind.Coin)} coins, {days} days, {new FileInfo(store).Length / 1024.0 / 1024:F0} MiB, written in {sw.Elapsed.TotalSeconds:F0} s");
 
         var started = Stopwatch.StartNew();
-        await using var hub = await HubProcess.StartAsync(store, "--OiStream:Storage:ImportDays=0");
+        await using var hub = unreachable
+            ? await HubProcess.StartAsync(store, simulate: false, BinanceAt("http://127.0.0.1:1", "ws://127.0.0.1:1"))
+            : await HubProcess.StartAsync(store, "--OiStream:Storage:ImportDays=0");
         await hub.WaitReadyAsync(TimeSpan.FromSeconds(300));
         var toReady = started.Elapsed;
         var btc = await hub.Http.GetFromJsonAsync<JsonElement>(new Uri(hub.Url, "/api/v1/instruments/BTCUSDT"));
-        Console.WriteLine($"restart to ready: {toReady.TotalSeconds:F1} s (process start to /readyz; goal ≤ 15 s); BTCUSDT 24h change {btc.GetProperty("change").GetProperty("24h")}; hub RSS {hub.RssMiB():0} MiB");
+        var ready = await hub.Http.GetFromJsonAsync<JsonElement>(new Uri(hub.Url, "/readyz"));
+        Console.WriteLine($"restart to ready{(unreachable ? " with Binance unreachable" : "")}: {toReady.TotalSeconds:F1} s (process start to /readyz {ready.GetProperty("status")}; goal ≤ 15 s); " +
+            $"BTCUSDT 24h change {btc.GetProperty("change").GetProperty("24h")}, stale {btc.GetProperty("stale")}; hub RSS {hub.RssMiB():0} MiB");
         Directory.Delete(Path.GetDirectoryName(store)!, recursive: true);
     }
 

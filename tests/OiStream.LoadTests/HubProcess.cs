@@ -26,8 +26,11 @@ internal sealed partial class HubProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts the hub; <paramref name="store"/> null gives it a fresh store file.</summary>
-    public static async Task<HubProcess> StartAsync(string? store, params string[] args)
+    /// <summary>Starts the hub on its embedded simulator; <paramref name="store"/> null gives it a fresh store file.</summary>
+    public static Task<HubProcess> StartAsync(string? store, params string[] args) => StartAsync(store, simulate: true, args);
+
+    /// <summary>Starts the hub, without <c>--simulate</c> when <paramref name="simulate"/> is false (the arguments then say where Binance is).</summary>
+    public static async Task<HubProcess> StartAsync(string? store, bool simulate, string[] args)
     {
         var dll = Path.Combine(FindRoot(), "src/OiStream.Server/bin/Release/net10.0/OiStream.Server.dll");
         if (!File.Exists(dll))
@@ -36,7 +39,7 @@ internal sealed partial class HubProcess : IAsyncDisposable
         }
         store ??= Path.Combine(Path.GetTempPath(), "oistream-load-" + Guid.NewGuid().ToString("N"), "history.db");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { dll, "--simulate", "--urls", "http://127.0.0.1:0", "--OiStream:Storage:Path=" + store, "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
+        foreach (var a in new[] { dll, simulate ? "--simulate" : "--OiStream:Simulate=false", "--urls", "http://127.0.0.1:0", "--OiStream:Storage:Path=" + store, "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
             // Every load client comes from 127.0.0.1: one client to the per-client limits, which must not cap the load.
             "--OiStream:Security:ConnectionsPerClient=1000000", "--OiStream:Security:RequestsPerSecond=100000", "--OiStream:Security:RequestBurst=1000000" }.Concat(args))
         {

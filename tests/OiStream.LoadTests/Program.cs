@@ -19,7 +19,7 @@ switch (args.FirstOrDefault())
         Console.Error.WriteLine("""
             usage: latency [--seconds N]                       tick-to-client latency with 100 clients × 20 symbols, and the hub's RSS
                    import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
-                   restart [--days N]                          restart to ready on a store holding N days of the default universe
+                   restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
             """);
         return 2;
