@@ -39,14 +39,14 @@ public sealed class OverviewTable
     public static IReadOnlyList<string> Signals { get; } =
         [SignalNames.Neutral, SignalNames.StrongBullish, SignalNames.WeakeningRally, SignalNames.StrongBearish, SignalNames.WeakeningSelloff];
 
-    /// <summary>Creates a table of <paramref name="rows"/> with a <c>change.*</c> and a <c>signal.*</c> field per window.</summary>
+    /// <summary>Creates a table of <paramref name="rows"/> with a <c>change.*</c>, a <c>priceChange.*</c> and a <c>signal.*</c> field per window.</summary>
     public OverviewTable(IReadOnlyList<string> windows, IReadOnlyList<InstrumentState> rows)
     {
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(rows);
         Windows = windows;
         Rows = rows;
-        Fields = [.. LeadingFields, .. windows.Select(w => $"change.{w}"), .. windows.Select(w => $"signal.{w}")];
+        Fields = [.. LeadingFields, .. windows.Select(w => $"change.{w}"), .. windows.Select(w => $"priceChange.{w}"), .. windows.Select(w => $"signal.{w}")];
     }
 
     /// <summary>The change windows, in the order of their fields.</summary>
@@ -82,6 +82,11 @@ public sealed class OverviewTable
         foreach (var w in Windows)
         {
             cells[i++] = OverviewCell.Of(state.Change.TryGetValue(w, out var c) && c is { } v ? Math.Round(v, ChangeDecimals) : null);
+        }
+        // OI-in-USD change is not sent: USD value = coins × price, so it is (1 + change) × (1 + priceChange) − 1.
+        foreach (var w in Windows)
+        {
+            cells[i++] = OverviewCell.Of(state.PriceChange.TryGetValue(w, out var c) && c is { } v ? Math.Round(v, ChangeDecimals) : null);
         }
         foreach (var w in Windows)
         {

@@ -20,7 +20,7 @@ export function startKeyedHub() {
     { Authorization: `Bearer ${KEY}` });
 }
 
-/** A hub (not --simulate) whose Binance endpoints are a standalone simulator on loopback. */
+/** A hub (not --simulate) whose Binance endpoints are a standalone simulator on loopback (its URL: `simulator`, for /admin). */
 export async function startHubOnStandaloneSimulator() {
   const simulator = await startProcess(simulatorDll, ['--urls', 'http://127.0.0.1:0', '--Simulator:UsdmCoins=10', '--Simulator:CoinmCoins=2'], 'the standalone simulator');
   const rest = simulator.url;
@@ -30,7 +30,7 @@ export async function startHubOnStandaloneSimulator() {
       `--OiStream:Binance:UsdmRest=${rest}`, `--OiStream:Binance:CoinmRest=${rest}`, `--OiStream:Binance:OptionsRest=${rest}`,
       `--OiStream:Binance:UsdmStream=${ws}`, `--OiStream:Binance:CoinmStream=${ws}`, `--OiStream:Binance:OptionsStream=${ws}`,
     ], {});
-    return { url: hub.url, async stop() { await hub.stop(); await simulator.stop(); } };
+    return { url: hub.url, simulator: rest, async stop() { await hub.stop(); await simulator.stop(); } };
   } catch (error) {
     await simulator.stop();
     throw error;

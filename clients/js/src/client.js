@@ -426,15 +426,17 @@ export function tableIndex(table) {
 }
 
 /**
- * One table row as an InstrumentState-shaped object (the change and signal blocks rebuilt, `source` from the table).
+ * One table row as an InstrumentState-shaped object (the change, priceChange and signal blocks rebuilt, `source` from
+ * the table; changeUsd is not in the table: it is (1 + change) × (1 + priceChange) − 1).
  * Convenient, not fast: a page drawing every row every second should read the arrays.
  */
 export function tableRowToState(table, row) {
-  const state = { source: table.source, change: {}, signal: {} };
+  const state = { source: table.source, change: {}, priceChange: {}, signal: {} };
   table.fields.forEach((name, i) => {
     const dot = name.indexOf('.');
     if (dot < 0) state[name] = row[i];
     else if (name.startsWith('change.')) state.change[name.slice(dot + 1)] = row[i];
+    else if (name.startsWith('priceChange.')) state.priceChange[name.slice(dot + 1)] = row[i];
     else state.signal[name.slice(dot + 1)] = row[i] == null ? null : table.signals[row[i]];
   });
   return state;

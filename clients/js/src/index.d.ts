@@ -97,8 +97,8 @@ export interface OiStreamClientOptions {
 /**
  * The overview in table form: each row an array in `fields` order (`symbol`, `market`, `contractType`, `coin`, `seq`,
  * `stale`, `oiTime`, `priceTime`, `openInterest`, `openInterestCoin`, `openInterestUsd`, `markPrice`, `fundingRate`,
- * then `change.<window>` for every window, rounded to 4 decimals, then `signal.<window>`, an index into `signals`).
- * `null` is a missing value.
+ * then `change.<window>` for every window, rounded to 4 decimals, `priceChange.<window>` likewise, then `signal.<window>`,
+ * an index into `signals`). The windows are the hub's own (read them from `fields`). `null` is a missing value.
  */
 export interface OverviewTable {
   source: 'binance' | 'simulated' | null;

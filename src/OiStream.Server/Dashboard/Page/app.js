@@ -54,13 +54,15 @@ let reveal = false; // scroll the next selection into view (keys, ?symbol=)
 const perf = { overviewBatches: 0, batches: 0, rowsApplied: 0, totalMs: 0, maxMs: 0, samples: [] };
 
 // ---- table -------------------------------------------------------------------------------------------------------
+// The worker builds the columns from the hub's windows and the column chooser's choice, and sends them here.
 function buildHead() {
   const head = $('head');
+  head.replaceChildren();
   for (const col of columns) {
     const th = document.createElement('th');
     th.textContent = col.label;
+    th.title = col.title;
     th.dataset.key = col.key;
-    if (col.width) th.style.flex = `0 0 ${col.width}px`;
     th.addEventListener('click', () => {
       if (sortKey === col.key) sortAsc = !sortAsc;
       else {
@@ -72,7 +74,60 @@ function buildHead() {
     });
     head.append(th);
   }
+  // Each header at least as wide as its label and the sort arrow; wider than the panel, the panel scrolls sideways:
+  // no header is cut short.
+  head.style.minWidth = '';
+  let minWidth = 0;
+  for (const th of head.children) th.style.flex = '0 0 auto'; // shrink-wrapped to measure the label
+  const needed = [...head.children].map((th) => th.offsetWidth + 12); // + the sort arrow
+  [...head.children].forEach((th, i) => {
+    const width = Math.max(columns[i].width, needed[i]);
+    th.style.minWidth = `${width}px`;
+    th.style.flex = '';
+    minWidth += width;
+  });
+  head.style.minWidth = `${minWidth}px`;
   markSorted();
+  buildHeadGrid();
+}
+
+// The column chooser: the basics, then a grid of windows × (OI, OI in USD, price) changes. The choice persists.
+const COLUMN_STORE = 'oistream.columns';
+function buildChooser(all) {
+  const list = $('column-list');
+  list.replaceChildren();
+  const box = (col, text) => {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.type = 'checkbox';
+    input.checked = col.shown;
+    input.dataset.key = col.key;
+    input.addEventListener('change', chooseColumns);
+    label.title = col.title;
+    label.append(input, ` ${text}`);
+    return label;
+  };
+  const group = (text) => Object.assign(document.createElement('div'), { className: 'group', textContent: text });
+  list.append(group('Columns'));
+  for (const col of all.filter((c) => !c.window && c.key !== 'symbol')) {
+    const label = box(col, col.label);
+    label.style.gridColumn = '1 / -1';
+    list.append(label);
+  }
+  list.append(group('Change over each window: OI (coins), OI in USD, price'));
+  for (const w of [...new Set(all.filter((c) => c.window).map((c) => c.window))]) {
+    list.append(Object.assign(document.createElement('span'), { textContent: w }));
+    for (const kind of ['change', 'changeUsd', 'priceChange']) {
+      const col = all.find((c) => c.key === `${kind}.${w}`);
+      list.append(box(col, { change: 'OI', changeUsd: 'OI $', priceChange: 'price' }[kind]));
+    }
+  }
+}
+
+function chooseColumns() {
+  const keys = [...$('column-list').querySelectorAll('input:checked')].map((i) => i.dataset.key);
+  localStorage.setItem(COLUMN_STORE, JSON.stringify(keys));
+  worker.postMessage({ type: 'chooseColumns', keys });
 }
 
 function markSorted() {
@@ -98,7 +153,8 @@ function geometry() {
   const head = $('head');
   bodyHeight = Math.max(rowHeight, panel.clientHeight - head.offsetHeight);
   scrollTop = panel.scrollTop;
-  const width = panel.clientWidth;
+  const width = Math.max(panel.clientWidth, head.offsetWidth);
+  $('rows').style.width = `${width}px`;
   const canvas = $('grid');
   canvas.style.width = `${width}px`;
   canvas.style.height = `${bodyHeight}px`;
@@ -126,7 +182,7 @@ function initTable() {
   const v = (name) => css.getPropertyValue(name).trim();
   const family = getComputedStyle(canvas).fontFamily;
   const colour = {
-    bg: v('--bg'), panel: v('--panel'), text: v('--text'), up: v('--up'), down: v('--down'), accent: v('--accent'), blue: v('--blue'),
+    bg: v('--bg'), panel: v('--panel'), text: v('--text'), muted: v('--muted'), up: v('--up'), down: v('--down'), accent: v('--accent'), blue: v('--blue'),
     line: '#21262d', hover: '#1c2128', selected: '#272115',
     flashUp: 'rgba(63,185,80,.28)', flashDown: 'rgba(248,81,73,.28)',
     badge: {
@@ -136,15 +192,34 @@ function initTable() {
   };
   const offscreen = canvas.transferControlToOffscreen();
   const coinCanvas = $('coin-grid').transferControlToOffscreen();
+  const scatterCanvas = $('scatter').transferControlToOffscreen();
   const hub = new URL(location.pathname.replace(/[^/]*$/, ''), location.origin).href;
+  // The reader's choices from earlier visits: columns and watchlist.
+  const stored = (key) => {
+    try {
+      return JSON.parse(localStorage.getItem(key) ?? 'null');
+    } catch {
+      return null;
+    }
+  };
+  const chosen = stored(COLUMN_STORE);
+  if (Array.isArray(chosen)) worker.postMessage({ type: 'chooseColumns', keys: chosen });
+  const starred = stored(STAR_STORE);
+  if (Array.isArray(starred)) worker.postMessage({ type: 'stars', symbols: starred });
   worker.postMessage({
     type: 'init', canvas: offscreen, coinCanvas, hub, apiKey, protocol: new URL(location.href).searchParams.get('protocol') ?? 'json', colour, font: `13px ${family}`, bold: `700 13px ${family}`, badge: `600 11px ${family}`,
-    small: `12px ${family}`, ...geometry(), coins: coinGeometry(),
-  }, [offscreen, coinCanvas]);
+    small: `12px ${family}`, ...geometry(), coins: coinGeometry(), scatterCanvas, scatter: scatterGeometry(),
+  }, [offscreen, coinCanvas, scatterCanvas]);
+  initScatter();
   let hover = -1;
   canvas.addEventListener('click', (e) => {
     const index = indexAt(e);
-    if (index >= 0) worker.postMessage({ type: 'click', index });
+    if (index < 0) return;
+    // The star at the left of the symbol cell toggles the watchlist; the rest of the row charts it.
+    const first = $('head').firstElementChild;
+    const x = e.clientX - canvas.getBoundingClientRect().left;
+    if (first && x >= first.offsetLeft && x < first.offsetLeft + 24) worker.postMessage({ type: 'toggleStar', index });
+    else worker.postMessage({ type: 'click', index });
   });
   canvas.addEventListener('mousemove', (e) => {
     const index = indexAt(e);
@@ -153,6 +228,16 @@ function initTable() {
   canvas.addEventListener('mouseleave', () => worker.postMessage({ type: 'hover', index: (hover = -1) }));
   // Up/Down (and Page Up/Down, Home/End) move the selection through the view when the table has focus.
   panel.addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'c') {
+      e.preventDefault();
+      copyRow();
+      return;
+    }
+    if (!e.ctrlKey && !e.metaKey && !e.altKey && (e.key === 's' || e.key === 'S' || e.key === '*')) {
+      e.preventDefault();
+      worker.postMessage({ type: 'toggleStar' });
+      return;
+    }
     const page = Math.floor(bodyHeight / rowHeight);
     const step = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -1e9, End: 1e9 }[e.key];
     if (step === undefined) return;
@@ -171,6 +256,38 @@ function initTable() {
     const { top } = coins.getBoundingClientRect();
     worker.postMessage({ type: 'coinClick', index: Math.floor((e.clientY - top) / coinRowHeight) });
   });
+}
+
+// The price/OI scatter, drawn by the worker; this thread passes the pointer and shows the tooltip.
+function scatterGeometry() {
+  const canvas = $('scatter');
+  return { width: canvas.clientWidth, height: canvas.clientHeight, dpr: window.devicePixelRatio || 1 };
+}
+
+function initScatter() {
+  const canvas = $('scatter');
+  const at = (e) => {
+    const r = canvas.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+  canvas.addEventListener('mousemove', (e) => worker.postMessage({ type: 'scatterHover', ...at(e) }));
+  canvas.addEventListener('mouseleave', () => worker.postMessage({ type: 'scatterHover', x: null, y: null }));
+  canvas.addEventListener('click', (e) => worker.postMessage({ type: 'scatterClick', ...at(e) }));
+  new ResizeObserver(() => worker.postMessage({ type: 'scatterGeometry', ...scatterGeometry() })).observe(canvas);
+  $('scatter-window').addEventListener('change', () => worker.postMessage({ type: 'scatterWindow', window: $('scatter-window').value }));
+}
+
+function showTip(tip) {
+  const el = $('scatter-tip');
+  if (!tip) {
+    el.hidden = true;
+    return;
+  }
+  el.textContent = tip.text;
+  el.hidden = false;
+  const width = $('scatter').clientWidth;
+  el.style.left = `${Math.min(tip.x + 10, width - el.offsetWidth - 2)}px`;
+  el.style.top = `${Math.max(0, tip.y - el.offsetHeight - 8)}px`;
 }
 
 // The coin panel's canvas (drawn by the worker) under its header cells.
@@ -211,11 +328,23 @@ const ready = new Promise((resolve) => { whenReady = resolve; });
 
 worker.onmessage = ({ data: m }) => {
   switch (m.type) {
-    case 'columns':
-      columns = m.columns;
-      buildHead();
+    case 'loaded':
       initTable();
       break;
+    case 'columns':
+      columns = m.columns;
+      if (!columns.some((c) => c.key === sortKey)) sortKey = 'openInterestUsd';
+      buildHead();
+      buildChooser(m.all);
+      $('scatter-window').replaceChildren(...m.windows.map((w) => new Option(w, w, false, w === m.scatterWindow)));
+      worker.postMessage({ type: 'geometry', ...geometry() });
+      break;
+    case 'stars':
+      localStorage.setItem(STAR_STORE, JSON.stringify(m.symbols));
+      break;
+    case 'notify': notify(m); break;
+    case 'scatterTip': showTip(m.tip); break;
+    case 'a11y': updateGrid(m); break;
     case 'fields':
       F = tableIndex(m);
       break;
@@ -504,6 +633,97 @@ function watch() {
   });
 }
 
+// ---- watchlist, copy, screen readers -----------------------------------------------------------------------------
+const STAR_STORE = 'oistream.watchlist';
+let alerts = false;
+const notifications = []; // what was notified, for the page's tests
+
+function notify(m) {
+  if (!alerts || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  const text = `${m.symbol}: ${m.kind}`;
+  notifications.push(text);
+  // eslint-disable-next-line no-new
+  new Notification(text, { body: m.message, tag: `${m.symbol}-${m.kind}` });
+}
+
+async function toggleAlerts() {
+  if (!alerts && typeof Notification !== 'undefined' && Notification.permission !== 'granted') {
+    await Notification.requestPermission();
+  }
+  alerts = !alerts && typeof Notification !== 'undefined' && Notification.permission === 'granted';
+  $('notify').textContent = alerts ? 'Alerts on' : 'Alerts off';
+  $('notify').setAttribute('aria-pressed', String(alerts));
+  if (!alerts && typeof Notification !== 'undefined' && Notification.permission === 'denied') {
+    $('notify').title = 'Notifications are blocked for this site in the browser\'s settings';
+  }
+}
+
+// The selected row's figures, tab-separated under their headers (pastes into a spreadsheet as two rows).
+async function copyRow() {
+  if (!selected) return;
+  const row = await ask('rowText', selected);
+  if (!row) return;
+  const text = `${row.headers.join('\t')}\n${row.cells.join('\t')}`;
+  try {
+    await navigator.clipboard.writeText(text);
+    announce(`Copied ${selected}'s figures.`);
+  } catch (error) {
+    announce(`Copying was refused by the browser: ${error.message}`);
+  }
+}
+
+function announce(text) {
+  setText($('announce'), text);
+}
+
+// The rows on screen as an ARIA grid (the canvas is hidden from screen readers): the header row, then one row per
+// drawn row, its cells' text as drawn; the selected row is marked and announced.
+function buildHeadGrid() {
+  const grid = $('a11y-grid');
+  const header = document.createElement('div');
+  header.setAttribute('role', 'row');
+  for (const col of columns) {
+    const cell = document.createElement('span');
+    cell.setAttribute('role', 'columnheader');
+    cell.textContent = col.title;
+    header.append(cell);
+  }
+  grid.replaceChildren(header);
+}
+
+function updateGrid(m) {
+  const grid = $('a11y-grid');
+  grid.setAttribute('aria-rowcount', String(m.viewLength + 1));
+  const rowsShown = grid.children.length - 1;
+  for (let i = 0; i < m.rows.length; i++) {
+    const r = m.rows[i];
+    let row = grid.children[i + 1];
+    if (!row) {
+      row = document.createElement('div');
+      row.setAttribute('role', 'row');
+      grid.append(row);
+    }
+    row.setAttribute('aria-rowindex', String(r.index + 2));
+    row.setAttribute('aria-selected', String(r.symbol === selected));
+    for (let k = 0; k < r.cells.length; k++) {
+      let cell = row.children[k];
+      if (!cell) {
+        cell = document.createElement('span');
+        cell.setAttribute('role', 'gridcell');
+        row.append(cell);
+      }
+      setText(cell, r.cells[k]);
+    }
+    while (row.children.length > r.cells.length) row.lastChild.remove();
+  }
+  for (let i = rowsShown; i > m.rows.length; i--) grid.lastChild.remove();
+  if (m.selected && m.selected.symbol !== lastAnnounced) {
+    lastAnnounced = m.selected.symbol;
+    announce(`${m.selected.cells.map((c, k) => `${columns[k]?.label ?? ''} ${c}`).join(', ')}. Row ${m.selected.index + 1} of ${m.viewLength}.`);
+  }
+}
+let lastAnnounced = null;
+
 // ---- status ------------------------------------------------------------------------------------------------------
 function setConnection(text, kind) {
   const pill = $('conn');
@@ -551,12 +771,14 @@ async function main() {
     loadChart();
   });
   $('compare-add').addEventListener('click', addCompare);
+  $('copy-row').addEventListener('click', copyRow);
+  $('notify').addEventListener('click', toggleAlerts);
   $('compare-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') addCompare();
   });
   // For tests and benches: the page's own state, and the worker's through ask() (view, size, column, value, screen).
   window.oistream = {
-    perf, ask, rowHeight: () => rowHeight, selected: () => selected, scrollTop: () => scrollTop,
+    perf, ask, rowHeight: () => rowHeight, selected: () => selected, scrollTop: () => scrollTop, notifications,
     chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, kind: l.kind, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
   };
 

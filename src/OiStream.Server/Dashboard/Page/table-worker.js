@@ -14,14 +14,16 @@
 // with useSignalR), then the client module with import().
 importScripts('signalr.min.js');
 
-const WINDOWS = ['5m', '15m', '1h', '4h', '24h'];
-const BIG_MOVE = { '5m': 1, '15m': 1.5, '1h': 2, '4h': 4, '24h': 8 }; // bold at or beyond (percent)
+// Bold at or beyond this move (percent), by window length in minutes: 1 % up to 5m, rising to 8 % at a day.
+const bigMove = (minutes) => (minutes <= 5 ? 1 : minutes <= 15 ? 1.5 : minutes <= 30 ? 1.75 : minutes <= 60 ? 2 : minutes <= 240 ? 4 : 8);
+const windowMinutes = (w) => parseFloat(w) * ({ m: 1, h: 60, d: 1440 }[w.slice(-1)] ?? 1);
 const QUADRANT_LABEL = {
   strongBullish: 'strong bullish', weakeningRally: 'weakening rally',
   strongBearish: 'strong bearish', weakeningSelloff: 'weakening sell-off', neutral: 'neutral',
 };
 const FLASH_MS = 600;
 const COINS_SHOWN = 12;
+const STAR_WIDTH = 18; // the watchlist star at the left of the symbol cell
 
 let lib; // the OiStream client module
 let client;
@@ -30,26 +32,75 @@ let formatPercent;
 
 const formatPrice = (v) => (v == null ? '—' : v >= 1000 ? formatCompact(v, 2) : v >= 1 ? v.toFixed(2) : v.toPrecision(4));
 const formatFunding = (v) => (v == null ? '—' : `${(v * 100).toFixed(4)} %`);
+const formatAge = (ms) => (ms == null ? '—' : ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
 const sign = (v) => (v == null || v === 0 ? '' : v > 0 ? 'up' : 'down');
 
 // Rows arrive as arrays (the hub's overview table): F maps a field name to its position, from the table's field list.
 let F = {};
 let SIGNALS = [];
-const quadrantOf = (r) => SIGNALS[r[F['signal.1h']]] ?? null;
+let WINDOWS = []; // the hub's windows, read from the table's change.* fields
+let signalWindow = '1h'; // the quadrant shown: 1h when the hub has it, else its middle window
+let signalField = 'signal.1h';
+const quadrantOf = (r) => SIGNALS[r[F[signalField]]] ?? null;
+// OI in USD = coins × price, so its change follows from the two the table carries.
+const usdChange = (c, p) => (c == null || p == null ? null : ((1 + c / 100) * (1 + p / 100) - 1) * 100);
 
-// The header (app.js) builds its cells from the same keys, labels and widths; it gets them in the 'columns' message.
-const COLUMNS = [
-  { key: 'symbol', label: 'Symbol', get: (r) => r[F.symbol], text: (r) => r[F.symbol], width: 112 },
-  { key: 'markPrice', label: 'Mark', get: (r) => r[F.markPrice], text: (r) => formatPrice(r[F.markPrice]), width: 80 },
-  { key: 'openInterestCoin', label: 'OI (coin)', get: (r) => r[F.openInterestCoin], text: (r) => formatCompact(r[F.openInterestCoin]), width: 85 },
-  { key: 'openInterestUsd', label: 'OI (USD)', get: (r) => r[F.openInterestUsd], text: (r) => `$${formatCompact(r[F.openInterestUsd])}`, width: 88 },
-  ...WINDOWS.map((w) => {
-    const key = `change.${w}`; // built once: getters run for every row on every sort
-    return { key, label: `OI ${w}`, window: w, get: (r) => r[F[key]], text: (r) => formatPercent(r[F[key]]) };
-  }),
-  { key: 'fundingRate', label: 'Funding', get: (r) => r[F.fundingRate], text: (r) => formatFunding(r[F.fundingRate]), signed: true, width: 82 },
-  { key: 'signal', label: 'Signal 1h', get: (r) => quadrantOf(r) ?? '', text: null, width: 150 },
-];
+// Every column the table can show, built from the hub's windows; `chosen` (the page's column chooser) picks which.
+// The header (app.js) builds its cells from the same keys, labels, titles and widths ('columns' message).
+function catalogue() {
+  const perWindow = (kind, label, title, get) => WINDOWS.map((w) => {
+    const key = `${kind}.${w}`;
+    return { key, group: kind, label: `${label} ${w}`, title: `${title} over ${w}`, window: w, big: bigMove(windowMinutes(w)), get: get(w), text: null, width: 62 };
+  });
+  return [
+    { key: 'symbol', label: 'Symbol', title: 'Symbol (★: on the watchlist)', get: (r) => r[F.symbol], text: (r) => r[F.symbol], width: 108, fixed: true },
+    { key: 'markPrice', label: 'Mark', title: 'Mark price', get: (r) => r[F.markPrice], text: (r) => formatPrice(r[F.markPrice]), width: 72 },
+    { key: 'openInterestCoin', label: 'OI (coin)', title: 'Open interest in coins', get: (r) => r[F.openInterestCoin], text: (r) => formatCompact(r[F.openInterestCoin]), width: 80 },
+    { key: 'openInterestUsd', label: 'OI (USD)', title: 'Open interest in USD', get: (r) => r[F.openInterestUsd], text: (r) => `$${formatCompact(r[F.openInterestUsd])}`, width: 84 },
+    ...perWindow('change', 'OI', 'Change of open interest in coins', (w) => { const k = `change.${w}`; return (r) => r[F[k]]; }),
+    ...perWindow('changeUsd', 'OI$', 'Change of open interest in USD', (w) => { const c = `change.${w}`; const p = `priceChange.${w}`; return (r) => usdChange(r[F[c]], r[F[p]]); }),
+    ...perWindow('priceChange', 'Px', 'Change of the mark price', (w) => { const k = `priceChange.${w}`; return (r) => r[F[k]]; }),
+    { key: 'fundingRate', label: 'Funding', title: 'Funding rate', get: (r) => r[F.fundingRate], text: (r) => formatFunding(r[F.fundingRate]), signed: true, width: 78 },
+    { key: 'oiAge', label: 'OI age', title: 'Time since the last open interest reading', get: (r) => (r[F.oiTime] == null ? null : Date.now() - r[F.oiTime]), text: (r) => formatAge(r[F.oiTime] == null ? null : Date.now() - r[F.oiTime]), width: 64 },
+    { key: 'signal', label: `Signal ${signalWindow}`, title: `Price/OI quadrant over ${signalWindow}`, get: (r) => quadrantOf(r) ?? '', text: null, width: 120 },
+  ];
+}
+
+// The columns shown by default: mark, OI in coins and USD, OI change over every window, funding, the signal.
+const DEFAULT_HIDDEN = /^(changeUsd|priceChange)\.|^oiAge$/;
+let chosen = null; // the page's choice of column keys (null: the default)
+let COLUMNS = [];
+let ALL_COLUMNS = [];
+
+function buildColumns() {
+  signalWindow = WINDOWS.includes('1h') ? '1h' : WINDOWS[Math.floor(WINDOWS.length / 2)] ?? '1h';
+  signalField = `signal.${signalWindow}`;
+  ALL_COLUMNS = catalogue();
+  for (const c of ALL_COLUMNS) if (c.window && !c.text) c.text = (r) => formatPercent(c.get(r));
+  const wanted = chosen ? new Set(chosen) : null;
+  COLUMNS = ALL_COLUMNS.filter((c) => c.fixed || (wanted ? wanted.has(c.key) : !DEFAULT_HIDDEN.test(c.key)));
+  for (const row of rows.values()) resetRow(row);
+  slots.length = 0;
+  grid.full = true;
+  if (!WINDOWS.includes(scatter.window)) scatter.window = signalWindow;
+  scatter.dirty = true;
+  post({
+    type: 'columns',
+    windows: WINDOWS,
+    scatterWindow: scatter.window,
+    columns: COLUMNS.map(({ key, label, title, width, window }) => ({ key, label, title, width, window })),
+    all: ALL_COLUMNS.map(({ key, label, title, group, window }) => ({ key, label, title, group: group ?? key, window, shown: COLUMNS.some((c) => c.key === key) })),
+  });
+  if (!COLUMNS.some((c) => c.key === sortKey)) sortKey = 'openInterestUsd';
+  rebuildView();
+  requestDraw();
+}
+
+function resetRow(row) {
+  row.shown = new Array(COLUMNS.length).fill(null);
+  row.shownValue = new Array(COLUMNS.length).fill(null);
+  row.flash = new Int8Array(COLUMNS.length);
+}
 
 // ---- model -------------------------------------------------------------------------------------------------------
 // symbol → { state (a table row), shown[] / shownValue[] (text and value last drawn per column), drawnIn (draw id),
@@ -67,6 +118,7 @@ let marketFilter = 'usdm-perp';
 let query = '';
 let selected = null;
 let watched = new Set(); // symbols on the page's chart: their rows go to the page with every batch
+let stars = new Set(); // the watchlist (the page keeps it in localStorage)
 let hoverIndex = -1;
 let newestData = 0;
 let simulated = false;
@@ -83,6 +135,7 @@ function matches(r) {
     case 'coinm': return market === 'coinm';
     case 'delivery': return market !== 'options' && r[F.contractType] !== 'PERPETUAL';
     case 'options': return market === 'options';
+    case 'watchlist': return stars.has(r[F.symbol]);
     default: return true;
   }
 }
@@ -92,7 +145,9 @@ function applyState(state) {
   const symbol = state[F.symbol];
   const row = rows.get(symbol);
   if (!row) {
-    rows.set(symbol, { state, shown: new Array(COLUMNS.length).fill(null), shownValue: new Array(COLUMNS.length).fill(null), drawnIn: -1, flash: new Int8Array(COLUMNS.length), flashUntil: 0 });
+    const row = { state, drawnIn: -1, flashUntil: 0 };
+    resetRow(row);
+    rows.set(symbol, row);
     added.push(symbol);
     return;
   }
@@ -104,7 +159,8 @@ function applyState(state) {
 // entries are reused from one sort to the next (a sort a second over 600+ rows would otherwise feed the GC).
 const keyed = [];
 function rebuildView() {
-  const col = COLUMNS.find((c) => c.key === sortKey);
+  const col = ALL_COLUMNS.find((c) => c.key === sortKey) ?? ALL_COLUMNS[0];
+  if (!col) return; // no table yet
   let n = 0;
   for (const [symbol, row] of rows) {
     if (!matches(row.state)) continue;
@@ -185,13 +241,13 @@ function layoutRow(slot, symbol, index, now) {
     let cls = '';
     if (col.window || col.signed) {
       cls = sign(v);
-      if (col.window && v != null && Math.abs(v) >= BIG_MOVE[col.window]) cls += ' big';
+      if (col.window && v != null && Math.abs(v) >= col.big) cls += ' big';
     }
     if (row.flash[i] !== 0) cls += row.flash[i] > 0 ? ' flash-up' : ' flash-down';
     setCell(slot, i, text, cls);
   }
   if (flashed) row.flashUntil = now + FLASH_MS;
-  const flags = (s[F.stale] ? 'stale ' : '') + (symbol === selected ? 'selected ' : '') + (index === hoverIndex ? 'hover' : '');
+  const flags = (s[F.stale] ? 'stale ' : '') + (stars.has(symbol) ? 'star ' : '') + (symbol === selected ? 'selected ' : '') + (index === hoverIndex ? 'hover' : '');
   if (slot.flags !== flags) {
     slot.flags = flags;
     slot.dirty = true;
@@ -228,8 +284,18 @@ function paintRow(slot, y) {
     ctx.fillStyle = cls.startsWith('up') ? colour.up : cls.startsWith('down') ? colour.down : colour.text;
     const font = cls.includes('big') ? grid.bold : grid.font;
     if (ctx.font !== font) ctx.font = font;
-    ctx.textAlign = i === 0 ? 'left' : 'right';
-    ctx.fillText(slot.text[i], i === 0 ? x + 6 : x + w - 6, middle, Math.max(1, w - 12));
+    if (i === 0) {
+      // The watchlist star: filled for a starred symbol, an outline to click otherwise.
+      const starred = slot.flags.includes('star');
+      ctx.fillStyle = starred ? colour.accent : colour.muted;
+      ctx.textAlign = 'left';
+      ctx.fillText(starred ? '★' : '☆', x + 4, middle);
+      ctx.fillStyle = cls.startsWith('up') ? colour.up : cls.startsWith('down') ? colour.down : colour.text;
+      ctx.fillText(slot.text[i], x + 4 + STAR_WIDTH, middle, Math.max(1, w - 10 - STAR_WIDTH));
+      continue;
+    }
+    ctx.textAlign = 'right';
+    ctx.fillText(slot.text[i], x + w - 6, middle, Math.max(1, w - 12));
   }
   if (ctx.font !== grid.font) ctx.font = grid.font;
 }
@@ -361,6 +427,113 @@ function drawCoins() {
   }
 }
 
+// ---- price/OI scatter ---------------------------------------------------------------------------------------------
+// Every instrument of the table's view as a dot: price change across, OI change up, for one window; the quadrants of
+// the signal table shaded and named, dot size by OI in USD. Drawn with the table's batches.
+const scatter = { canvas: null, ctx: null, width: 0, height: 0, dpr: 1, window: '1h', points: [], hover: null };
+const SCATTER_PAD = 28;
+const QUADRANTS = [
+  // [x sign, y sign, name, label]
+  [1, 1, 'strongBullish', 'strong bullish'], [1, -1, 'weakeningRally', 'weakening rally'],
+  [-1, 1, 'strongBearish', 'strong bearish'], [-1, -1, 'weakeningSelloff', 'weakening sell-off'],
+];
+
+// A scale that keeps the bulk readable: the 95th percentile of the absolute values (at least 0.5 %), outliers pinned
+// to the edge.
+function span(values) {
+  const abs = values.map(Math.abs).sort((a, b) => a - b);
+  return Math.max(0.5, abs[Math.floor(abs.length * 0.95)] ?? 0) * 1.1;
+}
+
+function drawScatter() {
+  const { ctx, dpr, width, height } = scatter;
+  if (!ctx || width === 0 || !grid.colour) return;
+  const colour = grid.colour;
+  const c = F[`change.${scatter.window}`];
+  const p = F[`priceChange.${scatter.window}`];
+  const points = [];
+  let maxUsd = 0;
+  for (const symbol of view) {
+    const s = rows.get(symbol).state;
+    const y = s[c];
+    const x = s[p];
+    if (x == null || y == null) continue;
+    const usd = s[F.openInterestUsd] ?? 0;
+    maxUsd = Math.max(maxUsd, usd);
+    points.push({ symbol, x, y, usd });
+  }
+  const sx = span(points.map((q) => q.x));
+  const sy = span(points.map((q) => q.y));
+  const cx = width / 2;
+  const cy = height / 2;
+  const kx = (cx - SCATTER_PAD) / sx;
+  const ky = (cy - SCATTER_PAD) / sy;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = colour.panel;
+  ctx.fillRect(0, 0, width, height);
+  for (const [qx, qy, name, label] of QUADRANTS) {
+    const [bg, fg] = colour.badge[name];
+    ctx.globalAlpha = 0.16;
+    ctx.fillStyle = bg;
+    ctx.fillRect(qx > 0 ? cx : 0, qy > 0 ? 0 : cy, cx, cy);
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = fg === '#fff' ? bg : fg;
+    ctx.font = grid.small;
+    ctx.textAlign = qx > 0 ? 'right' : 'left';
+    ctx.textBaseline = qy > 0 ? 'top' : 'bottom';
+    ctx.fillText(label, qx > 0 ? width - 6 : 6, qy > 0 ? 6 : height - 6);
+  }
+  ctx.fillStyle = colour.line;
+  ctx.fillRect(0, Math.round(cy), width, 1);
+  ctx.fillRect(Math.round(cx), 0, 1, height);
+  ctx.fillStyle = colour.text;
+  ctx.textBaseline = 'bottom';
+  ctx.textAlign = 'right';
+  ctx.fillText(`price ${scatter.window} → ±${sx.toFixed(1)} %`, width - 6, cy - 3);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText(`OI ${scatter.window} ↑ ±${sy.toFixed(1)} %`, cx + 4, SCATTER_PAD - 18);
+  const pin = (v, k, centre, half) => centre + Math.max(-half, Math.min(half, v * k));
+  scatter.points = points.map((q) => {
+    const quadrant = q.x === 0 || q.y === 0 ? 'neutral' : q.x > 0 ? (q.y > 0 ? 'strongBullish' : 'weakeningRally') : (q.y > 0 ? 'strongBearish' : 'weakeningSelloff');
+    return {
+      symbol: q.symbol, x: q.x, y: q.y, quadrant,
+      px: pin(q.x, kx, cx, cx - 4), py: pin(-q.y, ky, cy, cy - 4), r: 2 + 9 * Math.sqrt(maxUsd > 0 ? q.usd / maxUsd : 0),
+    };
+  });
+  // Largest first, so small dots stay visible on top.
+  const order = [...scatter.points].sort((a, b) => b.r - a.r);
+  for (const q of order) {
+    const [bg] = colour.badge[q.quadrant] ?? colour.badge.neutral;
+    ctx.globalAlpha = 0.75;
+    ctx.fillStyle = q.quadrant === 'neutral' ? colour.text : bg === '#2d4a2f' ? '#6fbf73' : bg === '#4d2426' ? '#e07b74' : bg;
+    ctx.beginPath();
+    ctx.arc(q.px, q.py, q.r, 0, Math.PI * 2);
+    ctx.fill();
+    if (q.symbol === selected || q.symbol === scatter.hover) {
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = colour.accent;
+      ctx.lineWidth = 2;
+      ctx.stroke();
+    }
+  }
+  ctx.globalAlpha = 1;
+}
+
+// The dot nearest to a point of the canvas (CSS pixels), within a few pixels of its edge.
+function dotAt(x, y) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const q of scatter.points) {
+    const d = Math.hypot(q.px - x, q.py - y) - q.r;
+    if (d < bestDistance) {
+      best = q;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= 6 ? best : null;
+}
+
 // ---- frames ------------------------------------------------------------------------------------------------------
 let frameRequested = false;
 const nextFrame = self.requestAnimationFrame ? (f) => self.requestAnimationFrame(f) : (f) => setTimeout(f, 16);
@@ -375,6 +548,7 @@ function requestDraw() {
 // The sort, filter or geometry changed: the order is recomputed at once, the rows drawn with the next frame.
 function viewChanged() {
   rebuildView();
+  scatter.dirty = true;
   requestDraw();
 }
 
@@ -383,6 +557,11 @@ function acceptTable(table) {
   if (table.fields.length !== Object.keys(F).length || table.fields.some((name, i) => F[name] !== i)) {
     F = lib.tableIndex(table);
     post({ type: 'fields', fields: table.fields });
+    const windows = table.fields.filter((f) => f.startsWith('change.')).map((f) => f.slice('change.'.length));
+    if (windows.join() !== WINDOWS.join()) {
+      WINDOWS = windows;
+      buildColumns();
+    }
   }
   SIGNALS = table.signals;
   if (table.source === 'simulated') simulated = true;
@@ -427,6 +606,11 @@ function draw() {
   } else if (coinGrid.full) {
     drawCoins();
   }
+  if (n > 0 || scatter.dirty) {
+    scatter.dirty = false;
+    drawScatter();
+  }
+  postA11y(now);
   let sample = null;
   if (n > 0) {
     const ms = performance.now() - started;
@@ -443,6 +627,31 @@ function draw() {
   }
 }
 
+// The rows on screen, as text, for the page's accessible grid: at once after the reader did something (scroll, sort,
+// filter, select), else at most once a second (a screen reader reads slower than the table changes).
+let a11ySent = 0;
+let a11yUrgent = true;
+function cellText(col, slot, k) {
+  if (col.key !== 'signal') return k === 0 && stars.has(slot.symbol) ? `${slot.text[k]} (starred)` : slot.text[k];
+  const quadrant = QUADRANT_LABEL[slot.text[k]] ?? slot.text[k];
+  return slot.cls[k] ? `${slot.cls[k]}, ${quadrant}` : quadrant;
+}
+function postA11y(now) {
+  if (!a11yUrgent && now - a11ySent < 1000) return;
+  a11yUrgent = false;
+  a11ySent = now;
+  const first = Math.max(0, Math.floor(grid.scrollTop / grid.rowHeight));
+  const out = [];
+  let chosenRow = null;
+  slots.forEach((slot, i) => {
+    if (slot.symbol === undefined) return;
+    const r = { index: first + i, symbol: slot.symbol, cells: COLUMNS.map((col, k) => cellText(col, slot, k)) };
+    out.push(r);
+    if (slot.symbol === selected) chosenRow = r;
+  });
+  post({ type: 'a11y', rows: out, viewLength: view.length, selected: chosenRow });
+}
+
 // ---- the page's messages -----------------------------------------------------------------------------------------
 const post = (message) => self.postMessage(message);
 
@@ -453,6 +662,9 @@ const handlers = {
     grid.ctx = m.canvas.getContext('2d', { alpha: false });
     coinGrid.canvas = m.coinCanvas;
     coinGrid.ctx = m.coinCanvas.getContext('2d', { alpha: false });
+    scatter.canvas = m.scatterCanvas;
+    scatter.ctx = m.scatterCanvas.getContext('2d', { alpha: false });
+    resize(scatter, m.scatter);
     Object.assign(grid, { font: m.font, bold: m.bold, badge: m.badge, small: m.small, colour: m.colour });
     handlers.geometry(m);
     handlers.coinGeometry(m.coins);
@@ -466,6 +678,28 @@ const handlers = {
   coinGeometry(m) {
     resize(coinGrid, m);
     requestDraw();
+  },
+  scatterGeometry(m) {
+    resize(scatter, m);
+    scatter.dirty = true;
+    requestDraw();
+  },
+  scatterWindow(m) {
+    scatter.window = m.window;
+    scatter.dirty = true;
+    requestDraw();
+  },
+  scatterHover(m) {
+    const q = m.x === null ? null : dotAt(m.x, m.y);
+    if ((q?.symbol ?? null) === scatter.hover) return;
+    scatter.hover = q?.symbol ?? null;
+    scatter.dirty = true;
+    requestDraw();
+    post({ type: 'scatterTip', tip: q ? { x: q.px, y: q.py, text: `${q.symbol}\nprice ${formatPercent(q.x)}, OI ${formatPercent(q.y)} (${scatter.window})\n${QUADRANT_LABEL[q.quadrant]}` } : null });
+  },
+  scatterClick(m) {
+    const q = dotAt(m.x, m.y);
+    if (q) post({ type: 'pick', symbol: q.symbol });
   },
   coinClick(m) {
     if (coinOrder[m.index] !== undefined) post({ type: 'coinPick', coin: coinOrder[m.index] });
@@ -484,6 +718,25 @@ const handlers = {
     query = m.query;
     viewChanged();
   },
+  // The column chooser's choice (keys of the catalogue), or null for the default.
+  chooseColumns(m) {
+    chosen = m.keys;
+    if (WINDOWS.length > 0) buildColumns();
+  },
+  stars(m) {
+    stars = new Set(m.symbols);
+    grid.full = true;
+    viewChanged();
+  },
+  // A click on a row's star (its index in the view), or the star key on the selected row.
+  toggleStar(m) {
+    const symbol = m.index === undefined ? selected : view[m.index];
+    if (!symbol) return;
+    if (!stars.delete(symbol)) stars.add(symbol);
+    post({ type: 'stars', symbols: [...stars] });
+    grid.full = true;
+    viewChanged();
+  },
   hover(m) {
     hoverIndex = m.index;
     requestDraw();
@@ -500,6 +753,7 @@ const handlers = {
   },
   select(m) {
     selected = m.symbol;
+    scatter.dirty = true;
     watched = new Set(m.watched);
     requestDraw();
     // Rows for a newly watched symbol go out at once (the chart needs its latest state), then with every batch.
@@ -537,6 +791,17 @@ function answer(what, args) {
     case 'value': return rows.get(args[0])?.state[F[args[1]]];
     case 'screen': return screen(args[0] === 'pixels');
     case 'coins': return coinGrid.drawn.filter(Boolean).map((d) => d.text);
+    case 'rowText': {
+      const row = rows.get(args[0]);
+      if (!row) return null;
+      return {
+        headers: COLUMNS.map((c) => c.label),
+        cells: COLUMNS.map((c) => (c.key === 'signal' ? QUADRANT_LABEL[quadrantOf(row.state) ?? 'neutral'] : c.text(row.state))),
+      };
+    }
+    case 'columns': return COLUMNS.map((c) => c.key);
+    case 'events': return [...events.keys()];
+    case 'scatter': return { window: scatter.window, points: scatter.points.map(({ symbol, x, y, px, py, r, quadrant }) => ({ symbol, x, y, px, py, r, quadrant })) };
     default: throw new Error(`unknown query '${what}'`);
   }
 }
@@ -576,7 +841,9 @@ async function start(hubUrl, apiKey, protocol) {
     if (Date.now() - lastCoinDraw >= 1000) requestDraw();
   });
   client.on('signal', (e) => {
-    if (e.symbol) events.set(e.symbol, { kind: e.kind, until: Date.now() + 60_000 });
+    if (!e.symbol) return;
+    events.set(e.symbol, { kind: e.kind, until: Date.now() + 60_000 });
+    if (stars.has(e.symbol)) post({ type: 'notify', symbol: e.symbol, kind: e.kind, message: e.message ?? '' });
   });
   client.on('reconnecting', () => post({ type: 'status', text: 'reconnecting…', kind: 'wait' }));
   client.on('reconnected', () => post({ type: 'status', text: 'live', kind: 'live' }));
@@ -619,11 +886,15 @@ async function start(hubUrl, apiKey, protocol) {
 
 // Messages that arrive before the client module has loaded wait for it.
 const inbox = [];
-self.onmessage = (e) => (lib ? handlers[e.data.type]?.(e.data) : inbox.push(e.data));
+self.onmessage = (e) => {
+  if (e.data.type !== 'hover' && e.data.type !== 'query') a11yUrgent = true;
+  if (lib) handlers[e.data.type]?.(e.data);
+  else inbox.push(e.data);
+};
 import('./oistream-client.js').then((module) => {
   module.useSignalR(self.signalR);
   lib = module;
   ({ formatCompact, formatPercent } = module);
-  post({ type: 'columns', columns: COLUMNS.map(({ key, label, width }) => ({ key, label, width })) });
+  post({ type: 'loaded' });
   for (const m of inbox.splice(0)) handlers[m.type]?.(m);
 }, (error) => post({ type: 'status', text: `failed to load the client: ${error.message}`, kind: 'down' }));
