@@ -95,6 +95,12 @@ function buildHead() {
 const COLUMN_STORE = 'oistream.columns';
 function buildChooser(all) {
   const list = $('column-list');
+  const boxes = [...list.querySelectorAll('input')];
+  if (boxes.length === all.length - 1 && boxes.every((b) => all.some((c) => c.key === b.dataset.key))) {
+    // The same catalogue: only the ticks change (rebuilding would take the keyboard focus away).
+    for (const b of boxes) b.checked = all.find((c) => c.key === b.dataset.key).shown;
+    return;
+  }
   list.replaceChildren();
   const box = (col, text) => {
     const label = document.createElement('label');
@@ -245,6 +251,8 @@ function initTable() {
     reveal = true;
     worker.postMessage({ type: 'key', step });
   });
+  panel.addEventListener('focusin', () => worker.postMessage({ type: 'tableFocus', focused: true }));
+  panel.addEventListener('focusout', () => worker.postMessage({ type: 'tableFocus', focused: false }));
   panel.addEventListener('scroll', () => {
     scrollTop = panel.scrollTop;
     worker.postMessage({ type: 'scroll', scrollTop });
@@ -772,6 +780,13 @@ async function main() {
   });
   $('compare-add').addEventListener('click', addCompare);
   $('copy-row').addEventListener('click', copyRow);
+  // The column chooser closes on a click elsewhere or Escape, like a menu.
+  document.addEventListener('click', (e) => {
+    if (!$('column-chooser').contains(e.target)) $('column-chooser').open = false;
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && $('column-chooser').open) $('column-chooser').open = false;
+  });
   $('notify').addEventListener('click', toggleAlerts);
   $('compare-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') addCompare();
