@@ -27,7 +27,7 @@ async function open(viewport = { width: 1440, height: 1000 }, options = {}) {
   const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   const errors = collectErrors(page);
-  await page.goto(options.url ?? `${base}/`);
+  await page.goto(options.url ?? `${base}/?hooks`);
   await until(async () => (await screen(page)).length > 0, 60000, 'rows drawn');
   return { context, page, errors };
 }
@@ -143,7 +143,7 @@ test('a starred symbol joins the watchlist, which filters the table and survives
 
 test('with alerts on, a signal event on a starred symbol becomes a browser notification, and one on another symbol does not', async () => {
   const hub = await startHubOnStandaloneSimulator();
-  const { context, page, errors } = await open({ width: 1440, height: 1000 }, { url: `${hub.url}/`, permissions: ['notifications'] });
+  const { context, page, errors } = await open({ width: 1440, height: 1000 }, { url: `${hub.url}/?hooks`, permissions: ['notifications'] });
   try {
     await page.evaluate(() => localStorage.setItem('oistream.watchlist', JSON.stringify(['BTCUSDT'])));
     await page.reload();
@@ -276,6 +276,22 @@ test('the price/OI scatter places every instrument of the table by its price and
     assert.ok(view.has(hovered), tip);
     await page.mouse.click(box.x + dot.px, box.y + dot.py);
     await until(async () => (await page.evaluate(() => window.oistream.selected())) === hovered, 5000, 'the dot charted');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a reader\'s page exposes no test hooks; /?hooks does', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  try {
+    await page.goto(`${base}/`);
+    await until(async () => (await page.textContent('#count')).includes(' of '), 60000, 'the table counted');
+    assert.equal(await page.evaluate(() => typeof window.oistream), 'undefined');
+    await page.goto(`${base}/?hooks`);
+    await until(async () => (await page.evaluate(() => typeof window.oistream)) === 'object', 60000, 'the hooks');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -18,7 +18,7 @@ before(async () => {
   browser = await launch();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   pageErrors = collectErrors(page);
-  await page.goto(`${base}/`);
+  await page.goto(`${base}/?hooks`);
   await until(async () => (await screen()).length > 0, 60000, 'rows drawn on the table canvas');
 });
 
@@ -152,7 +152,7 @@ test('changed cells flash in the direction of the change, on the canvas, and sto
 test('a long table scrolls through the whole view, and rows are selected by click and by keys', async () => {
   const small = await browser.newPage({ viewport: { width: 1600, height: 500 } });
   try {
-    await small.goto(`${base}/?symbol=ETHUSDT`);
+    await small.goto(`${base}/?hooks&symbol=ETHUSDT`);
     await small.selectOption('#market', 'all');
     await until(async () => (await viewSymbols(small)).length > 40 && (await screen(small)).length > 5, 30000, 'a long view drawn');
     const total = (await viewSymbols(small)).length;
@@ -274,7 +274,7 @@ test('data that is not simulated carries no SIMULATED banner: a hub whose Binanc
   const hub = await startHubOnStandaloneSimulator();
   const other = await browser.newPage();
   try {
-    await other.goto(`${hub.url}/`);
+    await other.goto(`${hub.url}/?hooks`);
     await until(async () => (await screen(other)).length > 0, 60000, 'rows drawn');
     // The hub was not started with --simulate: to it this is Binance, and the page must not say otherwise.
     const btc = await (await fetch(`${hub.url}/api/v1/instruments/BTCUSDT`)).json();
@@ -290,7 +290,7 @@ test('with ?protocol=messagepack the table worker takes the hub\'s MessagePack p
   const packed = await browser.newPage();
   const errors = collectErrors(packed);
   try {
-    await packed.goto(`${base}/?protocol=messagepack`);
+    await packed.goto(`${base}/?hooks&protocol=messagepack`);
     await until(async () => (await screen(packed)).length > 0, 60000, 'rows drawn over MessagePack');
     const batches = await packed.evaluate(() => window.oistream.perf.overviewBatches);
     await until(async () => (await packed.evaluate(() => window.oistream.perf.overviewBatches)) >= batches + 2, 30000, 'overview batches over MessagePack');

@@ -40,7 +40,7 @@ test('the dashboard opened with ?access_token= streams the table, keeps the key 
   const page = await browser.newPage();
   const errors = collectErrors(page, /401/);
   try {
-    await page.goto(`${hub.url}/?access_token=${KEY}&symbol=BTCUSDT`);
+    await page.goto(`${hub.url}/?hooks&access_token=${KEY}&symbol=BTCUSDT`);
     await until(async () => (await page.evaluate(() => window.oistream.ask('size'))) > 0, 60000, 'rows in the table');
     const address = new URL(page.url());
     assert.equal(address.searchParams.get('access_token'), null);

@@ -45,7 +45,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   // --protocol messagepack: the page's table worker takes the hub's MessagePack protocol instead of JSON.
   const protocol = process.argv.includes('--protocol') ? process.argv[process.argv.indexOf('--protocol') + 1] : 'json';
-  await page.goto(`${url}/?protocol=${protocol}`);
+  await page.goto(`${url}/?hooks&protocol=${protocol}`);
   console.log(`protocol: ${protocol}`);
   await page.waitForFunction(() => window.oistream && window.oistream.perf.overviewBatches >= 3, null, { timeout: 120000 });
   const rows = await page.evaluate(() => window.oistream.ask('size'));

@@ -791,8 +791,9 @@ async function main() {
   $('compare-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') addCompare();
   });
-  // For tests and benches: the page's own state, and the worker's through ask() (view, size, column, value, screen).
-  window.oistream = {
+  // For tests and benches only (/?hooks): the page's own state, and the worker's through ask() (view, size, column,
+  // value, screen, scatter…). A reader's page exposes nothing.
+  if (new URL(location.href).searchParams.has('hooks')) window.oistream = {
     perf, ask, rowHeight: () => rowHeight, selected: () => selected, scrollTop: () => scrollTop, notifications,
     chartInfo: () => [...lines.entries()].map(([symbol, l]) => ({ symbol, kind: l.kind, points: l.oi.data().length, markPoints: l.mark ? l.mark.data().length : 0 })),
   };
