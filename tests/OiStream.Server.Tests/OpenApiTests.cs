@@ -43,6 +43,15 @@ public class OpenApiTests(HubHost hub) : IClassFixture<HubHost>
         Assert.EndsWith("/ErrorResponse", Ref("/api/v1/instruments/{symbol}", "404"));
         Assert.EndsWith("/HealthResponse", Ref("/readyz", "503"));
         Assert.EndsWith("/StatusResponse", Ref("/api/v1/status", "200"));
+        // REST answers with protocol v1's payloads: the document's schemas have exactly the hub's JSON fields (the
+        // TypeScript types are held to the same names by ProtocolDriftTests).
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        foreach (var type in new[] { typeof(OiStream.Contracts.InstrumentState), typeof(OiStream.Contracts.CoinState), typeof(OiStream.Contracts.FeedStatus) })
+        {
+            var json = JsonSerializerOptions.Web.GetTypeInfo(type).Properties.Select(p => p.Name).Order(StringComparer.Ordinal);
+            Assert.Equal(json, schemas.GetProperty(type.Name).GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        }
+        Assert.EndsWith("/InstrumentState", Ref("/api/v1/instruments/{symbol}", "200"));
         var parameters = paths.GetProperty("/api/v1/open-interest/history").GetProperty("get").GetProperty("parameters").EnumerateArray()
             .Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.Equal(["symbol", "period", "limit", "startTime", "endTime"], parameters);

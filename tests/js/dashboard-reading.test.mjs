@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 
 import { base, until } from './support.mjs';
 import { collectErrors, launch } from './browser.mjs';
-import { startHubOnStandaloneSimulator } from './hubs.mjs';
+import { OiStreamClient } from '@oistream/client';
+
+import { startHubOnStandaloneSimulator, startHubWithWindows } from './hubs.mjs';
 
 const require = createRequire(import.meta.url);
 let browser;
@@ -208,13 +210,20 @@ test('screen readers get the rows on screen as a grid, with the selected row mar
       const read = await grid.locator('[role="row"]').evaluateAll((rows) => rows.slice(1, 6).map((r) => r.querySelector('[role="gridcell"]').textContent.replace(' (starred)', '')));
       return drawn.join() === read.join();
     }, 10000, 'the grid matching the canvas');
+    // The page opens with the top row selected; ArrowDown moves to the next one (in symbol order, which live
+    // values do not reshuffle).
+    await page.locator('#head th', { hasText: 'Symbol' }).click();
+    await page.focus('#table-panel');
+    await until(async () => (await page.evaluate(() => window.oistream.selected())) !== null, 5000, 'the first selection');
+    const first = await page.evaluate(() => window.oistream.selected());
+    const view = await ask(page, 'view');
+    const next = view[view.indexOf(first) + 1];
     await page.keyboard.press('ArrowDown');
-    await until(async () => (await page.evaluate(() => window.oistream.selected())) !== null, 5000, 'a selection');
-    const selected = await page.evaluate(() => window.oistream.selected());
-    await until(async () => (await page.textContent('#announce')).startsWith(`Symbol ${selected}`), 5000, 'the selection announced');
+    await until(async () => (await page.evaluate(() => window.oistream.selected())) === next, 5000, `${next} selected`);
+    await until(async () => (await page.textContent('#announce')).startsWith(`Symbol ${next}`), 5000, 'the selection announced');
     assert.match(await page.textContent('#announce'), /OI 1h [+−]?\d|OI 1h —|OI 1h 0\.00/);
-    await until(async () => (await grid.locator('[aria-selected="true"]').count()) === 1, 5000, 'the selected row marked');
-    assert.match(await grid.locator('[aria-selected="true"] [role="gridcell"]').first().textContent(), new RegExp(`^${selected}`));
+    await until(async () => (await grid.locator('[aria-selected="true"]').count()) === 1
+      && new RegExp(`^${next}`).test(await grid.locator('[aria-selected="true"] [role="gridcell"]').first().textContent()), 5000, 'the selected row marked');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -295,5 +304,36 @@ test('a reader\'s page exposes no test hooks; /?hooks does', async () => {
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+  }
+});
+
+test('a hub with windows of its own: the client reads them with info(), the states carry them, the dashboard\'s columns and scatter follow', async () => {
+  const hub = await startHubWithWindows(['10m', '2h']);
+  const client = new OiStreamClient(hub.url);
+  try {
+    await client.start();
+    const info = await client.info();
+    assert.deepEqual(info.windows, ['10m', '2h']);
+    assert.equal(info.protocol, 1);
+    assert.equal(typeof info.publishIntervalMs, 'number');
+    const [btc] = await client.subscribe('BTCUSDT');
+    assert.deepEqual(Object.keys(btc.change), ['10m', '2h']);
+
+    const { context, page, errors } = await open({ width: 1440, height: 1000 }, { url: `${hub.url}/?hooks` });
+    try {
+      const labels = await headerLabels(page);
+      assert.deepEqual(labels.filter((l) => /^OI \d/.test(l)), ['OI 10m', 'OI 2h']);
+      assert.ok(labels.includes('Signal 2h') || labels.includes('Signal 10m'), labels.join());
+      assert.deepEqual(await page.$$eval('#scatter-window option', (o) => o.map((x) => x.value)), ['10m', '2h']);
+      await until(async () => (await ask(page, 'scatter')).window !== undefined, 5000, 'the scatter');
+      assert.ok(['10m', '2h'].includes((await ask(page, 'scatter')).window));
+      assert.equal(await page.locator('#column-list input[data-key="priceChange.2h"]').count(), 1);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await client.stop();
+    await hub.stop();
   }
 });

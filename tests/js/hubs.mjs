@@ -20,6 +20,15 @@ export function startKeyedHub() {
     { Authorization: `Bearer ${KEY}` });
 }
 
+/** A hub with the simulator that computes windows of its own (`windows`, e.g. ['10m', '2h']). */
+export function startHubWithWindows(windows) {
+  const [short, long] = [windows[0], windows[windows.length - 1]];
+  return startHub(['--simulate', '--OiStream:Simulator:UsdmCoins=10', '--OiStream:Simulator:CoinmCoins=2',
+    ...windows.map((w, i) => `--OiStream:Engine:Windows:${i}=${w}`),
+    `--OiStream:Engine:Signals:SpikeWindow=${short}`, `--OiStream:Engine:Signals:FlushWindow=${short}`,
+    `--OiStream:Engine:Signals:DivergenceWindow=${long}`, `--OiStream:Engine:Signals:FundingWindow=${long}`], {});
+}
+
 /** A hub (not --simulate) whose Binance endpoints are a standalone simulator on loopback (its URL: `simulator`, for /admin). */
 export async function startHubOnStandaloneSimulator() {
   const simulator = await startProcess(simulatorDll, ['--urls', 'http://127.0.0.1:0', '--Simulator:UsdmCoins=10', '--Simulator:CoinmCoins=2'], 'the standalone simulator');

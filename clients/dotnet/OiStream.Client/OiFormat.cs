@@ -42,6 +42,6 @@ public static class OiFormat
         return sign + Math.Abs(rounded).ToString("F" + digits, CultureInfo.InvariantCulture) + " %";
     }
 
-    /// <summary>The change windows of protocol v1, shortest first.</summary>
+    /// <summary>The change windows of protocol v1 by default, shortest first (a hub's own: <see cref="OiStreamClient.GetInfoAsync"/>).</summary>
     public static IReadOnlyList<string> Windows { get; } = ["5m", "15m", "30m", "1h", "4h", "24h"];
 }

@@ -59,11 +59,11 @@ public sealed class OiStreamClient : IAsyncDisposable
             builder.AddMessagePackProtocol();
         }
         _connection = builder.Build();
-        _connection.On<InstrumentState>("instrument", OnInstrument);
-        _connection.On<CoinState>("coin", s => CoinReceived?.Invoke(s));
-        _connection.On<InstrumentState[]>("overview", rows => OverviewReceived?.Invoke(rows));
-        _connection.On<SignalEvent>("signal", OnSignal);
-        _connection.On<FeedStatus>("feedStatus", s => FeedStatusReceived?.Invoke(s));
+        _connection.On<InstrumentState>(HubEvents.Instrument, OnInstrument);
+        _connection.On<CoinState>(HubEvents.Coin, s => CoinReceived?.Invoke(s));
+        _connection.On<InstrumentState[]>(HubEvents.Overview, rows => OverviewReceived?.Invoke(rows));
+        _connection.On<SignalEvent>(HubEvents.Signal, OnSignal);
+        _connection.On<FeedStatus>(HubEvents.FeedStatus, s => FeedStatusReceived?.Invoke(s));
         _connection.Reconnecting += ex =>
         {
             Reconnecting?.Invoke(ex);
@@ -140,7 +140,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task<InstrumentState[]> SubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
     {
         var list = symbols.ToArray();
-        var states = await InvokeAsync<InstrumentState[]>("Subscribe", [list], cancellationToken);
+        var states = await InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, [list], cancellationToken);
         foreach (var s in states)
         {
             _symbols[s.Symbol] = 0;
@@ -154,7 +154,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task UnsubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
     {
         var list = symbols.ToArray();
-        await InvokeAsync<object>("Unsubscribe", [list], cancellationToken);
+        await InvokeAsync<object>(HubMethods.Unsubscribe, [list], cancellationToken);
         foreach (var s in list)
         {
             _symbols.TryRemove(s, out _);
@@ -165,7 +165,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Subscribes to coin aggregates (e.g. BTC); returns their current state.</summary>
     public async Task<CoinState[]> SubscribeCoinsAsync(IEnumerable<string> coins, CancellationToken cancellationToken = default)
     {
-        var states = await InvokeAsync<CoinState[]>("SubscribeCoins", [coins.ToArray()], cancellationToken);
+        var states = await InvokeAsync<CoinState[]>(HubMethods.SubscribeCoins, [coins.ToArray()], cancellationToken);
         foreach (var s in states)
         {
             _coins[s.Coin] = 0;
@@ -177,17 +177,21 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task UnsubscribeCoinsAsync(IEnumerable<string> coins, CancellationToken cancellationToken = default)
     {
         var list = coins.ToArray();
-        await InvokeAsync<object>("UnsubscribeCoins", [list], cancellationToken);
+        await InvokeAsync<object>(HubMethods.UnsubscribeCoins, [list], cancellationToken);
         foreach (var c in list)
         {
             _coins.TryRemove(c, out _);
         }
     }
 
+    /// <summary>What the hub computes and allows (its windows, publish interval, symbol limit): read the windows from here.</summary>
+    public Task<HubInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
+        InvokeAsync<HubInfo>(HubMethods.GetInfo, [], cancellationToken);
+
     /// <summary>Subscribes to the whole table; returns every instrument's state, then batched <c>overview</c> updates.</summary>
     public async Task<InstrumentState[]> SubscribeOverviewAsync(CancellationToken cancellationToken = default)
     {
-        var rows = await InvokeAsync<InstrumentState[]>("SubscribeOverview", [], cancellationToken);
+        var rows = await InvokeAsync<InstrumentState[]>(HubMethods.SubscribeOverview, [], cancellationToken);
         _overview = true;
         return rows;
     }
@@ -229,7 +233,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Stops overview updates.</summary>
     public async Task UnsubscribeOverviewAsync(CancellationToken cancellationToken = default)
     {
-        await InvokeAsync<object>("UnsubscribeOverview", [], cancellationToken);
+        await InvokeAsync<object>(HubMethods.UnsubscribeOverview, [], cancellationToken);
         _overview = false;
     }
 
@@ -295,7 +299,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     {
         try
         {
-            var states = await _connection.InvokeAsync<InstrumentState[]>("Subscribe", new[] { symbol });
+            var states = await _connection.InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, new[] { symbol });
             foreach (var s in states)
             {
                 OnInstrument(s);
@@ -328,7 +332,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     {
         if (!_symbols.IsEmpty)
         {
-            foreach (var s in await _connection.InvokeAsync<InstrumentState[]>("Subscribe", _symbols.Keys.ToArray(), cancellationToken))
+            foreach (var s in await _connection.InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, _symbols.Keys.ToArray(), cancellationToken))
             {
                 _lastSeq[s.Symbol] = 0;
                 OnInstrument(s);
@@ -336,7 +340,7 @@ public sealed class OiStreamClient : IAsyncDisposable
         }
         if (!_coins.IsEmpty)
         {
-            foreach (var c in await _connection.InvokeAsync<CoinState[]>("SubscribeCoins", _coins.Keys.ToArray(), cancellationToken))
+            foreach (var c in await _connection.InvokeAsync<CoinState[]>(HubMethods.SubscribeCoins, _coins.Keys.ToArray(), cancellationToken))
             {
                 CoinReceived?.Invoke(c);
             }
@@ -344,7 +348,7 @@ public sealed class OiStreamClient : IAsyncDisposable
         if (_overview)
         {
             // The whole table again: rows changed while the connection was down.
-            OverviewReceived?.Invoke(await _connection.InvokeAsync<InstrumentState[]>("SubscribeOverview", cancellationToken));
+            OverviewReceived?.Invoke(await _connection.InvokeAsync<InstrumentState[]>(HubMethods.SubscribeOverview, cancellationToken));
         }
     }
 }

@@ -83,6 +83,14 @@ public sealed partial class NotifierRunner : IAsyncDisposable
         client.Reconnecting += ex => LogReconnecting(_logger, _hub, ex?.Message);
         client.Reconnected += () => LogReconnected(_logger);
         await client.StartAsync(cancellationToken);
+        // A rule on a window this hub does not compute would never fire: say so now, naming the hub's windows.
+        var info = await client.GetInfoAsync(cancellationToken);
+        var missing = _config.Rules.Where(r => r.When is { } w && !info.Windows.Contains(w.Window)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new RuleFileException([.. missing.Select(r =>
+                $"rule '{r.Name}' uses window {r.When!.Window}, which the hub at {_hub} does not compute; it computes {string.Join(", ", info.Windows)}.")]);
+        }
         if (symbols.Length > 0)
         {
             foreach (var s in await client.SubscribeAsync(symbols, cancellationToken))

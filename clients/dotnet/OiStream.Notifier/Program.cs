@@ -58,6 +58,12 @@ root.SetAction(async (parse, cancellationToken) =>
         await Console.Error.WriteLineAsync(ex.Message);
         return 3;
     }
+    catch (RuleFileException ex)
+    {
+        // The rules do not fit the hub (a window it does not compute).
+        await Console.Error.WriteLineAsync(ex.Message);
+        return 2;
+    }
     catch (HubException ex)
     {
         // e.g. a symbol the hub does not track (the client hands over the hub's own message).

@@ -18,8 +18,15 @@ export function useSignalR(module) {
   signalR = module;
 }
 
-/** The change windows of protocol v1, shortest first. */
+/** The change windows of protocol v1 by default, shortest first; a hub may compute others: ask it with info(). */
 export const WINDOWS = Object.freeze(['5m', '15m', '30m', '1h', '4h', '24h']);
+
+/** The hub's methods (client → hub) by their protocol v1 names. */
+export const METHODS = Object.freeze({
+  subscribe: 'Subscribe', unsubscribe: 'Unsubscribe', subscribeCoins: 'SubscribeCoins', unsubscribeCoins: 'UnsubscribeCoins',
+  subscribeOverview: 'SubscribeOverview', unsubscribeOverview: 'UnsubscribeOverview',
+  subscribeOverviewTable: 'SubscribeOverviewTable', unsubscribeOverviewTable: 'UnsubscribeOverviewTable', getInfo: 'GetInfo',
+});
 
 /** The hub's event names (server → client) and the client's own lifecycle events. */
 export const EVENTS = Object.freeze([
@@ -225,7 +232,7 @@ export class OiStreamClient {
       }
     }
     try {
-      const states = await this._invoke('Subscribe', list);
+      const states = await this._invoke(METHODS.subscribe, list);
       for (const s of states) {
         this._lastSeq.set(s.symbol, s.seq);
       }
@@ -243,7 +250,7 @@ export class OiStreamClient {
   /** @param {string[] | string} symbols */
   async unsubscribe(symbols) {
     const list = toList(symbols, 'symbols');
-    await this._invoke('Unsubscribe', list);
+    await this._invoke(METHODS.unsubscribe, list);
     for (const s of list) {
       this._lastSeq.delete(s.toUpperCase());
     }
@@ -254,7 +261,7 @@ export class OiStreamClient {
    * @param {string[] | string} coins
    */
   async subscribeCoins(coins) {
-    const states = await this._invoke('SubscribeCoins', toList(coins, 'coins'));
+    const states = await this._invoke(METHODS.subscribeCoins, toList(coins, 'coins'));
     for (const s of states) {
       this._coins.add(s.coin);
     }
@@ -264,7 +271,7 @@ export class OiStreamClient {
   /** @param {string[] | string} coins */
   async unsubscribeCoins(coins) {
     const list = toList(coins, 'coins');
-    await this._invoke('UnsubscribeCoins', list);
+    await this._invoke(METHODS.unsubscribeCoins, list);
     for (const c of list) {
       this._coins.delete(c.toUpperCase());
     }
@@ -272,13 +279,13 @@ export class OiStreamClient {
 
   /** Subscribes to the whole table: resolves to every instrument's state; changed rows then arrive as 'overview'. */
   async subscribeOverview() {
-    const rows = await this._invoke('SubscribeOverview');
+    const rows = await this._invoke(METHODS.subscribeOverview);
     this._overview = true;
     return rows;
   }
 
   async unsubscribeOverview() {
-    await this._invoke('UnsubscribeOverview');
+    await this._invoke(METHODS.unsubscribeOverview);
     this._overview = false;
   }
 
@@ -288,18 +295,26 @@ export class OiStreamClient {
    * batches as 'overview' then arrive as 'overviewTable', at about a fifth of the bytes.
    */
   async subscribeOverviewTable() {
-    const table = await this._invoke('SubscribeOverviewTable');
+    const table = await this._invoke(METHODS.subscribeOverviewTable);
     this._overviewTable = true;
     return table;
   }
 
   async unsubscribeOverviewTable() {
-    await this._invoke('UnsubscribeOverviewTable');
+    await this._invoke(METHODS.unsubscribeOverviewTable);
     this._overviewTable = false;
   }
 
   // SignalR wraps the hub's message in "An unexpected error occurred invoking 'X' on the server. HubException: …";
   // users want the hub's message itself, which names the problem and the fix.
+  /**
+   * What the hub computes and allows: `{ protocol, windows, publishIntervalMs, maxSymbolsPerConnection, signals, source }`.
+   * Read the windows from here rather than assuming WINDOWS.
+   */
+  async info() {
+    return this._invoke(METHODS.getInfo);
+  }
+
   async _invoke(method, ...args) {
     try {
       return await this._connection.invoke(method, ...args);
@@ -346,7 +361,7 @@ export class OiStreamClient {
       // A missed update: this state is complete, but refresh from the hub to be sure and say so.
       this.gapsDetected++;
       this._emit('gap', { symbol: state.symbol, expected: last + 1, got: state.seq });
-      this._invoke('Subscribe', [state.symbol]).then(
+      this._invoke(METHODS.subscribe, [state.symbol]).then(
         (states) => states.forEach((s) => this._onInstrument(s)),
         () => {}, // disconnected meanwhile: the reconnect renews every subscription anyway
       );
@@ -362,20 +377,20 @@ export class OiStreamClient {
           for (const s of symbols) {
             this._lastSeq.set(s, 0);
           }
-          for (const s of await this._invoke('Subscribe', symbols)) {
+          for (const s of await this._invoke(METHODS.subscribe, symbols)) {
             this._onInstrument(s);
           }
         }
         if (this._coins.size > 0) {
-          for (const c of await this._invoke('SubscribeCoins', [...this._coins])) {
+          for (const c of await this._invoke(METHODS.subscribeCoins, [...this._coins])) {
             this._emit('coin', c);
           }
         }
         if (this._overview) {
-          this._emit('overview', await this._invoke('SubscribeOverview'));
+          this._emit('overview', await this._invoke(METHODS.subscribeOverview));
         }
         if (this._overviewTable) {
-          this._emit('overviewTable', await this._invoke('SubscribeOverviewTable'));
+          this._emit('overviewTable', await this._invoke(METHODS.subscribeOverviewTable));
         }
         this._emit('reconnected', undefined);
         return;

@@ -1,10 +1,13 @@
 // Types of the OiStream JavaScript client and of protocol v1's payloads (see README "Hub protocol").
 
-/** A change window of protocol v1. */
+/** A change window of protocol v1 by default (a hub may be configured with others). */
 export type Window = '5m' | '15m' | '30m' | '1h' | '4h' | '24h';
 
-/** Per-window values; null until the window has history that old. */
-export type WindowValues<T> = { [W in Window]: T | null };
+/**
+ * Per-window values keyed by the hub's windows (protocol v1's defaults are `Window`; `info()` says which a hub
+ * computes); null until the window has history that old.
+ */
+export type WindowValues<T> = Record<string, T | null>;
 
 /** The price/OI quadrant of a window (design §5). */
 export type Quadrant = 'strongBullish' | 'weakeningRally' | 'strongBearish' | 'weakeningSelloff' | 'neutral';
@@ -121,7 +124,22 @@ export interface EventMap {
   error: unknown;
 }
 
+/** What a hub computes and allows (`info()`). */
+export interface HubInfo {
+  protocol: number;
+  windows: string[];
+  publishIntervalMs: number;
+  maxSymbolsPerConnection: number;
+  signals: Quadrant[];
+  source: 'binance' | 'simulated';
+}
+
 export declare const WINDOWS: readonly Window[];
+export declare const METHODS: Readonly<{
+  subscribe: 'Subscribe'; unsubscribe: 'Unsubscribe'; subscribeCoins: 'SubscribeCoins'; unsubscribeCoins: 'UnsubscribeCoins';
+  subscribeOverview: 'SubscribeOverview'; unsubscribeOverview: 'UnsubscribeOverview';
+  subscribeOverviewTable: 'SubscribeOverviewTable'; unsubscribeOverviewTable: 'UnsubscribeOverviewTable'; getInfo: 'GetInfo';
+}>;
 export declare const EVENTS: readonly (keyof EventMap)[];
 
 /** `http://host:port` → `http://host:port/hubs/oi`. */
@@ -144,6 +162,7 @@ export declare class OiStreamClient {
   unsubscribeOverview(): Promise<void>;
   subscribeOverviewTable(): Promise<OverviewTable>;
   unsubscribeOverviewTable(): Promise<void>;
+  info(): Promise<HubInfo>;
 }
 
 /** Field positions of a table: `tableIndex(t).markPrice` is the mark price's index in each row. */

@@ -6,8 +6,14 @@ namespace OiStream.Core.Engine;
 /// <summary>Settings of the <see cref="MarketEngine"/>.</summary>
 public sealed class EngineOptions
 {
-    /// <summary>Change windows; whole minutes, hours or days (default 5m, 15m, 30m, 1h, 4h, 24h).</summary>
-    public IList<string> Windows { get; set; } = [.. WindowSet.DefaultWindowNames];
+    /// <summary>
+    /// Change windows; whole minutes, hours or days. Empty (the default) means 5m, 15m, 30m, 1h, 4h, 24h: a default list
+    /// here would be appended to by configuration (<c>OiStream:Engine:Windows:0=10m</c>), not replaced.
+    /// </summary>
+    public IList<string> Windows { get; set; } = [];
+
+    /// <summary>The windows in force: <see cref="Windows"/>, or protocol v1's defaults when none are set.</summary>
+    public IReadOnlyList<string> WindowNames => Windows.Count > 0 ? [.. Windows] : WindowSet.DefaultWindowNames;
 
     /// <summary>Buckets per window: the time resolution of window <c>w</c> is <c>w / SlotsPerWindow</c>.</summary>
     public int SlotsPerWindow { get; set; } = WindowSet.DefaultSlotsPerWindow;

@@ -74,7 +74,7 @@ public sealed class MarketEngine
     public MarketEngine(EngineOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _windows = WindowSet.Parse(options.Windows, options.SlotsPerWindow);
+        _windows = WindowSet.Parse(options.WindowNames, options.SlotsPerWindow);
         _plan = new SignalPlan(options.Signals ?? new SignalOptions(), _windows);
         _time = timeProvider ?? TimeProvider.System;
         _staleAfterMs = (long)options.StaleAfter.TotalMilliseconds;

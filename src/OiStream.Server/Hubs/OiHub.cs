@@ -111,7 +111,7 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
 
     /// <summary>
     /// The overview in table form: returns the whole table and then sends the same batches as <c>overview</c>, as
-    /// <c>overviewTable</c> events (a fifth of the bytes; see <see cref="OverviewTable"/>).
+    /// <c>overviewTable</c> events (a quarter of the bytes; see <see cref="OverviewTable"/>).
     /// </summary>
     public async Task<OverviewTable> SubscribeOverviewTable()
     {
@@ -121,6 +121,16 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
 
     /// <summary>Stops table-form overview updates.</summary>
     public Task UnsubscribeOverviewTable() => Groups.RemoveFromGroupAsync(Context.ConnectionId, OverviewTableGroup, Context.ConnectionAborted);
+
+    /// <summary>What this hub computes and allows: its windows, publish interval, symbol limit, quadrant names and source.</summary>
+    public HubInfo GetInfo() => new()
+    {
+        Windows = engine.Windows.Names,
+        PublishIntervalMs = (long)options.Value.PublishInterval.TotalMilliseconds,
+        MaxSymbolsPerConnection = options.Value.MaxSymbolsPerConnection,
+        Signals = OverviewTable.Signals,
+        Source = engine.Source,
+    };
 
     /// <inheritdoc />
     public override Task OnConnectedAsync()

@@ -18,7 +18,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
     TimeProvider time, ILogger<Publisher> logger, OiStreamMetrics metrics) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
-    private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.Windows, options.Value.Engine.SlotsPerWindow).Names;
+    private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.WindowNames, options.Value.Engine.SlotsPerWindow).Names;
 
     private readonly LoopHealth _health = status.Loops.Register("publisher");
 

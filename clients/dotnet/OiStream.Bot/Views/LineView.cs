@@ -38,7 +38,7 @@ public sealed class LineView(TextWriter output, double threshold) : IUpdateView
             .Append(" mark ").Append(OiFormat.Compact(mark).PadLeft(8))
             .Append("  OI ").Append(OiFormat.Compact(oi).PadLeft(8))
             .Append("  OI$ ").Append(OiFormat.Compact(oiUsd).PadLeft(8));
-        foreach (var w in OiFormat.Windows)
+        foreach (var w in change.Keys) // the hub's windows
         {
             var v = change.GetValueOrDefault(w);
             b.Append("  ").Append(w).Append(' ').Append(OiFormat.Percent(v).PadLeft(8)).Append(v is { } x && Math.Abs(x) >= threshold ? '*' : ' ');

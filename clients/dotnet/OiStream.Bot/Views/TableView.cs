@@ -23,6 +23,8 @@ public sealed class TableView(TextWriter output, double threshold, Uri hub) : IU
     private readonly Queue<string> _events = new();
     private string? _notice;
     private bool _simulated;
+    // The hub's windows, as its states carry them (protocol v1's until the first state arrives).
+    private IReadOnlyList<string> _windows = OiFormat.Windows;
     private bool _dirty;
     private DateTimeOffset _lastDraw;
 
@@ -33,6 +35,10 @@ public sealed class TableView(TextWriter output, double threshold, Uri hub) : IU
         {
             case InstrumentState s:
                 _instruments[s.Symbol] = s;
+                if (s.Change.Count > 0 && !s.Change.Keys.SequenceEqual(_windows))
+                {
+                    _windows = [.. s.Change.Keys];
+                }
                 _simulated |= s.Source == "simulated";
                 break;
             case CoinState c:
@@ -94,7 +100,7 @@ public sealed class TableView(TextWriter output, double threshold, Uri hub) : IU
         LineEnd();
         LineEnd();
         b.Append(Bold).Append($"{"SYMBOL",-16}{"MARK",10}{"OI",10}{"OI USD",10}");
-        foreach (var w in OiFormat.Windows)
+        foreach (var w in _windows)
         {
             b.Append(w.PadLeft(10));
         }
@@ -130,7 +136,7 @@ public sealed class TableView(TextWriter output, double threshold, Uri hub) : IU
     private void Row(StringBuilder b, string name, double? mark, double? oi, double? oiUsd, IReadOnlyDictionary<string, double?> change)
     {
         b.Append(name.PadRight(16)).Append(OiFormat.Compact(mark).PadLeft(10)).Append(OiFormat.Compact(oi).PadLeft(10)).Append(OiFormat.Compact(oiUsd).PadLeft(10));
-        foreach (var w in OiFormat.Windows)
+        foreach (var w in _windows)
         {
             var v = change.GetValueOrDefault(w);
             var text = OiFormat.Percent(v).PadLeft(10);
