@@ -6,7 +6,7 @@ namespace OiStream.Binance.Streams;
 /// The fast path of <see cref="FrameParser"/>: one forward scan over the shape Binance actually sends, an array of flat
 /// objects whose values are short strings or numbers (<c>{"stream":…,"data":[{"e":…,"E":…,"s":…,…},…]}</c>), without
 /// tokenizing the full JSON grammar. Written by hand because <see cref="System.Text.Json.Utf8JsonReader"/>'s full
-/// validation alone costs ≈ 137 µs of a 600-entry frame on this project's machines, nearly the whole 150 µs budget.
+/// validation alone takes nearly the whole per-frame budget (docs/benchmarks.md, the frame-parse row).
 /// Anything outside the shape (escapes, nesting, a truncated frame) returns false with the number of entries already
 /// emitted, and the reader takes over from there; malformed input thus still ends in the reader's JsonException.
 /// </summary>

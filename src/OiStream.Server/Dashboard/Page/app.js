@@ -5,8 +5,8 @@
 // of every instrument, sorting and filtering, and draws the table's, the coin panel's and the scatter's canvases. This
 // main thread keeps what a reader touches: the headers and controls (page-table.js), the chart (page-chart.js), the
 // accessible grid, copy and notifications (page-reader.js) and the status line; it hears from the worker once per
-// drawn batch (ToPage.Frame; messages.js names every message). Why: the overview of 600+ instruments changing every
-// second cost this thread 28–38 ms a second as DOM rows; the budget is 8 (docs/dashboard.md).
+// drawn batch (ToPage.Frame; messages.js names every message). Why: drawing 600+ instruments changing every second
+// as DOM rows cost this thread several times its budget (figures in docs/dashboard.md).
 import { tableIndex } from './oistream-client.js';
 import { chartInfo, chartTail, initChart, rowsArrived, selectSymbol } from './page-chart.js';
 import { copyRow, notifications, notify, STAR_STORE, toggleAlerts, updateGrid } from './page-reader.js';

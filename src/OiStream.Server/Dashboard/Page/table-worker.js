@@ -3,10 +3,10 @@
 // coin panel's rows and the price/OI scatter on two more.
 //
 // Why a worker: with 600+ instruments changing every second, receiving the overview, sorting it and drawing a
-// screenful of changed numbers cost the page's main thread 28–38 ms a second even at its leanest as DOM rows, and about
-// as much on a main-thread canvas (Chromium's software rasteriser draws and commits a canvas on the thread that owns
-// it). Here all of that runs beside the page: the main thread keeps the header, the controls and the chart, and hears
-// from this worker once per drawn batch.
+// screenful of changed numbers cost the page's main thread several times its budget as DOM rows, and about as much on
+// a main-thread canvas (Chromium's software rasteriser draws and commits a canvas on the thread that owns it; figures
+// in docs/dashboard.md). Here all of that runs beside the page: the main thread keeps the header, the controls and the
+// chart, and hears from this worker once per drawn batch.
 //
 // A classic worker, not a module one: SignalR's browser build (signalr.min.js) defines a global, which the client
 // module is handed with useSignalR. Its parts, one concern each, share the worker's global scope:
