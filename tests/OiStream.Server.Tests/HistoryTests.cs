@@ -10,23 +10,13 @@ using OiStream.Storage.Sqlite;
 namespace OiStream.Server.Tests;
 
 /// <summary>Durable history through the real hub: a restart on the same store, refusal of a store it must not use, a full disk.</summary>
-public sealed class HistoryTests : IAsyncLifetime
+public sealed class HistoryTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "oistream-history-" + Guid.NewGuid().ToString("N"));
+    private readonly TempStoreDirectory _dir = new();
 
-    private string StoreArg => "--OiStream:Storage:Path=" + Path.Combine(_dir, "h.db");
+    private string StoreArg => "--OiStream:Storage:Path=" + _dir.File("h.db");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _dir.Dispose();
 
     private static async Task WaitForImportAsync(HubHost host) => await Wait.UntilAsync(async () =>
         (await host.GetJsonAsync<JsonElement>("/api/v1/status")).GetProperty("historyImport").GetProperty("state").GetString() == "done",
@@ -69,7 +59,7 @@ public sealed class HistoryTests : IAsyncLifetime
 
         // Cut a hole in the store, as a store that refused writes for an hour would leave.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "h.db")};Pooling=false"))
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_dir.File("h.db")};Pooling=false"))
         {
             db.Open();
             using var cmd = db.CreateCommand();
@@ -132,8 +122,8 @@ public sealed class HistoryTests : IAsyncLifetime
     [Fact]
     public async Task A_store_that_cannot_be_used_stops_the_hub_with_its_path_and_is_left_as_it_was()
     {
-        Directory.CreateDirectory(_dir);
-        var path = Path.Combine(_dir, "h.db");
+        Directory.CreateDirectory(_dir.Path);
+        var path = _dir.File("h.db");
         var junk = "not a database at all"u8.ToArray();
         await File.WriteAllBytesAsync(path, junk);
         await using (var app = OiStreamApp.Build(HubHost.Args(StoreArg)))
@@ -161,7 +151,7 @@ public sealed class HistoryTests : IAsyncLifetime
     public async Task A_hub_killed_while_importing_leaves_a_sound_store_and_the_next_one_fills_what_was_lost()
     {
         var args = new[] { StoreArg, "--OiStream:Storage:ImportDays=2" };
-        var path = Path.Combine(_dir, "h.db");
+        var path = _dir.File("h.db");
         JsonElement stateBefore;
         await using (var first = await HubProcess.StartAsync(args))
         {
@@ -204,8 +194,8 @@ public sealed class HistoryTests : IAsyncLifetime
     [Fact]
     public async Task A_full_disk_degrades_history_while_updates_flow_and_the_queue_is_written_once_there_is_room()
     {
-        Directory.CreateDirectory(_dir);
-        Run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", _dir);
+        Directory.CreateDirectory(_dir.Path);
+        Run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", _dir.Path);
         try
         {
             var host = new HubHost { Arguments = HubHost.Args(StoreArg) };
@@ -215,8 +205,8 @@ public sealed class HistoryTests : IAsyncLifetime
                 var writer = host.Service<HistoryWriter>();
                 await Wait.UntilAsync(() => writer.Status.Queued == 0 && writer.Status.Written > 0, TimeSpan.FromSeconds(30), "the backfill written");
                 // Fold the WAL into the file and empty it, so the next write needs new room on the disk.
-                await Wait.UntilAsync(() => Checkpoint(Path.Combine(_dir, "h.db")), TimeSpan.FromSeconds(30), "a complete checkpoint");
-                var filler = Path.Combine(_dir, "filler");
+                await Wait.UntilAsync(() => Checkpoint(_dir.File("h.db")), TimeSpan.FromSeconds(30), "a complete checkpoint");
+                var filler = _dir.File("filler");
                 await using (var fill = File.Create(filler))
                 {
                     var block = new byte[64 * 1024];
@@ -270,7 +260,7 @@ public sealed class HistoryTests : IAsyncLifetime
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Run("umount", "-l", _dir);
+            Run("umount", "-l", _dir.Path);
         }
     }
 

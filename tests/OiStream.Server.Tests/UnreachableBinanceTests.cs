@@ -10,21 +10,11 @@ namespace OiStream.Server.Tests;
 /// Without --simulate and with Binance out of reach, the hub says so and keeps trying; it shows nothing when it holds
 /// nothing, and what its store holds (stale, and said to be) when it was running before.
 /// </summary>
-public sealed class UnreachableBinanceTests : IAsyncLifetime
+public sealed class UnreachableBinanceTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "oistream-offline-" + Guid.NewGuid().ToString("N"));
+    private readonly TempStoreDirectory _dir = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _dir.Dispose();
 
     // A hub on "Binance" at rest/ws (a standalone simulator, or a closed port), with this test's store.
     private string[] HubArgs(string rest, string ws) =>
@@ -32,7 +22,7 @@ public sealed class UnreachableBinanceTests : IAsyncLifetime
         "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
         $"--OiStream:Binance:UsdmRest={rest}", $"--OiStream:Binance:CoinmRest={rest}", $"--OiStream:Binance:OptionsRest={rest}",
         $"--OiStream:Binance:UsdmStream={ws}", $"--OiStream:Binance:CoinmStream={ws}", $"--OiStream:Binance:OptionsStream={ws}",
-        "--OiStream:Storage:Path=" + Path.Combine(_dir, "h.db"), "--OiStream:Storage:ImportDays=0", "--OiStream:Engine:StaleAfter=00:00:02",
+        "--OiStream:Storage:Path=" + _dir.File("h.db"), "--OiStream:Storage:ImportDays=0", "--OiStream:Engine:StaleAfter=00:00:02",
     ];
 
     private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4 };

@@ -10,21 +10,11 @@ using OiStream.Storage.Sqlite;
 namespace OiStream.Server.Tests;
 
 /// <summary>The engine warmed from a real store, as a restart does, then fed live readings.</summary>
-public sealed class WarmStartTests : IAsyncLifetime
+public sealed class WarmStartTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "oistream-warm-" + Guid.NewGuid().ToString("N"));
+    private readonly TempStoreDirectory _dir = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task Live_readings_right_after_a_restart_in_the_minute_the_hub_stopped_in_are_applied_not_taken_as_late()
@@ -33,7 +23,7 @@ public sealed class WarmStartTests : IAsyncLifetime
         var minute = 1_763_712_000_000L + (7 * OiCandle.OneMinute);
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(minute + 30_000));
         var btc = new InstrumentInfo("BTCUSDT", Market.UsdM, "BTC", "PERPETUAL");
-        await using var store = new SqliteHistoryStore(Path.Combine(_dir, "h.db"));
+        await using var store = new SqliteHistoryStore(_dir.File("h.db"));
         await store.OpenAsync("simulated", CancellationToken.None);
         await store.WriteAsync([
             new OiCandle(SeriesKey.Instrument("BTCUSDT"), OiCandle.OneMinute, minute - OiCandle.OneMinute, 100, 101, 99, 100, 10_000_000, 100_000, 12),

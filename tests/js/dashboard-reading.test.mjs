@@ -230,6 +230,41 @@ test('screen readers get the rows on screen as a grid, with the selected row mar
   }
 });
 
+test('by keyboard alone: a header sorts with Enter, the market and search filter, arrows select and chart, a range button redraws the chart', async () => {
+  const { context, page, errors } = await open();
+  try {
+    const header = page.locator('#head th', { hasText: 'OI 24h' });
+    await header.focus();
+    await page.keyboard.press('Enter');
+    await until(async () => (await header.getAttribute('aria-sort')) === 'descending', 5000, 'sorted descending');
+    await page.keyboard.press('Enter');
+    await until(async () => (await header.getAttribute('aria-sort')) === 'ascending', 5000, 'sorted ascending');
+    await until(async () => {
+      const { values } = await ask(page, 'column', 'change.24h');
+      return values.filter((v) => v != null).every((v, i, a) => i === 0 || a[i - 1] <= v);
+    }, 5000, 'the view ascending by the 24h change');
+    await page.focus('#market');
+    await page.keyboard.press('ArrowDown'); // USD-M perpetuals → COIN-M
+    await until(async () => (await ask(page, 'view')).every((s) => s.includes('USD_')), 5000, 'COIN-M rows by keyboard');
+    await page.focus('#search');
+    await page.keyboard.type('BTC');
+    await until(async () => (await ask(page, 'view')).every((s) => s.startsWith('BTC')), 5000, 'BTC rows by keyboard');
+    await page.focus('#table-panel');
+    const before = await page.evaluate(() => window.oistream.selected());
+    await page.keyboard.press('End');
+    const view = await ask(page, 'view');
+    await until(async () => (await page.evaluate(() => window.oistream.selected())) === view[view.length - 1], 5000, 'End selects the last row');
+    assert.notEqual(view[view.length - 1], before);
+    await until(async () => (await page.evaluate(() => window.oistream.chartInfo()))[0]?.symbol === view[view.length - 1], 30000, 'the selection charted');
+    await page.focus('#ranges button[data-range="4h"]');
+    await page.keyboard.press('Enter');
+    await until(async () => (await page.textContent('#chart-title')).includes('(4h)'), 30000, 'the 4h range by keyboard');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('axe-core finds no serious or critical accessibility violation on the dashboard', async () => {
   // axe is injected as an inline script, which the page's Content-Security-Policy forbids: this context bypasses it.
   const { context, page } = await open({ width: 1440, height: 1000 }, { bypassCSP: true });

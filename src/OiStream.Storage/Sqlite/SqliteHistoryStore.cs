@@ -464,14 +464,11 @@ public sealed class SqliteHistoryStore : IHistoryStore
     }
 
     /// <inheritdoc />
-    public async Task SaveInstrumentsAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken)
+    public Task SaveInstrumentsAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instruments);
-        var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        return InWriteTransactionAsync((connection, tx) =>
         {
-            using var tx = connection.BeginTransaction();
             using (var clear = connection.CreateCommandWith("DELETE FROM instruments", tx))
             {
                 clear.ExecuteNonQuery();
@@ -490,22 +487,13 @@ public sealed class SqliteHistoryStore : IHistoryStore
                 p.Q.Value = i.QuoteAsset;
                 insert.ExecuteNonQuery();
             }
-            tx.Commit();
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        }, onFailure: null, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task SetImportedAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken)
-    {
-        var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+    public Task SetImportedAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken) =>
+        InWriteTransactionAsync((connection, tx) =>
         {
-            using var tx = connection.BeginTransaction();
             var id = SeriesId(connection, tx, series, []);
             using var cmd = connection.CreateCommandWith(
                 "INSERT INTO imports (series, checked_from, checked_to) VALUES ($s, $f, $t) ON CONFLICT (series) DO UPDATE SET checked_from = excluded.checked_from, checked_to = excluded.checked_to", tx);
@@ -513,11 +501,24 @@ public sealed class SqliteHistoryStore : IHistoryStore
             cmd.Parameters.AddWithValue("$f", range.From);
             cmd.Parameters.AddWithValue("$t", range.To);
             cmd.ExecuteNonQuery();
+        },
+        // Its id may have been handed out in the transaction that did not commit.
+        onFailure: () => _ids.Remove(series), cancellationToken);
+
+    // One transaction on the writer connection, under the write gate (one writer at a time, retention included).
+    private async Task InWriteTransactionAsync(Action<SqliteConnection, SqliteTransaction> work, Action? onFailure, CancellationToken cancellationToken)
+    {
+        var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            work(connection, tx);
             tx.Commit();
         }
         catch
         {
-            _ids.Remove(series); // its id may have been handed out in the transaction that did not commit
+            onFailure?.Invoke();
             throw;
         }
         finally

@@ -41,6 +41,14 @@ function buildHead() {
       markSorted();
       worker.postMessage({ type: ToWorker.Sort, key: sortKey, asc: sortAsc });
     });
+    // Sorting by keyboard: Tab to a header, Enter or Space sorts by it (again reverses).
+    th.tabIndex = 0;
+    th.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        th.click();
+      }
+    });
     head.append(th);
   }
   // Each header at least as wide as its label and the sort arrow; wider than the panel, the panel scrolls sideways:
@@ -107,8 +115,10 @@ function chooseColumns() {
 
 function markSorted() {
   for (const th of $('head').children) {
-    th.classList.toggle('sorted', th.dataset.key === sortKey);
-    th.classList.toggle('asc', th.dataset.key === sortKey && sortAsc);
+    const sorted = th.dataset.key === sortKey;
+    th.classList.toggle('sorted', sorted);
+    th.classList.toggle('asc', sorted && sortAsc);
+    th.setAttribute('aria-sort', sorted ? (sortAsc ? 'ascending' : 'descending') : 'none');
   }
 }
 
