@@ -249,6 +249,11 @@ test('by keyboard alone: a header sorts with Enter, the market and search filter
     await page.focus('#search');
     await page.keyboard.type('BTC');
     await until(async () => (await ask(page, 'view')).every((s) => s.startsWith('BTC')), 5000, 'BTC rows by keyboard');
+    // In symbol order (live values do not reshuffle it), End selects the last row.
+    const symbolHeader = page.locator('#head th', { hasText: 'Symbol' });
+    await symbolHeader.focus();
+    await page.keyboard.press('Enter');
+    await until(async () => (await symbolHeader.getAttribute('aria-sort')) === 'ascending', 5000, 'sorted by symbol');
     await page.focus('#table-panel');
     const before = await page.evaluate(() => window.oistream.selected());
     await page.keyboard.press('End');

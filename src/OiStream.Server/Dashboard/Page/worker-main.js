@@ -193,8 +193,11 @@ const handlers = {
   },
   [ToWorker.Key](m) {
     if (view.length === 0) return;
+    // From the selected row; with none in view, from just before the first row (or after the last, going up), so that
+    // End reaches the last row and Home the first either way.
     const at = selected === null ? -1 : view.indexOf(selected);
-    const next = Math.max(0, Math.min(view.length - 1, at < 0 ? 0 : at + m.step));
+    const from = at >= 0 ? at : m.step > 0 ? -1 : view.length;
+    const next = Math.max(0, Math.min(view.length - 1, from + m.step));
     post({ type: ToPage.Pick, symbol: view[next] });
   },
   [ToWorker.Select](m) {
