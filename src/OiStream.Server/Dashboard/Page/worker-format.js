@@ -12,8 +12,7 @@ const FLASH_MS = 600;
 const COINS_SHOWN = 12;
 const STAR_WIDTH = 18; // the watchlist star at the left of the symbol cell
 
-let lib; // the OiStream client module
-let client;
+// The client module's formatters, set once it has loaded (worker-main.js).
 let formatCompact;
 let formatPercent;
 

@@ -96,6 +96,8 @@ function draw() {
 
 // ---- the page's messages -----------------------------------------------------------------------------------------
 const { ToWorker, ToPage } = self.OiStreamMessages;
+let lib; // the OiStream client module
+let client;
 const post = (message) => self.postMessage(message);
 
 const handlers = {
