@@ -12,6 +12,9 @@ switch (args.FirstOrDefault())
     case "protocol":
         await ProtocolRun.RunAsync([.. args.Skip(1)]);
         return 0;
+    case "overview-age":
+        await OverviewAgeRun.RunAsync([.. args.Skip(1)]);
+        return 0;
     case "restart":
         await HistoryLoadRun.RestartAsync([.. args.Skip(1)]);
         return 0;
@@ -21,6 +24,7 @@ switch (args.FirstOrDefault())
                    import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
                    restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
+                   overview-age [--seconds N]                  age of overview batches from the tick, on the grid vs aligned to the burst, same run
             """);
         return 2;
 }

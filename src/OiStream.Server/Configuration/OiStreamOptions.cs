@@ -21,6 +21,12 @@ public sealed class OiStreamOptions
     /// <summary>How often overview subscribers get their batch of changed rows.</summary>
     public TimeSpan OverviewInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// When overview batches go out: <see cref="OverviewAlignment.Burst"/> (default) right after the market's
+    /// once-a-second burst of mark prices is published, <see cref="OverviewAlignment.Grid"/> on a fixed grid.
+    /// </summary>
+    public OverviewAlignment OverviewAlignment { get; set; } = OverviewAlignment.Burst;
+
     /// <summary>Most symbols one connection may subscribe to.</summary>
     public int MaxSymbolsPerConnection { get; set; } = 200;
 
@@ -132,4 +138,17 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+}
+
+/// <summary>When overview batches go out (<see cref="OiStreamOptions.OverviewAlignment"/>).</summary>
+public enum OverviewAlignment
+{
+    /// <summary>
+    /// Right after the first burst (a batch that updates a quarter of the instruments or more) once three quarters of
+    /// the interval have passed; a quarter past the interval when no burst comes.
+    /// </summary>
+    Burst,
+
+    /// <summary>On a fixed grid of <see cref="OiStreamOptions.OverviewInterval"/>, at whatever phase the hub started.</summary>
+    Grid,
 }

@@ -18,6 +18,8 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
     TimeProvider time, ILogger<Publisher> logger, OiStreamMetrics metrics) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
+    // Every symbol published so far: a batch that updates a quarter of them is the market's burst.
+    private readonly HashSet<string> _universe = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.WindowNames, options.Value.Engine.SlotsPerWindow).Names;
 
     private readonly LoopHealth _health = status.Loops.Register("publisher");
@@ -30,9 +32,13 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
     {
         var reader = batches.Channel.Reader;
         var overviewEvery = options.Value.OverviewInterval;
-        // Overview batches go out on a fixed grid (not "interval after the last send"): mark prices arrive in one burst
-        // a second, and a deadline that drifted by the send time each round missed every other burst, leaving 2 s gaps.
+        var onBurst = options.Value.OverviewAlignment == OverviewAlignment.Burst;
+        // Mark prices arrive in one burst a second. Aligned to it, an overview goes out right after the first burst
+        // published once three quarters of the interval have passed (a burst is a second apart, give or take its
+        // jitter), and a quarter past the interval only when no burst comes. On a grid, at a fixed phase (not "interval
+        // after the last send": a deadline that drifted by the send time missed every other burst).
         var nextOverview = time.GetUtcNow() + overviewEvery;
+        var lastOverview = DateTimeOffset.MinValue;
         try
         {
             var changes = status.Changes.Reader;
@@ -73,13 +79,20 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                     metrics.Sent("feedStatus");
                     await Bounded(hub.Clients.All.feedStatus(feed), stoppingToken);
                 }
+                var burst = false;
                 while (reader.TryRead(out var batch))
                 {
                     await SendAsync(batch, stoppingToken);
+                    burst |= batch.Instruments.Count >= Math.Max(8, _universe.Count / 4);
                 }
                 var now = time.GetUtcNow();
+                if (onBurst && burst && now - lastOverview >= overviewEvery * 0.75)
+                {
+                    nextOverview = now; // send now; the fallback deadline follows from here
+                }
                 if (now >= nextOverview)
                 {
+                    lastOverview = now;
                     if (_overview.Count > 0)
                     {
                         var rows = _overview.Values.ToList();
@@ -90,7 +103,8 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                             hub.Clients.Group(OiHub.OverviewGroup).overview(rows),
                             hub.Clients.Group(OiHub.OverviewTableGroup).overviewTable(new OverviewTable(_windows, rows))), stoppingToken);
                     }
-                    nextOverview += overviewEvery;
+                    // Aligned to bursts, the deadline is a fallback: a little over an interval, so the next burst comes first.
+                    nextOverview += onBurst ? overviewEvery * 1.25 : overviewEvery;
                     if (nextOverview <= now)
                     {
                         nextOverview = now + overviewEvery; // fell behind (a slow send): skip the missed slots
@@ -113,6 +127,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
         {
             sends.Add(hub.Clients.Group(OiHub.InstrumentGroup(s.Symbol)).instrument(s));
             _overview[s.Symbol] = s;
+            _universe.Add(s.Symbol);
         }
         foreach (var c in batch.Coins)
         {
