@@ -215,17 +215,22 @@ public class LoopTests
             return base.GetTimestamp();
         }
 
+        // A pause is the first timer after a throw: the loop's own idle wait (also a timer, possibly started just as
+        // the clock began to fail) is not one.
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            if (Failing)
+            lock (Pauses)
             {
-                lock (Pauses)
+                if (Failing && Thrown > _thrownAtLastPause)
                 {
                     Pauses.Add(dueTime);
+                    _thrownAtLastPause = Thrown;
                 }
             }
             return base.CreateTimer(callback, state, dueTime, period);
         }
+
+        private long _thrownAtLastPause;
     }
 }
 
