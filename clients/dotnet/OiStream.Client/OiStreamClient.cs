@@ -18,6 +18,8 @@ public sealed class OiStreamClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _symbols = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _coins = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, long> _lastSeq = new(StringComparer.OrdinalIgnoreCase);
+    // Symbols whose Subscribe has not answered yet, with the updates that arrived meanwhile.
+    private readonly Dictionary<string, List<InstrumentState>> _awaiting = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<(string, string, string, long)> _recentSignals = [];
     private readonly Queue<(string, string, string, long)> _recentSignalOrder = new();
     private volatile bool _overview;
@@ -139,13 +141,43 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Subscribes to instruments; returns their current state. Unknown symbols throw a <c>HubException</c> naming them.</summary>
     public async Task<InstrumentState[]> SubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
     {
-        var list = symbols.ToArray();
-        var states = await InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, [list], cancellationToken);
-        foreach (var s in states)
+        var list = symbols.Select(s => s.Trim()).ToArray();
+        // The hub joins the group, then reads the snapshot: an update can arrive before this answer, older or newer than
+        // the snapshot. Such updates wait until the answer is in; then only those newer than the snapshot go out.
+        lock (_awaiting)
         {
-            _symbols[s.Symbol] = 0;
-            // An update can arrive before this answer (the hub joins the group, then reads the snapshot): keep the newer.
-            _lastSeq.AddOrUpdate(s.Symbol, s.Seq, (_, seen) => Math.Max(seen, s.Seq));
+            foreach (var s in list)
+            {
+                _awaiting.TryAdd(s, []);
+            }
+        }
+        InstrumentState[] states;
+        var held = new List<InstrumentState>();
+        try
+        {
+            states = await InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, [list], cancellationToken);
+            foreach (var s in states)
+            {
+                _symbols[s.Symbol] = 0;
+                _lastSeq.AddOrUpdate(s.Symbol, s.Seq, (_, seen) => Math.Max(seen, s.Seq));
+            }
+        }
+        finally
+        {
+            lock (_awaiting)
+            {
+                foreach (var s in list)
+                {
+                    if (_awaiting.Remove(s, out var waiting))
+                    {
+                        held.AddRange(waiting);
+                    }
+                }
+            }
+        }
+        foreach (var h in held.OrderBy(h => h.Seq))
+        {
+            OnInstrument(h);
         }
         return states;
     }
@@ -242,6 +274,14 @@ public sealed class OiStreamClient : IAsyncDisposable
 
     private void OnInstrument(InstrumentState state)
     {
+        lock (_awaiting)
+        {
+            if (_awaiting.TryGetValue(state.Symbol, out var waiting))
+            {
+                waiting.Add(state); // its Subscribe has not answered yet
+                return;
+            }
+        }
         var last = _lastSeq.GetValueOrDefault(state.Symbol);
         if (state.Seq <= last)
         {
