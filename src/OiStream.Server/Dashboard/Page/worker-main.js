@@ -250,7 +250,6 @@ function answer(what, args) {
         cells: COLUMNS.map((c) => (c.key === 'signal' ? QUADRANT_LABEL[quadrantOf(row.state) ?? 'neutral'] : c.text(row.state))),
       };
     }
-    case 'columns': return COLUMNS.map((c) => c.key);
     case 'events': return [...events.keys()];
     case 'scatter': return { window: scatter.window, points: scatter.points.map(({ symbol, x, y, px, py, r, quadrant }) => ({ symbol, x, y, px, py, r, quadrant })) };
     default: throw new Error(`unknown query '${what}'`);
