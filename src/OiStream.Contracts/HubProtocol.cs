@@ -11,7 +11,13 @@ public static class HubMethods
     /// <summary><c>Subscribe(symbols)</c>: snapshots, then <c>instrument</c> updates.</summary>
     public const string Subscribe = "Subscribe";
 
-    /// <summary><c>Unsubscribe(symbols)</c>.</summary>
+    /// <summary>
+    /// <c>SubscribeDeltas(symbols)</c>: a <see cref="DeltaSubscription"/> (field names and snapshots), then
+    /// <c>instrumentDelta</c> updates (and a full <c>instrument</c> state where a delta cannot apply).
+    /// </summary>
+    public const string SubscribeDeltas = "SubscribeDeltas";
+
+    /// <summary><c>Unsubscribe(symbols)</c>: ends both kinds of subscription.</summary>
     public const string Unsubscribe = "Unsubscribe";
 
     /// <summary><c>SubscribeCoins(coins)</c>: snapshots, then <c>coin</c> updates.</summary>
@@ -29,7 +35,13 @@ public static class HubMethods
     /// <summary><c>SubscribeOverviewTable()</c>: the overview in table form, then <c>overviewTable</c> batches.</summary>
     public const string SubscribeOverviewTable = "SubscribeOverviewTable";
 
-    /// <summary><c>UnsubscribeOverviewTable()</c>.</summary>
+    /// <summary>
+    /// <c>SubscribeOverviewDeltas()</c>: the overview in table form, then <c>overviewDelta</c> batches (and a full
+    /// <c>overviewTable</c> where deltas cannot apply).
+    /// </summary>
+    public const string SubscribeOverviewDeltas = "SubscribeOverviewDeltas";
+
+    /// <summary><c>UnsubscribeOverviewTable()</c>: ends both table forms.</summary>
     public const string UnsubscribeOverviewTable = "UnsubscribeOverviewTable";
 
     /// <summary><c>GetInfo()</c>: the hub's <see cref="HubInfo"/> (its windows, publish interval and limits).</summary>
@@ -37,7 +49,8 @@ public static class HubMethods
 
     /// <summary>Every method, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Subscribe, Unsubscribe, SubscribeCoins, UnsubscribeCoins, SubscribeOverview, UnsubscribeOverview, SubscribeOverviewTable, UnsubscribeOverviewTable, GetInfo];
+        [Subscribe, SubscribeDeltas, Unsubscribe, SubscribeCoins, UnsubscribeCoins, SubscribeOverview, UnsubscribeOverview, SubscribeOverviewTable,
+            SubscribeOverviewDeltas, UnsubscribeOverviewTable, GetInfo];
 }
 
 /// <summary>Protocol v1's events (hub → client), by the names clients listen to.</summary>
@@ -45,6 +58,9 @@ public static class HubEvents
 {
     /// <summary>An <see cref="InstrumentState"/> of a subscribed symbol.</summary>
     public const string Instrument = "instrument";
+
+    /// <summary>An <see cref="Contracts.InstrumentDelta"/> of a symbol subscribed with <c>SubscribeDeltas</c>.</summary>
+    public const string InstrumentDelta = "instrumentDelta";
 
     /// <summary>A <see cref="CoinState"/> of a subscribed coin.</summary>
     public const string Coin = "coin";
@@ -55,6 +71,9 @@ public static class HubEvents
     /// <summary>The same batch in table form (<see cref="OverviewTable"/>).</summary>
     public const string OverviewTable = "overviewTable";
 
+    /// <summary>An overview batch as row deltas (<see cref="Contracts.OverviewDelta"/>).</summary>
+    public const string OverviewDelta = "overviewDelta";
+
     /// <summary>A <see cref="SignalEvent"/>.</summary>
     public const string Signal = "signal";
 
@@ -62,7 +81,7 @@ public static class HubEvents
     public const string FeedStatus = "feedStatus";
 
     /// <summary>Every event, in the order above.</summary>
-    public static IReadOnlyList<string> All { get; } = [Instrument, Coin, Overview, OverviewTable, Signal, FeedStatus];
+    public static IReadOnlyList<string> All { get; } = [Instrument, InstrumentDelta, Coin, Overview, OverviewTable, OverviewDelta, Signal, FeedStatus];
 }
 
 /// <summary>

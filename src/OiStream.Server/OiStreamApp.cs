@@ -8,6 +8,7 @@ using OiStream.Core.Engine;
 using OiStream.Server.Api;
 using OiStream.Server.Configuration;
 using OiStream.Server.Dashboard;
+using OiStream.Server.Fanout;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
 using OiStream.Server.Security;
@@ -52,6 +53,9 @@ public static class OiStreamApp
         builder.Services.AddSingleton<IHistorySeed, StoreHistorySeed>();
         builder.Services.AddSingleton<StatusBoard>();
         builder.Services.AddSingleton<PublishChannel>();
+        builder.Services.AddSingleton<PublishedStates>();
+        builder.Services.AddSingleton<ConnectionFanout>();
+        builder.Services.AddSingleton<IFanout>(sp => sp.GetRequiredService<ConnectionFanout>());
         builder.Services.AddSingleton<HistoryWriter>();
         builder.Services.AddSingleton<EngineService>();
         builder.Services.AddSingleton<Publisher>();
@@ -65,6 +69,8 @@ public static class OiStreamApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryImporter>());
         builder.Services.AddSingleton<InvocationLogFilter>();
+        // Hands each hub connection to the fan-out (a closed registration wins over AddSignalR's open generic one).
+        builder.Services.AddSingleton<HubLifetimeManager<OiHub>, FanoutLifetimeManager>();
         builder.Services.AddSignalR(o =>
             {
                 o.EnableDetailedErrors = false;

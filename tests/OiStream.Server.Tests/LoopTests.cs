@@ -106,10 +106,10 @@ public class LoopTests
     {
         var clock = new FakeTimeProvider();
         var status = new StatusBoard();
-        var hub = new FaultyHubContext { Failures = 1 };
+        var hub = new FaultyFanout { Failures = 1 };
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new Telemetry.OiStreamMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), status, new SubscriptionRegistry());
-        var publisher = new Publisher(new PublishChannel(), status, hub, Options.Create(new OiStreamOptions()), clock, NullLogger<Publisher>.Instance, metrics);
+        var publisher = new Publisher(new PublishChannel(), status, hub, new PublishedStates(), Options.Create(new OiStreamOptions()), clock, NullLogger<Publisher>.Instance, metrics);
         await publisher.StartAsync(CancellationToken.None);
         try
         {
@@ -129,60 +129,34 @@ public class LoopTests
         }
     }
 
-    /// <summary>A hub context whose first sends throw at once (as a bug in a send path would), then records what it sends.</summary>
-    private sealed class FaultyHubContext : Microsoft.AspNetCore.SignalR.IHubContext<OiHub, IOiClient>
-    {
-        private readonly FaultyClients _clients = new();
-
-        public int Failures { init => _clients.Failures = value; }
-
-        public System.Collections.Concurrent.ConcurrentBag<string> Sent => _clients.Sent;
-
-        public Microsoft.AspNetCore.SignalR.IHubClients<IOiClient> Clients => _clients;
-
-        public Microsoft.AspNetCore.SignalR.IGroupManager Groups => throw new NotSupportedException();
-    }
-
-    private sealed class FaultyClients : Microsoft.AspNetCore.SignalR.IHubClients<IOiClient>, IOiClient
+    /// <summary>A fan-out whose first offers throw at once (as a bug in a send path would), then records feed statuses.</summary>
+    private sealed class FaultyFanout : Fanout.IFanout
     {
         private int _failures;
 
-        public int Failures { set => _failures = value; }
+        public int Failures { init => _failures = value; }
 
         public System.Collections.Concurrent.ConcurrentBag<string> Sent { get; } = [];
 
-        public IOiClient All => Interlocked.Decrement(ref _failures) >= 0 ? throw new InvalidOperationException("injected: the hub failed") : this;
+        public bool HasMembers(string topic) => true;
 
-        public IOiClient AllExcept(IReadOnlyList<string> excludedConnectionIds) => All;
+        public void Publish(string topic, Fanout.Outgoing message) => Check();
 
-        public IOiClient Client(string connectionId) => All;
+        public void Publish(IEnumerable<string> topics, Fanout.Outgoing message) => Check();
 
-        public IOiClient Clients(IReadOnlyList<string> connectionIds) => All;
-
-        public IOiClient Group(string groupName) => All;
-
-        public IOiClient GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => All;
-
-        public IOiClient Groups(IReadOnlyList<string> groupNames) => All;
-
-        public IOiClient User(string userId) => All;
-
-        public IOiClient Users(IReadOnlyList<string> userIds) => All;
-
-        public Task instrument(Contracts.InstrumentState state) => Task.CompletedTask;
-
-        public Task coin(Contracts.CoinState state) => Task.CompletedTask;
-
-        public Task overview(IReadOnlyList<Contracts.InstrumentState> rows) => Task.CompletedTask;
-
-        public Task overviewTable(Contracts.OverviewTable table) => Task.CompletedTask;
-
-        public Task signal(Contracts.SignalEvent signal) => Task.CompletedTask;
-
-        public Task feedStatus(Contracts.FeedStatus status)
+        public void PublishAll(Fanout.Outgoing message)
         {
-            Sent.Add(status.Message ?? "");
-            return Task.CompletedTask;
+            Check();
+            var invocation = (Microsoft.AspNetCore.SignalR.Protocol.InvocationMessage)message.Message.Message!;
+            Sent.Add(((Contracts.FeedStatus)invocation.Arguments[0]!).Message ?? "");
+        }
+
+        private void Check()
+        {
+            if (Interlocked.Decrement(ref _failures) >= 0)
+            {
+                throw new InvalidOperationException("injected: the hub failed");
+            }
         }
     }
 

@@ -60,6 +60,9 @@ public sealed partial class ProtocolDriftTests
         { typeof(SignalEvent), "SignalEvent" },
         { typeof(FeedStatus), "FeedStatus" },
         { typeof(HubInfo), "HubInfo" },
+        { typeof(InstrumentDelta), "InstrumentDelta" },
+        { typeof(DeltaSubscription), "DeltaSubscription" },
+        { typeof(OverviewDelta), "OverviewDelta" },
     };
 
     [Theory]

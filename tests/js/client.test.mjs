@@ -71,7 +71,7 @@ test('an update that arrives before subscribe answers is delivered after the sna
   const { proxy, client, updates, gaps } = await proxiedClient();
   try {
     await client.start();
-    proxy.holdUntil((m) => m?.type === 3, (m) => m?.type === 1 && m.target === 'instrument' && m.arguments[0].symbol === 'ETHUSDT');
+    proxy.holdUntil((m) => m?.type === 3, (m) => m?.type === 1 && m.target === 'instrumentDelta' && m.arguments[0].symbol === 'ETHUSDT');
     const [snapshot] = await client.subscribe(['ETHUSDT']);
     assert.equal(proxy.releasedBy, 'release', 'the answer came after an update');
     await until(() => updates.length >= 2, 30000, '2 ETHUSDT updates');
@@ -242,6 +242,66 @@ test('after the network drops, the client reconnects by itself and renews every 
   }
 });
 
+test('deltas rebuild the full states protocol v1 sends (changes to 4 decimals)', async () => {
+  const deltas = new OiStreamClient(base);
+  const full = new OiStreamClient(base, { fullStates: true });
+  const seen = { deltas: new Map(), full: new Map() };
+  deltas.on('instrument', (s) => seen.deltas.set(`${s.symbol}@${s.seq}`, s));
+  full.on('instrument', (s) => seen.full.set(`${s.symbol}@${s.seq}`, s));
+  try {
+    await deltas.start();
+    await full.start();
+    await deltas.subscribe(['BTCUSDT', 'ETHUSDT']);
+    await full.subscribe(['BTCUSDT', 'ETHUSDT']);
+    const both = () => [...seen.deltas.keys()].filter((k) => seen.full.has(k));
+    await until(() => both().length >= 12, 30000, '12 updates seen both ways');
+    for (const key of both()) {
+      const d = seen.deltas.get(key);
+      const f = seen.full.get(key);
+      for (const name of Object.keys(f)) {
+        if (['change', 'changeUsd', 'priceChange'].includes(name)) {
+          assert.deepEqual(Object.keys(d[name]), Object.keys(f[name]));
+          for (const w of Object.keys(f[name])) {
+            if (f[name][w] === null) assert.equal(d[name][w], null, `${key} ${name}.${w}`);
+            else assert.ok(Math.abs(d[name][w] - f[name][w]) <= 0.0001, `${key} ${name}.${w}: ${d[name][w]} vs ${f[name][w]}`);
+          }
+        } else {
+          assert.deepEqual(d[name], f[name], `${key} ${name}`);
+        }
+      }
+    }
+    assert.equal(deltas.gapsDetected, 0);
+  } finally {
+    await deltas.stop();
+    await full.stop();
+  }
+});
+
+test('the overview table kept from deltas equals the table of whole rows', async () => {
+  const deltas = new OiStreamClient(base);
+  const full = new OiStreamClient(base, { fullStates: true });
+  const rows = { deltas: new Map(), full: new Map() };
+  const keep = (map) => (table) => table.rows.forEach((r) => map.set(`${r[0]}@${r[table.fields.indexOf('seq')]}`, r));
+  deltas.on('overviewTable', keep(rows.deltas));
+  full.on('overviewTable', keep(rows.full));
+  try {
+    await deltas.start();
+    await full.start();
+    const a = await deltas.subscribeOverviewTable();
+    const b = await full.subscribeOverviewTable();
+    assert.deepEqual(a.fields, b.fields);
+    const both = () => [...rows.deltas.keys()].filter((k) => rows.full.has(k));
+    await until(() => both().length >= 200, 30000, '200 rows seen both ways');
+    for (const key of both()) {
+      assert.deepEqual(rows.deltas.get(key), rows.full.get(key), key);
+    }
+    assert.equal(deltas.gapsDetected, 0);
+  } finally {
+    await deltas.stop();
+    await full.stop();
+  }
+});
+
 test('a missed update (a gap in seq) is detected and the state fetched again', async () => {
   const { proxy, client, updates, gaps } = await proxiedClient();
   await client.start();
@@ -249,7 +309,7 @@ test('a missed update (a gap in seq) is detected and the state fetched again', a
     const [snap] = await client.subscribe(['XRPUSDT']);
     await until(() => updates.length >= 1, 30000, 'a first update');
     // Drop the next instrument message on the wire, as a lossy path would.
-    proxy.dropNextMessage((m) => m.type === 1 && m.target === 'instrument');
+    proxy.dropNextMessage((m) => m.type === 1 && m.target === 'instrumentDelta');
     await until(() => gaps.length === 1, 30000, 'the gap');
     assert.equal(proxy.dropped, 1);
     assert.equal(client.gapsDetected, 1);

@@ -8,18 +8,23 @@ using OiStream.Contracts;
 namespace OiStream.Client;
 
 /// <summary>
-/// A client of the OiStream hub (<c>/hubs/oi</c>, protocol v1). It reconnects by itself, subscribes again to
-/// everything after a reconnect, and when it sees a gap in an instrument's <c>seq</c> (a missed update) it fetches
-/// that instrument's current state again and hands it over as an ordinary update.
+/// A client of the OiStream hub (<c>/hubs/oi</c>, protocol v1). It reconnects by itself and subscribes again to
+/// everything after a reconnect. It takes instruments as deltas (unless <see cref="OiStreamClientOptions.FullStates"/>)
+/// and hands over full states; when a delta does not follow the state it holds (an update was lost) it fetches that
+/// instrument's current state again and hands it over as an ordinary update.
 /// </summary>
 public sealed class OiStreamClient : IAsyncDisposable
 {
     private readonly HubConnection _connection;
     private readonly ConcurrentDictionary<string, byte> _symbols = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _coins = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, long> _lastSeq = new(StringComparer.OrdinalIgnoreCase);
-    // Symbols whose Subscribe has not answered yet, with the updates that arrived meanwhile.
-    private readonly Dictionary<string, List<InstrumentState>> _awaiting = new(StringComparer.OrdinalIgnoreCase);
+    // Each subscribed symbol's state as last handed over; deltas apply to it (under _stateGate).
+    private readonly Dictionary<string, InstrumentState> _states = new(StringComparer.OrdinalIgnoreCase);
+    private readonly object _stateGate = new();
+    // Symbols whose Subscribe has not answered yet, with the updates (states or deltas) that arrived meanwhile.
+    private readonly Dictionary<string, List<(long Seq, object Update)>> _awaiting = new(StringComparer.OrdinalIgnoreCase);
+    private readonly bool _fullStates;
+    private volatile InstrumentFields? _fields;
     private readonly HashSet<(string, string, string, long)> _recentSignals = [];
     private readonly Queue<(string, string, string, long)> _recentSignalOrder = new();
     private volatile bool _overview;
@@ -60,8 +65,10 @@ public sealed class OiStreamClient : IAsyncDisposable
         {
             builder.AddMessagePackProtocol();
         }
+        _fullStates = options.FullStates;
         _connection = builder.Build();
         _connection.On<InstrumentState>(HubEvents.Instrument, OnInstrument);
+        _connection.On<InstrumentDelta>(HubEvents.InstrumentDelta, OnDelta);
         _connection.On<CoinState>(HubEvents.Coin, s => CoinReceived?.Invoke(s));
         _connection.On<InstrumentState[]>(HubEvents.Overview, rows => OverviewReceived?.Invoke(rows));
         _connection.On<SignalEvent>(HubEvents.Signal, OnSignal);
@@ -114,7 +121,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>Connection state.</summary>
     public HubConnectionState State => _connection.State;
 
-    /// <summary>Gaps in <c>seq</c> seen so far (each one resynchronised).</summary>
+    /// <summary>Deltas that did not follow the state held, i.e. lost updates, seen so far (each one resynchronised).</summary>
     public long GapsDetected => Interlocked.Read(ref _gaps);
 
     /// <summary>
@@ -142,7 +149,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     public async Task<InstrumentState[]> SubscribeAsync(IEnumerable<string> symbols, CancellationToken cancellationToken = default)
     {
         var list = symbols.Select(s => s.Trim()).ToArray();
-        // The hub joins the group, then reads the snapshot: an update can arrive before this answer, older or newer than
+        // The hub joins the topic, then reads the snapshot: an update can arrive before this answer, older or newer than
         // the snapshot. Such updates wait until the answer is in; then only those newer than the snapshot go out.
         lock (_awaiting)
         {
@@ -152,14 +159,20 @@ public sealed class OiStreamClient : IAsyncDisposable
             }
         }
         InstrumentState[] states;
-        var held = new List<InstrumentState>();
+        var held = new List<(long Seq, object Update)>();
         try
         {
-            states = await InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, [list], cancellationToken);
-            foreach (var s in states)
+            states = await SubscribeStatesAsync(list, cancellationToken);
+            lock (_stateGate)
             {
-                _symbols[s.Symbol] = 0;
-                _lastSeq.AddOrUpdate(s.Symbol, s.Seq, (_, seen) => Math.Max(seen, s.Seq));
+                foreach (var s in states)
+                {
+                    _symbols[s.Symbol] = 0;
+                    if (!_states.TryGetValue(s.Symbol, out var mine) || mine.Seq < s.Seq)
+                    {
+                        _states[s.Symbol] = s;
+                    }
+                }
             }
         }
         finally
@@ -175,11 +188,23 @@ public sealed class OiStreamClient : IAsyncDisposable
                 }
             }
         }
-        foreach (var h in held.OrderBy(h => h.Seq))
+        foreach (var (_, update) in held.OrderBy(h => h.Seq))
         {
-            OnInstrument(h);
+            Dispatch(update);
         }
         return states;
+    }
+
+    // Snapshots by the subscription this client uses: deltas (the field layout comes with them) or full states.
+    private async Task<InstrumentState[]> SubscribeStatesAsync(string[] list, CancellationToken cancellationToken)
+    {
+        if (_fullStates)
+        {
+            return await InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, [list], cancellationToken);
+        }
+        var answer = await InvokeAsync<DeltaSubscription>(HubMethods.SubscribeDeltas, [list], cancellationToken);
+        _fields = InstrumentFields.FromNames(answer.Fields);
+        return [.. answer.States];
     }
 
     /// <summary>Unsubscribes from instruments.</summary>
@@ -187,10 +212,13 @@ public sealed class OiStreamClient : IAsyncDisposable
     {
         var list = symbols.ToArray();
         await InvokeAsync<object>(HubMethods.Unsubscribe, [list], cancellationToken);
-        foreach (var s in list)
+        lock (_stateGate)
         {
-            _symbols.TryRemove(s, out _);
-            _lastSeq.TryRemove(s, out _);
+            foreach (var s in list)
+            {
+                _symbols.TryRemove(s, out _);
+                _states.Remove(s);
+            }
         }
     }
 
@@ -272,28 +300,86 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
-    private void OnInstrument(InstrumentState state)
+    private void Dispatch(object update)
+    {
+        if (update is InstrumentDelta delta)
+        {
+            OnDelta(delta);
+        }
+        else
+        {
+            OnInstrument((InstrumentState)update);
+        }
+    }
+
+    // True when the update waits for its Subscribe's answer.
+    private bool Held(string symbol, long seq, object update)
     {
         lock (_awaiting)
         {
-            if (_awaiting.TryGetValue(state.Symbol, out var waiting))
+            if (_awaiting.TryGetValue(symbol, out var waiting))
             {
-                waiting.Add(state); // its Subscribe has not answered yet
+                waiting.Add((seq, update));
+                return true;
+            }
+            return false;
+        }
+    }
+
+    // A full state: whatever came between is in it (the hub coalesces a slow client's updates to full states).
+    private void OnInstrument(InstrumentState state)
+    {
+        if (Held(state.Symbol, state.Seq, state))
+        {
+            return;
+        }
+        lock (_stateGate)
+        {
+            if (!_states.TryGetValue(state.Symbol, out var mine) || state.Seq <= mine.Seq)
+            {
+                return; // unsubscribed meanwhile, or older than what we have (e.g. after a resync)
+            }
+            _states[state.Symbol] = state;
+        }
+        InstrumentReceived?.Invoke(state);
+    }
+
+    private void OnDelta(InstrumentDelta delta)
+    {
+        if (Held(delta.Symbol, delta.Seq, delta))
+        {
+            return;
+        }
+        InstrumentState next;
+        lock (_stateGate)
+        {
+            if (!_states.TryGetValue(delta.Symbol, out var mine) || delta.Seq <= mine.Seq)
+            {
                 return;
             }
+            if (delta.Base != mine.Seq || _fields is not { } fields || !TryApply(fields, mine, delta, out next))
+            {
+                // It follows a state we never got: an update was lost. Fetch the state again.
+                Interlocked.Increment(ref _gaps);
+                _ = ResyncAsync(delta.Symbol);
+                return;
+            }
+            _states[delta.Symbol] = next;
         }
-        var last = _lastSeq.GetValueOrDefault(state.Symbol);
-        if (state.Seq <= last)
+        InstrumentReceived?.Invoke(next);
+    }
+
+    private static bool TryApply(InstrumentFields fields, InstrumentState state, InstrumentDelta delta, out InstrumentState next)
+    {
+        try
         {
-            return; // older than what we have (e.g. after a resync)
+            next = fields.Apply(state, delta);
+            return true;
         }
-        _lastSeq[state.Symbol] = state.Seq;
-        InstrumentReceived?.Invoke(state);
-        if (last > 0 && state.Seq > last + 1)
+        catch (FormatException)
         {
-            // A missed update: the state itself is complete, but say so and refresh from the hub to be sure.
-            Interlocked.Increment(ref _gaps);
-            _ = ResyncAsync(state.Symbol);
+            next = state;
+            return false;
         }
     }
 
@@ -339,8 +425,7 @@ public sealed class OiStreamClient : IAsyncDisposable
     {
         try
         {
-            var states = await _connection.InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, new[] { symbol });
-            foreach (var s in states)
+            foreach (var s in await SubscribeStatesAsync([symbol], CancellationToken.None))
             {
                 OnInstrument(s);
             }
@@ -372,10 +457,18 @@ public sealed class OiStreamClient : IAsyncDisposable
     {
         if (!_symbols.IsEmpty)
         {
-            foreach (var s in await _connection.InvokeAsync<InstrumentState[]>(HubMethods.Subscribe, _symbols.Keys.ToArray(), cancellationToken))
+            // A restarted hub counts seq from its own start: its states replace ours whatever their seq.
+            foreach (var s in await SubscribeStatesAsync([.. _symbols.Keys], cancellationToken))
             {
-                _lastSeq[s.Symbol] = 0;
-                OnInstrument(s);
+                lock (_stateGate)
+                {
+                    if (!_symbols.ContainsKey(s.Symbol))
+                    {
+                        continue;
+                    }
+                    _states[s.Symbol] = s;
+                }
+                InstrumentReceived?.Invoke(s);
             }
         }
         if (!_coins.IsEmpty)
@@ -454,6 +547,12 @@ public sealed class OiStreamClientOptions
 
     /// <summary>Connect by WebSockets without the negotiate request (one round trip less; WebSockets only).</summary>
     public bool SkipNegotiation { get; init; }
+
+    /// <summary>
+    /// Take protocol v1's full state on every update (<c>Subscribe</c>) instead of deltas (the default,
+    /// <c>SubscribeDeltas</c>: a fifth of the bytes). Either way the client hands over full states.
+    /// </summary>
+    public bool FullStates { get; init; }
 
     /// <summary>The hub protocol: JSON (default) or MessagePack (smaller messages; docs/protocol.md has the figures).</summary>
     public OiStreamProtocol Protocol { get; init; } = OiStreamProtocol.Json;

@@ -1,6 +1,7 @@
 // OiStream JavaScript client: protocol v1 of the OiStream hub (/hubs/oi) over @microsoft/signalr, for Node and the
-// browser. It reconnects for as long as it lives, subscribes again to everything after a reconnect, and when an
-// instrument's `seq` skips a number (an update was missed) it fetches that instrument's state again.
+// browser. It reconnects for as long as it lives and subscribes again to everything after a reconnect. It takes
+// instruments and the overview table as deltas (what changed since the update before) and hands its users full
+// states; when a delta does not follow the state it holds (an update was lost) it fetches that state again.
 //
 // This module imports nothing, so browsers load it as it is (the hub serves it at /oistream-client.js): SignalR is
 // handed to it with useSignalR — by the package entry (index.js) in Node and bundlers, and by a page or worker from
@@ -23,14 +24,14 @@ export const WINDOWS = Object.freeze(['5m', '15m', '30m', '1h', '4h', '24h']);
 
 /** The hub's methods (client → hub) by their protocol v1 names. */
 export const METHODS = Object.freeze({
-  subscribe: 'Subscribe', unsubscribe: 'Unsubscribe', subscribeCoins: 'SubscribeCoins', unsubscribeCoins: 'UnsubscribeCoins',
+  subscribe: 'Subscribe', subscribeDeltas: 'SubscribeDeltas', unsubscribe: 'Unsubscribe', subscribeCoins: 'SubscribeCoins', unsubscribeCoins: 'UnsubscribeCoins',
   subscribeOverview: 'SubscribeOverview', unsubscribeOverview: 'UnsubscribeOverview',
-  subscribeOverviewTable: 'SubscribeOverviewTable', unsubscribeOverviewTable: 'UnsubscribeOverviewTable', getInfo: 'GetInfo',
+  subscribeOverviewTable: 'SubscribeOverviewTable', subscribeOverviewDeltas: 'SubscribeOverviewDeltas', unsubscribeOverviewTable: 'UnsubscribeOverviewTable', getInfo: 'GetInfo',
 });
 
 /** The hub's event names (server → client) and the client's own lifecycle events. */
 export const EVENTS = Object.freeze([
-  'instrument', 'coin', 'overview', 'overviewTable', 'signal', 'feedStatus', // from the hub
+  'instrument', 'instrumentDelta', 'coin', 'overview', 'overviewTable', 'overviewDelta', 'signal', 'feedStatus', // from the hub
   'reconnecting', 'reconnected', 'closed', 'gap', 'error', // from this client
 ]);
 
@@ -76,8 +77,14 @@ export class OiStreamClient {
     }
     /** @type {Map<string, Set<Function>>} */
     this._handlers = new Map(EVENTS.map((e) => [e, new Set()]));
-    /** @type {Map<string, number>} symbol → last seq */
-    this._lastSeq = new Map();
+    /** @type {Map<string, any>} symbol → its state as last handed over (seq 0: none yet) */
+    this._states = new Map();
+    /** Deltas (the default) or protocol v1's full states on every update. */
+    this._fullStates = options.fullStates === true;
+    /** How to apply an instrumentDelta: one setter per field index (from SubscribeDeltas' answer). */
+    this._setters = null;
+    /** The overview table as held, for overviewDelta: { source, fields, signals, seqAt, rows: Map symbol → row }. */
+    this._table = null;
     /** symbol → updates that arrived while its subscribe call was pending */
     this._holding = new Map();
     /** @type {Set<string>} */
@@ -115,7 +122,10 @@ export class OiStreamClient {
 
     // Handlers must not return a value: SignalR would treat it as a client result.
     this._connection.on('instrument', (state) => {
-      this._onInstrument(state);
+      this._onUpdate(state);
+    });
+    this._connection.on('instrumentDelta', (delta) => {
+      this._onUpdate(delta);
     });
     this._connection.on('coin', (state) => {
       this._emit('coin', state);
@@ -124,7 +134,10 @@ export class OiStreamClient {
       this._emit('overview', rows);
     });
     this._connection.on('overviewTable', (table) => {
-      this._emit('overviewTable', table);
+      this._onTable(table);
+    });
+    this._connection.on('overviewDelta', (delta) => {
+      this._onTableDelta(delta);
     });
     this._connection.on('signal', (event) => {
       this._emit('signal', event);
@@ -168,7 +181,7 @@ export class OiStreamClient {
 
   /** The symbols currently subscribed (upper case). */
   get symbols() {
-    return [...this._lastSeq.keys()];
+    return [...this._states.keys()];
   }
 
   /**
@@ -226,25 +239,36 @@ export class OiStreamClient {
     const held = new Map();
     for (const symbol of list) {
       const key = symbol.toUpperCase();
-      if (!this._lastSeq.has(key) && !this._holding.has(key)) {
+      if (!this._states.has(key) && !this._holding.has(key)) {
         held.set(key, []);
         this._holding.set(key, held.get(key));
       }
     }
     try {
-      const states = await this._invoke(METHODS.subscribe, list);
+      const states = await this._subscribeStates(list);
       for (const s of states) {
-        this._lastSeq.set(s.symbol, s.seq);
+        const held = this._states.get(s.symbol);
+        if (!held || held.seq < s.seq) this._states.set(s.symbol, s);
       }
       return states;
     } finally {
       for (const [key, updates] of held) {
         this._holding.delete(key);
         for (const update of updates) {
-          this._onInstrument(update);
+          this._onUpdate(update);
         }
       }
     }
+  }
+
+  // Snapshots of these symbols, by the subscription this client uses (deltas unless fullStates).
+  async _subscribeStates(list) {
+    if (this._fullStates) {
+      return this._invoke(METHODS.subscribe, list);
+    }
+    const answer = await this._invoke(METHODS.subscribeDeltas, list);
+    this._setters = deltaSetters(answer.fields, answer.signals);
+    return answer.states;
   }
 
   /** @param {string[] | string} symbols */
@@ -252,7 +276,7 @@ export class OiStreamClient {
     const list = toList(symbols, 'symbols');
     await this._invoke(METHODS.unsubscribe, list);
     for (const s of list) {
-      this._lastSeq.delete(s.toUpperCase());
+      this._states.delete(s.toUpperCase());
     }
   }
 
@@ -295,7 +319,7 @@ export class OiStreamClient {
    * batches as 'overview' then arrive as 'overviewTable', at about a fifth of the bytes.
    */
   async subscribeOverviewTable() {
-    const table = await this._invoke(METHODS.subscribeOverviewTable);
+    const table = await this._subscribeTable();
     this._overviewTable = true;
     return table;
   }
@@ -303,6 +327,19 @@ export class OiStreamClient {
   async unsubscribeOverviewTable() {
     await this._invoke(METHODS.unsubscribeOverviewTable);
     this._overviewTable = false;
+    this._table = null;
+  }
+
+  async _subscribeTable() {
+    if (this._fullStates) {
+      return this._invoke(METHODS.subscribeOverviewTable);
+    }
+    const table = await this._invoke(METHODS.subscribeOverviewDeltas);
+    this._table = {
+      source: table.source, fields: table.fields, signals: table.signals, seqAt: table.fields.indexOf('seq'),
+      rows: new Map(table.rows.map((row) => [row[0], row])),
+    };
+    return table;
   }
 
   // SignalR wraps the hub's message in "An unexpected error occurred invoking 'X' on the server. HubException: …";
@@ -342,29 +379,85 @@ export class OiStreamClient {
     }
   }
 
-  _onInstrument(state) {
-    const holding = this._holding.get(state.symbol);
+  // A full state (an 'instrument' event, or a snapshot) or a delta ('instrumentDelta', which has `base`).
+  _onUpdate(update) {
+    const holding = this._holding.get(update.symbol);
     if (holding) {
-      holding.push(state); // its subscribe call has not answered yet
+      holding.push(update); // its subscribe call has not answered yet
       return;
     }
-    if (!this._lastSeq.has(state.symbol)) {
+    const held = this._states.get(update.symbol);
+    if (!held) {
       return; // unsubscribed meanwhile
     }
-    const last = this._lastSeq.get(state.symbol);
-    if (state.seq <= last) {
+    if (update.seq <= held.seq) {
       return; // older than what we have (e.g. after a resync)
     }
-    this._lastSeq.set(state.symbol, state.seq);
-    this._emit('instrument', state);
-    if (last > 0 && state.seq > last + 1) {
-      // A missed update: this state is complete, but refresh from the hub to be sure and say so.
+    if (update.base === undefined) {
+      // A full state: whatever came between is in it (the hub coalesces a slow client's updates this way).
+      this._states.set(update.symbol, update);
+      this._emit('instrument', update);
+      return;
+    }
+    if (update.base !== held.seq || !this._setters) {
+      // This delta follows a state we never got: an update was lost. Fetch the state again and say so.
       this.gapsDetected++;
-      this._emit('gap', { symbol: state.symbol, expected: last + 1, got: state.seq });
-      this._invoke(METHODS.subscribe, [state.symbol]).then(
-        (states) => states.forEach((s) => this._onInstrument(s)),
+      this._emit('gap', { symbol: update.symbol, expected: held.seq, got: update.base });
+      this._subscribeStates([update.symbol]).then(
+        (states) => states.forEach((s) => this._onUpdate(s)),
         () => {}, // disconnected meanwhile: the reconnect renews every subscription anyway
       );
+      return;
+    }
+    let state;
+    try {
+      state = applyDelta(held, update, this._setters);
+    } catch (error) {
+      this._emit('error', error);
+      return;
+    }
+    this._states.set(update.symbol, state);
+    this._emit('instrument', state);
+  }
+
+  // A whole table (a slow client's coalesced overview, or a resync): it replaces every row it holds newer.
+  _onTable(table) {
+    const held = this._table;
+    if (held) {
+      for (const row of table.rows) {
+        const mine = held.rows.get(row[0]);
+        if (!mine || mine[held.seqAt] <= row[held.seqAt]) held.rows.set(row[0], row);
+      }
+    }
+    this._emit('overviewTable', table);
+  }
+
+  _onTableDelta(delta) {
+    const table = this._table;
+    if (!table) return;
+    const changed = [];
+    for (const entry of delta.rows) {
+      const [symbol, base] = entry;
+      const mine = table.rows.get(symbol);
+      let seq = null;
+      for (let k = 2; k < entry.length; k += 2) {
+        if (entry[k] === table.seqAt) seq = entry[k + 1];
+      }
+      if (mine && seq !== null && mine[table.seqAt] >= seq) continue; // older than what we have
+      if (base !== 0 && (!mine || mine[table.seqAt] !== base)) {
+        // A row delta that does not follow the row we hold: a batch was lost. Take the whole table again.
+        this.gapsDetected++;
+        this._emit('gap', { symbol, expected: mine ? mine[table.seqAt] : null, got: base });
+        this._subscribeTable().then((t) => this._emit('overviewTable', t), () => {});
+        return;
+      }
+      const row = base === 0 || !mine ? new Array(table.fields.length).fill(null) : mine.slice();
+      for (let k = 2; k < entry.length; k += 2) row[entry[k]] = entry[k + 1];
+      table.rows.set(symbol, row);
+      changed.push(row);
+    }
+    if (changed.length > 0) {
+      this._emit('overviewTable', { source: table.source, fields: table.fields, signals: table.signals, rows: changed });
     }
   }
 
@@ -374,11 +467,12 @@ export class OiStreamClient {
       try {
         const symbols = this.symbols;
         if (symbols.length > 0) {
+          // A restarted hub counts seq from its own start: take its states whatever their seq.
           for (const s of symbols) {
-            this._lastSeq.set(s, 0);
+            this._states.set(s, { symbol: s, seq: 0 });
           }
-          for (const s of await this._invoke(METHODS.subscribe, symbols)) {
-            this._onInstrument(s);
+          for (const s of await this._subscribeStates(symbols)) {
+            this._onUpdate(s);
           }
         }
         if (this._coins.size > 0) {
@@ -390,7 +484,7 @@ export class OiStreamClient {
           this._emit('overview', await this._invoke(METHODS.subscribeOverview));
         }
         if (this._overviewTable) {
-          this._emit('overviewTable', await this._invoke(METHODS.subscribeOverviewTable));
+          this._emit('overviewTable', await this._subscribeTable());
         }
         this._emit('reconnected', undefined);
         return;
@@ -400,6 +494,35 @@ export class OiStreamClient {
       }
     }
   }
+}
+
+// One setter per delta field index: 'markPrice' sets state.markPrice, 'change.5m' sets state.change['5m'] (the block
+// copied once per delta), 'signal.5m' maps a quadrant index to its name, 'stale' maps 0/1 to a boolean.
+function deltaSetters(fields, signals) {
+  return fields.map((name) => {
+    const dot = name.indexOf('.');
+    if (dot < 0) {
+      return name === 'stale' ? (state, v) => { state.stale = v === 1; } : (state, v) => { state[name] = v; };
+    }
+    const block = name.slice(0, dot);
+    const window = name.slice(dot + 1);
+    if (block === 'signal') return (state, v) => { state.signal[window] = v == null ? null : signals[v]; };
+    return (state, v) => { state[block][window] = v; };
+  });
+}
+
+function applyDelta(held, delta, setters) {
+  const state = {
+    ...held, seq: delta.seq,
+    change: { ...held.change }, changeUsd: { ...held.changeUsd }, priceChange: { ...held.priceChange }, signal: { ...held.signal },
+  };
+  const set = delta.set;
+  for (let k = 0; k < set.length; k += 2) {
+    const setter = setters[set[k]];
+    if (!setter) throw new Error(`A delta of ${delta.symbol} sets field ${set[k]}, which the hub did not list: update the client.`);
+    setter(state, set[k + 1]);
+  }
+  return state;
 }
 
 function toList(value, what) {

@@ -93,6 +93,11 @@ export interface OiStreamClientOptions {
   logLevel?: number;
   /** An API key, for a hub that requires one (OiStream:Security:ApiKeys); sent as a bearer token. */
   apiKey?: string;
+  /**
+   * Take protocol v1's full state on every update (`Subscribe`, `SubscribeOverviewTable`) instead of deltas (the
+   * default: `SubscribeDeltas`, `SubscribeOverviewDeltas`). Either way the client hands over full states.
+   */
+  fullStates?: boolean;
   /** A SignalR hub protocol instead of JSON, e.g. `new MessagePackHubProtocol()` from `@microsoft/signalr-protocol-msgpack`. */
   hubProtocol?: import('@microsoft/signalr').IHubProtocol;
 }
@@ -110,17 +115,43 @@ export interface OverviewTable {
   rows: (string | number | boolean | null)[][];
 }
 
+/** What changed in one instrument from the update numbered `base` to the one numbered `seq` (the client applies it). */
+export interface InstrumentDelta {
+  symbol: string;
+  base: number;
+  seq: number;
+  /** Pairs of a field index (into DeltaSubscription.fields) and its value: [index, value, index, value, …]. */
+  set: (number | null)[];
+}
+
+/** SubscribeDeltas' answer. */
+export interface DeltaSubscription {
+  fields: string[];
+  signals: Quadrant[];
+  states: InstrumentState[];
+}
+
+/** An overview batch as row deltas: each row [symbol, base, index, value, …] (base 0: a new row). */
+export interface OverviewDelta {
+  rows: (string | number | boolean | null)[][];
+}
+
 export interface EventMap {
   instrument: InstrumentState;
+  /** Handled by the client, which emits 'instrument' with the full state. */
+  instrumentDelta: InstrumentDelta;
   coin: CoinState;
   overview: InstrumentState[];
   overviewTable: OverviewTable;
+  /** Handled by the client, which emits 'overviewTable' with the changed rows whole. */
+  overviewDelta: OverviewDelta;
   signal: SignalEvent;
   feedStatus: FeedStatus;
   reconnecting: Error | undefined;
   reconnected: undefined;
   closed: Error | undefined;
-  gap: { symbol: string; expected: number; got: number };
+  /** A delta that did not follow the state held (an update was lost): the client fetches the state again. */
+  gap: { symbol: string; expected: number | null; got: number };
   error: unknown;
 }
 
@@ -136,9 +167,9 @@ export interface HubInfo {
 
 export declare const WINDOWS: readonly Window[];
 export declare const METHODS: Readonly<{
-  subscribe: 'Subscribe'; unsubscribe: 'Unsubscribe'; subscribeCoins: 'SubscribeCoins'; unsubscribeCoins: 'UnsubscribeCoins';
+  subscribe: 'Subscribe'; subscribeDeltas: 'SubscribeDeltas'; unsubscribe: 'Unsubscribe'; subscribeCoins: 'SubscribeCoins'; unsubscribeCoins: 'UnsubscribeCoins';
   subscribeOverview: 'SubscribeOverview'; unsubscribeOverview: 'UnsubscribeOverview';
-  subscribeOverviewTable: 'SubscribeOverviewTable'; unsubscribeOverviewTable: 'UnsubscribeOverviewTable'; getInfo: 'GetInfo';
+  subscribeOverviewTable: 'SubscribeOverviewTable'; subscribeOverviewDeltas: 'SubscribeOverviewDeltas'; unsubscribeOverviewTable: 'UnsubscribeOverviewTable'; getInfo: 'GetInfo';
 }>;
 export declare const EVENTS: readonly (keyof EventMap)[];
 

@@ -72,7 +72,7 @@ public static class OiApi
             [.. board.Feeds.Values.OrderBy(f => f.Feed, StringComparer.Ordinal)],
             feed.Streams, feed.Polling, feed.Weight,
             new EventsResponse(e.Applied, e.Replaced, e.Late, e.Invalid, e.UnknownInstrument, e.FromFuture, e.DroppedInChannel, e.Backlog,
-                e.DroppedPublishBatches, board.SlowBroadcasts),
+                e.MergedPublishBatches, board.Coalesced, board.ClientsCut),
             board.History, board.Import,
             [.. board.Loops.Loops.Select(l => new LoopStatus(l.Name, l.Failures, l.Consecutive > 0, l.LastError, l.LastFailureAt == 0 ? null : l.LastFailureAt))]));
     }
@@ -94,9 +94,12 @@ public sealed record ExchangeOiRow(
     [property: JsonPropertyName("open_interest_change_percent_4h")] double? OpenInterestChangePercent4h,
     [property: JsonPropertyName("open_interest_change_percent_24h")] double? OpenInterestChangePercent24h);
 
-/// <summary>What happened to the events the engine read, and what the publisher dropped or found slow.</summary>
+/// <summary>
+/// What happened to the events the engine read; the publisher's batches merged while it was behind (their newest
+/// states went out, nothing was lost); messages to slow clients coalesced to newer states; clients cut for staying behind.
+/// </summary>
 public sealed record EventsResponse(long Applied, long Replaced, long Late, long Invalid, long UnknownInstrument, long FromFuture,
-    long DroppedInChannel, int Backlog, long DroppedPublishBatches, long SlowBroadcasts);
+    long DroppedInChannel, int Backlog, long MergedPublishBatches, long CoalescedMessages, long ClientsCut);
 
 /// <summary><c>GET /api/v1/status</c>: every stage's latest numbers, from the status board.</summary>
 public sealed record StatusResponse(string Source, bool Live, bool ServingStored, int Instruments, int Clients, int WatchedSymbols, IReadOnlyList<FeedStatus> Feeds,

@@ -31,6 +31,19 @@ public sealed class OiStreamOptions
     public int MaxSymbolsPerConnection { get; set; } = 200;
 
     /// <summary>
+    /// How long one message to a client may stay unwritten (the client reads nothing) before the hub closes that
+    /// connection with a logged reason (default 30 s). Until then, the client's updates are coalesced to the newest
+    /// state of each thing it subscribed to; nobody else waits for it.
+    /// </summary>
+    public TimeSpan SlowClientCutAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The most messages one slow client may have waiting after coalescing (signals, which are events and cannot be
+    /// coalesced, and one state per subscribed thing); past it the connection is closed with a logged reason.
+    /// </summary>
+    public int MaxQueuedPerClient { get; set; } = 4096;
+
+    /// <summary>
     /// The largest message a hub client may send, in bytes (default 1 MiB). A bigger one closes its connection with a
     /// reason; it must hold <see cref="MaxSymbolsPerConnection"/> symbols in one call (64 bytes each).
     /// </summary>
@@ -86,6 +99,14 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         if (options.MaxSymbolsPerConnection is < 1 or > 10_000)
         {
             errors.Add($"OiStream:MaxSymbolsPerConnection is {options.MaxSymbolsPerConnection}; use 1 to 10000 (default 200).");
+        }
+        if (options.SlowClientCutAfter < TimeSpan.FromSeconds(1) || options.SlowClientCutAfter > TimeSpan.FromHours(1))
+        {
+            errors.Add($"OiStream:SlowClientCutAfter is {options.SlowClientCutAfter}; use 00:00:01 to 01:00:00 (default 00:00:30).");
+        }
+        if (options.MaxQueuedPerClient < options.MaxSymbolsPerConnection + 64 || options.MaxQueuedPerClient > 1_000_000)
+        {
+            errors.Add($"OiStream:MaxQueuedPerClient is {options.MaxQueuedPerClient}; use {options.MaxSymbolsPerConnection + 64} (OiStream:MaxSymbolsPerConnection and 64) to 1000000 (default 4096).");
         }
         if (options.MaxMessageBytes < (options.MaxSymbolsPerConnection * 64) + 4096 || options.MaxMessageBytes > 64 * 1024 * 1024)
         {

@@ -3,30 +3,56 @@ using Microsoft.Extensions.Options;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Server.Configuration;
+using OiStream.Server.Fanout;
+using OiStream.Server.Pipeline;
 
 namespace OiStream.Server.Hubs;
 
 /// <summary>
 /// <c>/hubs/oi</c>, protocol v1 (design section 6). Thin: it validates input, joins and leaves groups, and returns the
 /// engine's current snapshots; broadcasting happens in <see cref="Pipeline.Publisher"/>. Bad input is answered with a
-/// <see cref="HubException"/> that names the problem and the fix; the connection stays open.
+/// <see cref="HubException"/> that names the problem and the fix; the connection stays open. Subscriptions are
+/// topics of <see cref="ConnectionFanout"/>, which serves each connection at its own pace.
 /// </summary>
-public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IOptions<OiStreamOptions> options) : Hub<IOiClient>
+public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, ConnectionFanout fanout, PublishedStates published,
+    IOptions<OiStreamOptions> options) : Hub<IOiClient>
 {
-    /// <summary>The group of one instrument.</summary>
-    public static string InstrumentGroup(string symbol) => "i:" + symbol;
+    /// <summary>Joins each symbol's topic of full states (protocol v1) and returns each one's current state.</summary>
+    public InstrumentState[] Subscribe(string[]? symbols)
+    {
+        var states = Join(symbols, Topics.Instrument);
+        // The snapshots are read after joining: an update published between a read and the join would reach neither
+        // the snapshot nor the topic. Read after, an update sent meanwhile is at most the snapshot's seq (clients drop it).
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (engine.TryGetInstrument(states[i].Symbol, out var now))
+            {
+                states[i] = now;
+            }
+        }
+        return states;
+    }
 
-    /// <summary>The group of one coin aggregate.</summary>
-    public static string CoinGroup(string coin) => "c:" + coin;
+    /// <summary>
+    /// Joins each symbol's topic of deltas and returns the field names deltas index and each symbol's state as last
+    /// sent to subscribers: the base of the first delta the caller receives.
+    /// </summary>
+    public DeltaSubscription SubscribeDeltas(string[]? symbols)
+    {
+        var states = Join(symbols, Topics.InstrumentDeltas);
+        // After joining (see PublishedStates); a symbol never published yet starts from the engine's state, and its
+        // first update comes as a full state.
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (published.TryGetInstrument(states[i].Symbol, out var sent) || engine.TryGetInstrument(states[i].Symbol, out sent))
+            {
+                states[i] = sent;
+            }
+        }
+        return new DeltaSubscription { Fields = new InstrumentFields(engine.Windows.Names).Names, States = states };
+    }
 
-    /// <summary>The group of overview subscribers.</summary>
-    public const string OverviewGroup = "overview";
-
-    /// <summary>The group of overview subscribers that take the table form (<see cref="OverviewTable"/>).</summary>
-    public const string OverviewTableGroup = "overview-table";
-
-    /// <summary>Joins each symbol's group and returns each one's current state.</summary>
-    public async Task<InstrumentState[]> Subscribe(string[]? symbols)
+    private InstrumentState[] Join(string[]? symbols, Func<string, string> topic)
     {
         var states = Resolve(symbols);
         var limit = options.Value.MaxSymbolsPerConnection;
@@ -44,42 +70,36 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         }
         foreach (var name in names)
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, InstrumentGroup(name), Context.ConnectionAborted);
-        }
-        // The snapshots are read after joining: an update published between a read and the join would reach neither
-        // the snapshot nor the group, and the client would see seq jump. Read after, an update sent meanwhile is at
-        // most the snapshot's seq (clients drop it), and the next one is seq + 1.
-        for (var i = 0; i < states.Length; i++)
-        {
-            if (engine.TryGetInstrument(states[i].Symbol, out var now))
+            if (!fanout.Join(Context.ConnectionId, topic(name)))
             {
-                states[i] = now;
+                throw new HubException("The connection has closed.");
             }
         }
         return states;
     }
 
-    /// <summary>Leaves those symbols' groups.</summary>
-    public async Task Unsubscribe(string[]? symbols)
+    /// <summary>Ends those symbols' subscriptions, full states and deltas alike.</summary>
+    public void Unsubscribe(string[]? symbols)
     {
         var states = Resolve(symbols);
         var names = states.Select(s => s.Symbol).ToList();
         registry.Remove(Context.ConnectionId, names);
         foreach (var name in names)
         {
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, InstrumentGroup(name), Context.ConnectionAborted);
+            fanout.Leave(Context.ConnectionId, Topics.Instrument(name));
+            fanout.Leave(Context.ConnectionId, Topics.InstrumentDeltas(name));
         }
     }
 
-    /// <summary>Joins coin aggregate groups (e.g. <c>["BTC","ETH"]</c>) and returns their current state.</summary>
-    public async Task<CoinState[]> SubscribeCoins(string[]? coins)
+    /// <summary>Joins coin aggregate topics (e.g. <c>["BTC","ETH"]</c>) and returns their current state.</summary>
+    public CoinState[] SubscribeCoins(string[]? coins)
     {
         var states = ResolveCoins(coins);
         foreach (var s in states)
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, CoinGroup(s.Coin), Context.ConnectionAborted);
+            JoinOrThrow(Topics.Coin(s.Coin));
         }
-        // Read again after joining, as in Subscribe: no update falls between the snapshot and the group.
+        // Read again after joining, as in Subscribe: no update falls between the snapshot and the topic.
         for (var i = 0; i < states.Length; i++)
         {
             if (engine.TryGetCoin(states[i].Coin, out var now))
@@ -90,37 +110,62 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, IO
         return states;
     }
 
-    /// <summary>Leaves coin aggregate groups.</summary>
-    public async Task UnsubscribeCoins(string[]? coins)
+    /// <summary>Leaves coin aggregate topics.</summary>
+    public void UnsubscribeCoins(string[]? coins)
     {
         foreach (var s in ResolveCoins(coins))
         {
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, CoinGroup(s.Coin), Context.ConnectionAborted);
+            fanout.Leave(Context.ConnectionId, Topics.Coin(s.Coin));
         }
     }
 
     /// <summary>Returns the whole table and then sends batched <c>overview</c> updates.</summary>
-    public async Task<IReadOnlyList<InstrumentState>> SubscribeOverview()
+    public IReadOnlyList<InstrumentState> SubscribeOverview()
     {
-        await Groups.AddToGroupAsync(Context.ConnectionId, OverviewGroup, Context.ConnectionAborted);
+        JoinOrThrow(Topics.Overview);
         return engine.GetInstruments();
     }
 
     /// <summary>Stops overview updates.</summary>
-    public Task UnsubscribeOverview() => Groups.RemoveFromGroupAsync(Context.ConnectionId, OverviewGroup, Context.ConnectionAborted);
+    public void UnsubscribeOverview() => fanout.Leave(Context.ConnectionId, Topics.Overview);
 
     /// <summary>
     /// The overview in table form: returns the whole table and then sends the same batches as <c>overview</c>, as
     /// <c>overviewTable</c> events (a quarter of the bytes; see <see cref="OverviewTable"/>).
     /// </summary>
-    public async Task<OverviewTable> SubscribeOverviewTable()
+    public OverviewTable SubscribeOverviewTable()
     {
-        await Groups.AddToGroupAsync(Context.ConnectionId, OverviewTableGroup, Context.ConnectionAborted);
+        JoinOrThrow(Topics.OverviewTable);
         return new OverviewTable(engine.Windows.Names, engine.GetInstruments());
     }
 
-    /// <summary>Stops table-form overview updates.</summary>
-    public Task UnsubscribeOverviewTable() => Groups.RemoveFromGroupAsync(Context.ConnectionId, OverviewTableGroup, Context.ConnectionAborted);
+    /// <summary>
+    /// The overview in table form, then <c>overviewDelta</c> batches (<see cref="OverviewDelta"/>): returns the table
+    /// as last sent to overview subscribers (the base of the first deltas), with rows never sent yet from the engine.
+    /// </summary>
+    public OverviewTable SubscribeOverviewDeltas()
+    {
+        JoinOrThrow(Topics.OverviewDeltas);
+        var rows = engine.GetInstruments()
+            .Select(s => published.TryGetOverviewRow(s.Symbol, out var sent) ? sent : s)
+            .ToList();
+        return new OverviewTable(engine.Windows.Names, rows);
+    }
+
+    /// <summary>Stops table-form overview updates, whole rows and deltas alike.</summary>
+    public void UnsubscribeOverviewTable()
+    {
+        fanout.Leave(Context.ConnectionId, Topics.OverviewTable);
+        fanout.Leave(Context.ConnectionId, Topics.OverviewDeltas);
+    }
+
+    private void JoinOrThrow(string topic)
+    {
+        if (!fanout.Join(Context.ConnectionId, topic))
+        {
+            throw new HubException("The connection has closed.");
+        }
+    }
 
     /// <summary>What this hub computes and allows: its windows, publish interval, symbol limit, quadrant names and source.</summary>
     public HubInfo GetInfo() => new()

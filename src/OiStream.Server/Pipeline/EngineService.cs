@@ -126,7 +126,7 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         _nextReport = now + (time.TimestampFrequency / 4);
         var c = engine.Counters;
         status.Engine = new EngineMetrics(c[ApplyOutcome.Applied], c[ApplyOutcome.Replaced], c[ApplyOutcome.Late], c[ApplyOutcome.Invalid],
-            c[ApplyOutcome.UnknownInstrument], c[ApplyOutcome.FromFuture], pipeline.Dropped, pipeline.Backlog, batches.Dropped,
+            c[ApplyOutcome.UnknownInstrument], c[ApplyOutcome.FromFuture], pipeline.Dropped, pipeline.Backlog, batches.Merged,
             engine.InstrumentCount, ready);
     }
 

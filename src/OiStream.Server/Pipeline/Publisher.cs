@@ -1,29 +1,34 @@
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OiStream.Contracts;
 using OiStream.Core.Loops;
 using OiStream.Core.Series;
 using OiStream.Server.Configuration;
-using OiStream.Server.Hubs;
+using OiStream.Server.Fanout;
 using OiStream.Server.Telemetry;
 
 namespace OiStream.Server.Pipeline;
 
 /// <summary>
-/// Broadcasts engine publications to SignalR groups through <see cref="IHubContext{THub, T}"/>. SignalR serializes
-/// each group message once per protocol. A batch's sends are issued together and awaited with a time limit, so a
-/// slow or dead client delays nobody else's updates.
+/// Broadcasts engine publications to the hub's topics through <see cref="IFanout"/> (<see cref="ConnectionFanout"/>): each update is built and
+/// serialized once and offered to every member, full states to protocol v1 subscribers, deltas to delta subscribers.
+/// Offering never waits on a client (a slow one is coalesced to newest states by its outbox), so this loop keeps up
+/// with the engine whatever the clients do; a batch it could not read in time is merged, not lost (<see cref="PublishChannel"/>).
 /// </summary>
-public sealed partial class Publisher(PublishChannel batches, StatusBoard status, IHubContext<OiHub, IOiClient> hub, IOptions<OiStreamOptions> options,
-    TimeProvider time, ILogger<Publisher> logger, OiStreamMetrics metrics) : BackgroundService
+public sealed partial class Publisher(PublishChannel batches, StatusBoard status, IFanout fanout, PublishedStates published,
+    IOptions<OiStreamOptions> options, TimeProvider time, ILogger<Publisher> logger, OiStreamMetrics metrics) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
     // Every symbol published so far: a batch that updates a quarter of them is the market's burst.
     private readonly HashSet<string> _universe = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.WindowNames, options.Value.Engine.SlotsPerWindow).Names;
+    private InstrumentFields? _fields;
+    private OverviewTable? _layout;
 
     private readonly LoopHealth _health = status.Loops.Register("publisher");
 
+    private InstrumentFields Fields => _fields ??= new InstrumentFields(_windows);
+
+    private OverviewTable Layout => _layout ??= new OverviewTable(_windows, []);
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => _health.SuperviseAsync(PublishAsync, time, (ex, pause) => LogLoopFailed(logger, pause.TotalSeconds, ex), stoppingToken);
@@ -77,12 +82,17 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                 while (changes.TryRead(out var feed))
                 {
                     metrics.Sent("feedStatus");
-                    await Bounded(hub.Clients.All.feedStatus(feed), stoppingToken);
+                    fanout.PublishAll(new Outgoing("feed:" + feed.Feed, Outgoing.Event(HubEvents.FeedStatus, feed)));
                 }
                 var burst = false;
+                // Merged batches are older than anything still in the channel.
+                while (batches.TryTakeMerged(out var merged))
+                {
+                    Send(merged);
+                }
                 while (reader.TryRead(out var batch))
                 {
-                    await SendAsync(batch, stoppingToken);
+                    Send(batch);
                     burst |= batch.Instruments.Count >= Math.Max(8, _universe.Count / 4);
                 }
                 var now = time.GetUtcNow();
@@ -95,13 +105,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                     lastOverview = now;
                     if (_overview.Count > 0)
                     {
-                        var rows = _overview.Values.ToList();
-                        _overview.Clear();
-                        metrics.Sent("overview");
-                        metrics.Sent("overviewTable");
-                        await Bounded(Task.WhenAll(
-                            hub.Clients.Group(OiHub.OverviewGroup).overview(rows),
-                            hub.Clients.Group(OiHub.OverviewTableGroup).overviewTable(new OverviewTable(_windows, rows))), stoppingToken);
+                        SendOverview();
                     }
                     // Aligned to bursts, the deadline is a fallback: a little over an interval, so the next burst comes first.
                     nextOverview += onBurst ? overviewEvery * 1.25 : overviewEvery;
@@ -119,56 +123,117 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
         }
     }
 
-    private async Task SendAsync(PublishBatch batch, CancellationToken cancellationToken)
+    private void Send(PublishBatch batch)
     {
         var started = time.GetTimestamp();
-        var sends = new List<Task>(batch.Instruments.Count + batch.Coins.Count + batch.Signals.Count);
+        var sent = 0;
         foreach (var s in batch.Instruments)
         {
-            sends.Add(hub.Clients.Group(OiHub.InstrumentGroup(s.Symbol)).instrument(s));
+            var hadPrevious = published.TryGetInstrument(s.Symbol, out var previous);
+            if (hadPrevious && previous.Seq >= s.Seq)
+            {
+                continue; // a merged batch's state, overtaken by one sent already
+            }
+            // Recorded before the topics' members are read (see PublishedStates).
+            published.SetInstrument(s);
             _overview[s.Symbol] = s;
             _universe.Add(s.Symbol);
+            sent++;
+            var key = "i:" + s.Symbol;
+            var full = Outgoing.Event(HubEvents.Instrument, s);
+            fanout.Publish(Topics.Instrument(s.Symbol), new Outgoing(key, full));
+            var deltas = Topics.InstrumentDeltas(s.Symbol);
+            if (fanout.HasMembers(deltas))
+            {
+                var message = hadPrevious
+                    ? Outgoing.Event(HubEvents.InstrumentDelta, new InstrumentDelta { Symbol = s.Symbol, Base = previous.Seq, Seq = s.Seq, Set = Fields.Diff(previous, s) })
+                    : full;
+                fanout.Publish(deltas, new Outgoing(key, message, full));
+            }
         }
         foreach (var c in batch.Coins)
         {
-            sends.Add(hub.Clients.Group(OiHub.CoinGroup(c.Coin)).coin(c));
+            fanout.Publish(Topics.Coin(c.Coin), new Outgoing("c:" + c.Coin, Outgoing.Event(HubEvents.Coin, c)));
         }
         foreach (var sig in batch.Signals)
         {
-            // Overview subscribers watch every instrument, so they hear every signal too. A connection in both groups
-            // receives it twice (SignalR does not merge groups); the OiStream clients drop the repeat.
-            sends.Add(sig.Symbol is { } symbol
-                ? hub.Clients.Groups(OiHub.InstrumentGroup(symbol), OiHub.OverviewGroup, OiHub.OverviewTableGroup).signal(sig)
-                : hub.Clients.Group(OiHub.CoinGroup(sig.Coin)).signal(sig));
+            // Overview subscribers watch every instrument, so they hear every signal too; a connection in several of
+            // these topics hears it once.
+            var message = new Outgoing(null, Outgoing.Event(HubEvents.Signal, sig));
+            if (sig.Symbol is { } symbol)
+            {
+                fanout.Publish([Topics.Instrument(symbol), Topics.InstrumentDeltas(symbol), Topics.Overview, Topics.OverviewTable, Topics.OverviewDeltas], message);
+            }
+            else
+            {
+                fanout.Publish(Topics.Coin(sig.Coin), message);
+            }
         }
-        await Bounded(Task.WhenAll(sends), cancellationToken);
         metrics.BatchSent(time.GetElapsedTime(started));
-        metrics.Sent("instrument", batch.Instruments.Count);
+        metrics.Sent("instrument", sent);
         metrics.Sent("coin", batch.Coins.Count);
         metrics.Sent("signal", batch.Signals.Count);
     }
 
-    private async Task Bounded(Task sends, CancellationToken cancellationToken)
+    // The rows changed since the last overview, in three forms; a slow client that missed one gets the whole table.
+    private void SendOverview()
     {
-        try
+        var rows = _overview.Values.ToList();
+        _overview.Clear();
+        OverviewDelta? delta = null;
+        if (fanout.HasMembers(Topics.OverviewDeltas))
         {
-            await sends.WaitAsync(TimeSpan.FromSeconds(1), time, cancellationToken);
+            var before = new OverviewCell[Layout.Fields.Count];
+            var after = new OverviewCell[Layout.Fields.Count];
+            var changed = new List<object?[]>(rows.Count);
+            foreach (var row in rows)
+            {
+                var n = Layout.FillRow(row, after);
+                var cells = new List<object?>(16) { row.Symbol, 0L };
+                if (published.TryGetOverviewRow(row.Symbol, out var previous))
+                {
+                    Layout.FillRow(previous, before);
+                    cells[1] = previous.Seq;
+                }
+                for (var i = 0; i < n; i++)
+                {
+                    if (previous is null || before[i] != after[i])
+                    {
+                        cells.Add((long)i);
+                        cells.Add(Cell(after[i]));
+                    }
+                }
+                changed.Add([.. cells]);
+            }
+            delta = new OverviewDelta { Rows = changed };
         }
-        catch (TimeoutException)
+        // Recorded before the topics' members are read (see PublishedStates).
+        foreach (var row in rows)
         {
-            // Some client could not take its messages in time: move on; its sends complete or fail on their own.
-            status.CountSlowBroadcast();
-            _ = sends.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            published.SetOverviewRow(row);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        var all = published.OverviewRows();
+        var fullTable = Outgoing.Event(HubEvents.OverviewTable, new OverviewTable(_windows, all));
+        fanout.Publish(Topics.Overview, new Outgoing("overview", Outgoing.Event(HubEvents.Overview, rows), Outgoing.Event(HubEvents.Overview, all)));
+        fanout.Publish(Topics.OverviewTable, new Outgoing("overview-table", Outgoing.Event(HubEvents.OverviewTable, new OverviewTable(_windows, rows)), fullTable));
+        if (delta is not null)
         {
-            LogSendFailed(logger, ex);
+            fanout.Publish(Topics.OverviewDeltas, new Outgoing("overview-table", Outgoing.Event(HubEvents.OverviewDelta, delta), fullTable));
         }
+        metrics.Sent("overview");
+        metrics.Sent("overviewTable");
     }
+
+    private static object? Cell(OverviewCell cell) => cell.Kind switch
+    {
+        OverviewCellKind.Text => cell.Text,
+        OverviewCellKind.Whole => cell.Whole,
+        OverviewCellKind.Boolean => cell.Whole != 0,
+        OverviewCellKind.Number => cell.Number,
+        _ => null,
+    };
 
     [LoggerMessage(EventId = 402, EventName = "PublisherLoopFailed", Level = LogLevel.Error, Message = "The publisher loop failed; it starts again in {Seconds:0.#} s")]
     private static partial void LogLoopFailed(ILogger logger, double seconds, Exception exception);
 
-    [LoggerMessage(EventId = 401, EventName = "BroadcastFailed", Level = LogLevel.Warning, Message = "A broadcast failed")]
-    private static partial void LogSendFailed(ILogger logger, Exception exception);
 }

@@ -19,7 +19,8 @@ public sealed class StatusBoard
     private volatile EngineMetrics _engine = EngineMetrics.Starting;
     private volatile HistoryStatus? _history;
     private volatile ImportStatus? _import;
-    private long _slowBroadcasts;
+    private long _coalesced;
+    private long _clientsCut;
 
     /// <summary>The background loops of every stage, with their unexpected failures (each stage registers its own).</summary>
     public LoopMonitor Loops { get; } = new();
@@ -36,11 +37,17 @@ public sealed class StatusBoard
     /// <summary>The history import's latest progress.</summary>
     public ImportStatus? Import { get => _import; set => _import = value; }
 
-    /// <summary>Broadcasts whose sends took longer than the publisher's limit (some client was slow).</summary>
-    public long SlowBroadcasts => Interlocked.Read(ref _slowBroadcasts);
+    /// <summary>Messages to slow clients replaced by a newer state of the same thing before they were written.</summary>
+    public long Coalesced => Interlocked.Read(ref _coalesced);
 
-    /// <summary>Counts a slow broadcast (publisher).</summary>
-    public void CountSlowBroadcast() => Interlocked.Increment(ref _slowBroadcasts);
+    /// <summary>Connections closed because they stayed behind.</summary>
+    public long ClientsCut => Interlocked.Read(ref _clientsCut);
+
+    /// <summary>Counts a coalesced message (fan-out).</summary>
+    public void CountCoalesced() => Interlocked.Increment(ref _coalesced);
+
+    /// <summary>Counts a connection closed for staying behind (fan-out).</summary>
+    public void CountClientCut() => Interlocked.Increment(ref _clientsCut);
 
     /// <summary>
     /// Ready: the engine has applied, published and stored its start-up history, and the feed is live or (Binance out

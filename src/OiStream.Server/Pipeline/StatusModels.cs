@@ -23,7 +23,7 @@ public sealed record FeedMetrics(bool Live, bool ServingStored, IReadOnlyList<St
 
 /// <summary>What happened to the events the engine read, and whether its start-up history is complete.</summary>
 public sealed record EngineMetrics(long Applied, long Replaced, long Late, long Invalid, long UnknownInstrument, long FromFuture,
-    long DroppedInChannel, int Backlog, long DroppedPublishBatches, int Instruments, bool Ready)
+    long DroppedInChannel, int Backlog, long MergedPublishBatches, int Instruments, bool Ready)
 {
     /// <summary>Before the engine loop has run.</summary>
     public static EngineMetrics Starting { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false);

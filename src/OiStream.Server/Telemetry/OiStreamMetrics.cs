@@ -46,12 +46,9 @@ public sealed class OiStreamMetrics : IDisposable
         _meter.CreateObservableCounter<long>("oistream.events.dropped", () =>
         {
             var e = board.Engine;
-            return (Measurement<long>[])
-            [
-                new Measurement<long>(e.DroppedInChannel, new KeyValuePair<string, object?>("stage", "channel")),
-                new Measurement<long>(e.DroppedPublishBatches, new KeyValuePair<string, object?>("stage", "publish_batches")),
-            ];
-        }, "{event}", "Events (or publish batches) dropped because a bounded queue was full");
+            return (Measurement<long>[]) [new Measurement<long>(e.DroppedInChannel, new KeyValuePair<string, object?>("stage", "channel"))];
+        }, "{event}", "Events dropped because the engine's bounded queue was full");
+        _meter.CreateObservableCounter("oistream.publish.merged", () => board.Engine.MergedPublishBatches, "{batch}", "Publish batches merged into later ones while the publisher was behind (newest states sent, nothing lost)");
         _meter.CreateObservableGauge("oistream.channel.backlog", () => board.Engine.Backlog, "{event}", "Events waiting for the engine");
         _meter.CreateObservableGauge("oistream.instruments", () => board.Engine.Instruments, "{instrument}", "Instruments tracked");
         _meter.CreateObservableGauge("oistream.ready", () => board.Ready ? 1 : 0, null, "1 once the feed is live and the start-up history is applied and stored");
@@ -61,7 +58,8 @@ public sealed class OiStreamMetrics : IDisposable
         {
             _meter.CreateObservableCounter("oistream.sent", () => bytes.Sent, "By", "Bytes written to all connections (HTTP responses and WebSocket frames)");
         }
-        _meter.CreateObservableCounter("oistream.publish.slow", () => board.SlowBroadcasts, "{batch}", "Broadcasts whose sends took longer than the publisher's limit");
+        _meter.CreateObservableCounter("oistream.fanout.coalesced", () => board.Coalesced, "{message}", "Messages to slow clients replaced by a newer state of the same thing before they were written");
+        _meter.CreateObservableCounter("oistream.fanout.cut", () => board.ClientsCut, "{connection}", "Connections closed because they stayed behind");
 
         _meter.CreateObservableCounter("oistream.polls", () =>
         {

@@ -1,0 +1,174 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace OiStream.Server.Fanout;
+
+/// <summary>
+/// What one connection has yet to be sent. A message is written at once while the connection keeps up; while a write
+/// is still pending (the client reads slower than the hub writes), messages wait here, and a newer message of the same
+/// key replaces the waiting one (by its full-state form, since a delta needs the state before it). Nothing here ever
+/// waits for the client: <see cref="Offer"/> returns at once, and a background drain writes what waits.
+/// </summary>
+internal sealed class Outbox
+{
+    private readonly HubConnectionContext _connection;
+    private readonly ConnectionFanout _owner;
+    private readonly object _gate = new();
+    private readonly OrderedDictionary<string, Outgoing> _waiting = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _topics = new(StringComparer.Ordinal);
+    private long _writeStarted;
+    private long _events;
+    private bool _writing;
+    private bool _closed;
+
+    public Outbox(HubConnectionContext connection, ConnectionFanout owner)
+    {
+        _connection = connection;
+        _owner = owner;
+    }
+
+    public string ConnectionId => _connection.ConnectionId;
+
+    /// <summary>Topics this connection is in (under the fanout's topic locks, read on disconnect).</summary>
+    public HashSet<string> Topics => _topics;
+
+    /// <summary>Messages waiting now.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>Sends or queues one message; never waits.</summary>
+    public void Offer(Outgoing message)
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            if (_writing)
+            {
+                Queue(message);
+                return;
+            }
+            _writing = true;
+            _writeStarted = _owner.Time.GetTimestamp();
+        }
+        Write(message.Message);
+    }
+
+    /// <summary>No more messages: the connection has gone.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            _waiting.Clear();
+        }
+    }
+
+    // Under the lock.
+    private void Queue(Outgoing message)
+    {
+        if (_owner.Time.GetElapsedTime(_writeStarted) > _owner.CutAfter)
+        {
+            Cut($"it has not read a message for {_owner.Time.GetElapsedTime(_writeStarted).TotalSeconds:0} s (OiStream:SlowClientCutAfter {_owner.CutAfter.TotalSeconds:0} s)");
+            return;
+        }
+        if (message.Key is { } key && _waiting.TryGetValue(key, out _))
+        {
+            _waiting[key] = message with { Message = message.WhenCoalesced ?? message.Message };
+            _owner.CountCoalesced();
+            return;
+        }
+        if (_waiting.Count >= _owner.MaxQueued)
+        {
+            Cut($"{_waiting.Count} messages wait for it after coalescing (OiStream:MaxQueuedPerClient {_owner.MaxQueued})");
+            return;
+        }
+        _waiting.Add(message.Key ?? $"#{++_events}", message);
+    }
+
+    // Under the lock.
+    private void Cut(string reason)
+    {
+        _closed = true;
+        var dropped = _waiting.Count;
+        _waiting.Clear();
+        _owner.Cut(_connection, reason, dropped);
+    }
+
+    private void Write(SerializedHubMessage message)
+    {
+        ValueTask written;
+        try
+        {
+            written = _connection.WriteAsync(message);
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            return;
+        }
+        if (written.IsCompletedSuccessfully && TryIdle())
+        {
+            return;
+        }
+        _ = DrainAsync(written);
+    }
+
+    // After a write completed at once: idle unless something was queued meanwhile (by another thread).
+    private bool TryIdle()
+    {
+        lock (_gate)
+        {
+            if (_waiting.Count == 0 || _closed)
+            {
+                _writing = false;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private async Task DrainAsync(ValueTask pending)
+    {
+        try
+        {
+            await pending;
+            while (true)
+            {
+                SerializedHubMessage next;
+                lock (_gate)
+                {
+                    if (_waiting.Count == 0 || _closed)
+                    {
+                        _writing = false;
+                        return;
+                    }
+                    next = _waiting.GetAt(0).Value.Message;
+                    _waiting.RemoveAt(0);
+                    _writeStarted = _owner.Time.GetTimestamp();
+                }
+                await _connection.WriteAsync(next);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    // A write that throws means the connection is closing: SignalR's own disconnect cleans up.
+    private void Fail(Exception ex)
+    {
+        Close();
+        _owner.WriteFailed(_connection.ConnectionId, ex);
+    }
+}
