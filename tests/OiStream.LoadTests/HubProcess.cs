@@ -45,6 +45,26 @@ internal sealed partial class HubProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(a);
         }
+        return await LaunchAsync(info, store);
+    }
+
+    /// <summary>
+    /// Starts the bare SignalR hub of <see cref="BareHub"/> (this harness's own executable) as its own process, the
+    /// baseline the fan-out harness compares OiStream with.
+    /// </summary>
+    public static Task<HubProcess> StartBareAsync(int groups, int payloadBytes)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { typeof(HubProcess).Assembly.Location, "bare-hub", "--groups", groups.ToString(CultureInfo.InvariantCulture),
+            "--payload", payloadBytes.ToString(CultureInfo.InvariantCulture), "--urls", "http://127.0.0.1:0" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        return LaunchAsync(info, "");
+    }
+
+    private static async Task<HubProcess> LaunchAsync(ProcessStartInfo info, string store)
+    {
         var process = Process.Start(info)!;
         var urlSource = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

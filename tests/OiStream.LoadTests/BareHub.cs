@@ -1,0 +1,81 @@
+using System.Globalization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace OiStream.LoadTests;
+
+/// <summary>
+/// The baseline of the fan-out harness: the plainest ASP.NET Core SignalR hub that carries the same traffic as
+/// OiStream: groups named like symbols, and once a second a message of the same size to every group (the market's
+/// burst), sent the way SignalR's documentation shows (<c>Clients.Group(...).SendAsync</c>, all sends awaited together).
+/// Nothing of OiStream runs in it.
+/// </summary>
+internal static class BareHub
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var groups = int.Parse(Arg(args, "--groups") ?? "300", CultureInfo.InvariantCulture);
+        var payload = int.Parse(Arg(args, "--payload") ?? "250", CultureInfo.InvariantCulture);
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        builder.Services.AddSignalR();
+        builder.Services.AddHostedService(sp => new Burst(sp.GetRequiredService<IHubContext<Groups>>(), groups, payload));
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapHub<Groups>("/hubs/oi");
+        await app.RunAsync();
+    }
+
+    private static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+    /// <summary>Group names of the bare hub: <c>S0</c>, <c>S1</c>, …</summary>
+    public static string GroupName(int i) => "S" + i.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The hub: joins the groups asked for.</summary>
+    internal sealed class Groups : Hub
+    {
+        public async Task Subscribe(string[] names)
+        {
+            foreach (var name in names)
+            {
+                await base.Groups.AddToGroupAsync(Context.ConnectionId, name);
+            }
+        }
+    }
+
+    /// <summary>What a client receives: a symbol, a seq, the tick time and padding to the measured size of OiStream's update.</summary>
+    internal sealed record Update(string Symbol, long Seq, long PriceTime, string Pad);
+
+    private sealed class Burst(IHubContext<Groups> hub, int groups, int payload) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            // The envelope without padding is about 90 bytes; pad to the requested frame size.
+            var pad = new string('x', Math.Max(0, payload - 90));
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            long seq = 0;
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                seq++;
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var sends = new Task[groups];
+                for (var i = 0; i < groups; i++)
+                {
+                    sends[i] = hub.Clients.Group(GroupName(i)).SendAsync("instrumentDelta", new Update(GroupName(i), seq, now, pad), stoppingToken);
+                }
+                try
+                {
+                    await Task.WhenAll(sends);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A send to a closing connection: the next burst goes on.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using OiStream.Client;
+
+namespace OiStream.LoadTests;
+
+/// <summary>
+/// OiStream's fan-out against a bare SignalR hub (<see cref="BareHub"/>) carrying the same traffic, in one run: for
+/// each point (clients × symbols each), both hubs as their own processes, the same number of real clients connected
+/// here, and the ratios OiStream / bare of tick-to-client p99, hub CPU per million delivered messages and the time to
+/// connect and subscribe every client. Also the bytes of an <c>instrumentDelta</c> frame, which the bare hub's
+/// messages are padded to.
+/// </summary>
+internal static class FanoutRun
+{
+    private sealed record Point(int Clients, int Symbols);
+
+    /// <summary>What one hub did at one point; <paramref name="Gaps"/> counts updates whose seq did not follow the one before at a client.</summary>
+    private sealed record Result(double P50, double P99, long Delivered, double CpuSeconds, double ConnectSeconds, int Gaps)
+    {
+        public double CpuPerMillion => CpuSeconds / Delivered * 1e6;
+    }
+
+    public static async Task RunAsync(string[] args)
+    {
+        var seconds = int.Parse(Arg(args, "--seconds") ?? "30", CultureInfo.InvariantCulture);
+        var points = (Arg(args, "--points") ?? "1000x20,5000x4,10000x2").Split(',')
+            .Select(p => p.Split('x')).Select(p => new Point(int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToList();
+
+        await using var hub = await HubProcess.StartAsync(null, "--OiStream:Storage:ImportDays=0", "--OiStream:MaxSymbolsPerConnection=200");
+        await hub.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var symbols = (await hub.Http.GetFromJsonAsync<JsonElement[]>(new Uri(hub.Url, "/api/v1/instruments")))!
+            .Where(s => s.GetProperty("market").GetString() == "usdm")
+            .Select(s => s.GetProperty("symbol").GetString()!).ToList();
+        var frame = await DeltaFrameBytesAsync(hub.Url, symbols.Take(20).ToArray());
+        Console.WriteLine($"OiStream: {symbols.Count} USD-M instruments; an instrumentDelta frame is {frame:0} B on average (JSON), the bare hub's message is padded to that");
+        await using var bare = await HubProcess.StartBareAsync(symbols.Count, (int)Math.Round(frame));
+
+        Console.WriteLine($"{"point",-12} {"hub",-9} {"p50 ms",7} {"p99 ms",7} {"delivered/s",12} {"CPU s/1M",9} {"connect s",10} {"gaps",5}");
+        foreach (var point in points)
+        {
+            var oi = await MeasureAsync(point, seconds, hub, symbols, oistream: true);
+            Print(point, "OiStream", oi);
+            var b = await MeasureAsync(point, seconds, bare, symbols, oistream: false);
+            Print(point, "bare", b);
+            Console.WriteLine($"{$"{point.Clients}x{point.Symbols}",-12} ratios    p99 {oi.P99 / b.P99:0.00}   CPU per 1M {oi.CpuPerMillion / b.CpuPerMillion:0.00}   connect {oi.ConnectSeconds / b.ConnectSeconds:0.00}");
+        }
+
+        void Print(Point p, string name, Result r) =>
+            Console.WriteLine($"{$"{p.Clients}x{p.Symbols}",-12} {name,-9} {r.P50,7:0} {r.P99,7:0} {r.Delivered / (double)seconds,12:N0} {r.CpuPerMillion,9:0.00} {r.ConnectSeconds,10:0.0} {r.Gaps,5}");
+    }
+
+    private static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+    // The mean size of instrumentDelta frames over 5 s, from a raw WebSocket subscribed to these symbols.
+    private static async Task<double> DeltaFrameBytesAsync(Uri hub, string[] symbols)
+    {
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://{hub.Authority}/hubs/oi"), CancellationToken.None);
+        async Task Send(string text) => await ws.SendAsync(Encoding.UTF8.GetBytes(text + "\u001e"), WebSocketMessageType.Text, true, CancellationToken.None);
+        await Send("{\"protocol\":\"json\",\"version\":1}");
+        await Send($"{{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeDeltas\",\"arguments\":[{JsonSerializer.Serialize(symbols)}]}}");
+        var sizes = new List<int>();
+        var buffer = new byte[1 << 20];
+        var pending = new StringBuilder();
+        var until = DateTime.UtcNow.AddSeconds(5);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (DateTime.UtcNow < until)
+        {
+            var r = await ws.ReceiveAsync(buffer, cts.Token);
+            pending.Append(Encoding.UTF8.GetString(buffer, 0, r.Count));
+            var text = pending.ToString();
+            int end;
+            while ((end = text.IndexOf('\u001e', StringComparison.Ordinal)) >= 0)
+            {
+                var message = text[..end];
+                text = text[(end + 1)..];
+                if (message.Contains("\"target\":\"instrumentDelta\"", StringComparison.Ordinal))
+                {
+                    sizes.Add(Encoding.UTF8.GetByteCount(message) + 1);
+                }
+            }
+            pending.Clear().Append(text);
+        }
+        return sizes.Count == 0 ? throw new InvalidOperationException("No instrumentDelta frame in 5 s.") : sizes.Average();
+    }
+
+    private static async Task<Result> MeasureAsync(Point point, int seconds, HubProcess hub, List<string> symbols, bool oistream)
+    {
+        var latencies = new ConcurrentBag<long>();
+        long delivered = 0;
+        var measuring = 0;
+        var gaps = 0;
+        var disposers = new List<Func<ValueTask>>();
+        var connect = Stopwatch.StartNew();
+        try
+        {
+            // Connected and subscribed 100 at a time, as a crowd arriving after a restart would.
+            using var gate = new SemaphoreSlim(100);
+            var tasks = Enumerable.Range(0, point.Clients).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var mine = Enumerable.Range(0, point.Symbols).Select(k => ((i * 7) + k) % symbols.Count).ToArray();
+                    if (oistream)
+                    {
+                        var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"), new OiStreamClientOptions { Transports = HttpTransportType.WebSockets, SkipNegotiation = true });
+                        var last = new ConcurrentDictionary<string, long>();
+                        var seqs = new ConcurrentDictionary<string, long>();
+                        client.InstrumentReceived += s =>
+                        {
+                            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                            if (seqs.TryGetValue(s.Symbol, out var before) && s.Seq != before + 1)
+                            {
+                                Interlocked.Increment(ref gaps);
+                            }
+                            seqs[s.Symbol] = s.Seq;
+                            if (Volatile.Read(ref measuring) == 0)
+                            {
+                                return;
+                            }
+                            Interlocked.Increment(ref delivered);
+                            // Only updates that carry a new mark price: an OI poll's update carries an older tick.
+                            if (s.PriceTime is { } t && (!last.TryGetValue(s.Symbol, out var prev) || t > prev))
+                            {
+                                if (prev > 0)
+                                {
+                                    latencies.Add(now - t);
+                                }
+                                last[s.Symbol] = t;
+                            }
+                        };
+                        lock (disposers)
+                        {
+                            disposers.Add(client.DisposeAsync);
+                        }
+                        await client.StartAsync();
+                        await client.SubscribeAsync(mine.Select(k => symbols[k]));
+                    }
+                    else
+                    {
+                        var connection = new HubConnectionBuilder()
+                            .WithUrl(new Uri(hub.Url, "/hubs/oi"), o => { o.Transports = HttpTransportType.WebSockets; o.SkipNegotiation = true; })
+                            .Build();
+                        var seqs = new ConcurrentDictionary<string, long>();
+                        connection.On<BareHub.Update>("instrumentDelta", u =>
+                        {
+                            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                            if (seqs.TryGetValue(u.Symbol, out var before) && u.Seq != before + 1)
+                            {
+                                Interlocked.Increment(ref gaps);
+                            }
+                            seqs[u.Symbol] = u.Seq;
+                            if (Volatile.Read(ref measuring) == 0)
+                            {
+                                return;
+                            }
+                            Interlocked.Increment(ref delivered);
+                            latencies.Add(now - u.PriceTime);
+                        });
+                        lock (disposers)
+                        {
+                            disposers.Add(connection.DisposeAsync);
+                        }
+                        await connection.StartAsync();
+                        await connection.InvokeAsync("Subscribe", mine.Select(BareHub.GroupName).ToArray());
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }).ToList();
+            await Task.WhenAll(tasks);
+            connect.Stop();
+            await Task.Delay(TimeSpan.FromSeconds(5)); // settle; the first updates seed the last ticks
+            var cpu = hub.CpuTime();
+            Volatile.Write(ref measuring, 1);
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            Volatile.Write(ref measuring, 0);
+            var used = (hub.CpuTime() - cpu).TotalSeconds;
+            var sorted = latencies.Order().ToList();
+            double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+            return new Result(Pct(0.5), Pct(0.99), delivered, used, connect.Elapsed.TotalSeconds, gaps);
+        }
+        finally
+        {
+            foreach (var d in disposers)
+            {
+                await d();
+            }
+        }
+    }
+}
