@@ -94,10 +94,7 @@ internal static class FanoutRun
 
     private static async Task<Result> MeasureAsync(Point point, int seconds, HubProcess hub, List<string> symbols, bool oistream)
     {
-        var latencies = new ConcurrentBag<long>();
-        long delivered = 0;
-        var measuring = 0;
-        var gaps = 0;
+        var tally = new Tally();
         var disposers = new List<Func<ValueTask>>();
         var connect = Stopwatch.StartNew();
         try
@@ -113,31 +110,9 @@ internal static class FanoutRun
                     if (oistream)
                     {
                         var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"), new OiStreamClientOptions { Transports = HttpTransportType.WebSockets, SkipNegotiation = true });
-                        var last = new ConcurrentDictionary<string, long>();
-                        var seqs = new ConcurrentDictionary<string, long>();
-                        client.InstrumentReceived += s =>
-                        {
-                            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                            if (seqs.TryGetValue(s.Symbol, out var before) && s.Seq != before + 1)
-                            {
-                                Interlocked.Increment(ref gaps);
-                            }
-                            seqs[s.Symbol] = s.Seq;
-                            if (Volatile.Read(ref measuring) == 0)
-                            {
-                                return;
-                            }
-                            Interlocked.Increment(ref delivered);
-                            // Only updates that carry a new mark price: an OI poll's update carries an older tick.
-                            if (s.PriceTime is { } t && (!last.TryGetValue(s.Symbol, out var prev) || t > prev))
-                            {
-                                if (prev > 0)
-                                {
-                                    latencies.Add(now - t);
-                                }
-                                last[s.Symbol] = t;
-                            }
-                        };
+                        var seen = new Seen(tally);
+                        // Only updates that carry a new mark price count for latency: an OI poll's update carries an older tick.
+                        client.InstrumentReceived += s => seen.Update(s.Symbol, s.Seq, s.PriceTime, newTicksOnly: true);
                         lock (disposers)
                         {
                             disposers.Add(client.DisposeAsync);
@@ -150,22 +125,8 @@ internal static class FanoutRun
                         var connection = new HubConnectionBuilder()
                             .WithUrl(new Uri(hub.Url, "/hubs/oi"), o => { o.Transports = HttpTransportType.WebSockets; o.SkipNegotiation = true; })
                             .Build();
-                        var seqs = new ConcurrentDictionary<string, long>();
-                        connection.On<BareHub.Update>("instrumentDelta", u =>
-                        {
-                            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                            if (seqs.TryGetValue(u.Symbol, out var before) && u.Seq != before + 1)
-                            {
-                                Interlocked.Increment(ref gaps);
-                            }
-                            seqs[u.Symbol] = u.Seq;
-                            if (Volatile.Read(ref measuring) == 0)
-                            {
-                                return;
-                            }
-                            Interlocked.Increment(ref delivered);
-                            latencies.Add(now - u.PriceTime);
-                        });
+                        var seen = new Seen(tally);
+                        connection.On<BareHub.Update>("instrumentDelta", u => seen.Update(u.Symbol, u.Seq, u.PriceTime, newTicksOnly: false));
                         lock (disposers)
                         {
                             disposers.Add(connection.DisposeAsync);
@@ -183,19 +144,66 @@ internal static class FanoutRun
             connect.Stop();
             await Task.Delay(TimeSpan.FromSeconds(5)); // settle; the first updates seed the last ticks
             var cpu = hub.CpuTime();
-            Volatile.Write(ref measuring, 1);
+            tally.Measuring = true;
             await Task.Delay(TimeSpan.FromSeconds(seconds));
-            Volatile.Write(ref measuring, 0);
+            tally.Measuring = false;
             var used = (hub.CpuTime() - cpu).TotalSeconds;
-            var sorted = latencies.Order().ToList();
+            var sorted = tally.Latencies.Order().ToList();
             double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-            return new Result(Pct(0.5), Pct(0.99), delivered, used, connect.Elapsed.TotalSeconds, gaps);
+            return new Result(Pct(0.5), Pct(0.99), tally.Delivered, used, connect.Elapsed.TotalSeconds, tally.Gaps);
         }
         finally
         {
             foreach (var d in disposers)
             {
                 await d();
+            }
+        }
+    }
+
+    /// <summary>What all clients of one measurement saw.</summary>
+    private sealed class Tally
+    {
+        private long _delivered;
+        private int _gaps;
+        private volatile bool _measuring;
+
+        public ConcurrentBag<long> Latencies { get; } = [];
+
+        public bool Measuring { get => _measuring; set => _measuring = value; }
+
+        public long Delivered => Interlocked.Read(ref _delivered);
+
+        public int Gaps => Volatile.Read(ref _gaps);
+
+        public void Gap() => Interlocked.Increment(ref _gaps);
+
+        public void Deliver() => Interlocked.Increment(ref _delivered);
+    }
+
+    /// <summary>One client's view: the last seq and tick time per symbol, counted into the tally.</summary>
+    private sealed class Seen(Tally tally)
+    {
+        private readonly ConcurrentDictionary<string, (long Seq, long Tick)> _last = new();
+
+        public void Update(string symbol, long seq, long? tick, bool newTicksOnly)
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var had = _last.TryGetValue(symbol, out var last);
+            if (had && seq != last.Seq + 1)
+            {
+                tally.Gap();
+            }
+            var newTick = tick is { } t && (!newTicksOnly || (had && t > last.Tick));
+            _last[symbol] = (seq, tick is { } k && k > last.Tick ? k : last.Tick);
+            if (!tally.Measuring)
+            {
+                return;
+            }
+            tally.Deliver();
+            if (newTick)
+            {
+                tally.Latencies.Add(now - tick!.Value);
             }
         }
     }
