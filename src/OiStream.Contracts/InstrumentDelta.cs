@@ -149,7 +149,8 @@ public sealed class InstrumentFields
         var at = LeadingFields.Count;
         Dictionary<string, double?>? change = null, changeUsd = null, priceChange = null;
         Dictionary<string, string?>? signal = null;
-        var next = state with { Seq = delta.Seq };
+        var (stale, oiTime, priceTime, coverageStart) = (state.Stale, state.OiTime, state.PriceTime, state.CoverageStart);
+        var (oi, oiCoin, oiUsd, mark, funding) = (state.OpenInterest, state.OpenInterestCoin, state.OpenInterestUsd, state.MarkPrice, state.FundingRate);
         for (var k = 0; k < set.Count; k += 2)
         {
             var index = set[k] is { } i && i >= 0 && i < Names.Count && i == Math.Floor(i)
@@ -158,15 +159,15 @@ public sealed class InstrumentFields
             var value = set[k + 1];
             switch (index)
             {
-                case 0: next = next with { Stale = value == 1 }; break;
-                case 1: next = next with { OiTime = (long?)value }; break;
-                case 2: next = next with { PriceTime = (long?)value }; break;
-                case 3: next = next with { CoverageStart = (long?)value }; break;
-                case 4: next = next with { OpenInterest = value }; break;
-                case 5: next = next with { OpenInterestCoin = value }; break;
-                case 6: next = next with { OpenInterestUsd = value }; break;
-                case 7: next = next with { MarkPrice = value }; break;
-                case 8: next = next with { FundingRate = value }; break;
+                case 0: stale = value == 1; break;
+                case 1: oiTime = (long?)value; break;
+                case 2: priceTime = (long?)value; break;
+                case 3: coverageStart = (long?)value; break;
+                case 4: oi = value; break;
+                case 5: oiCoin = value; break;
+                case 6: oiUsd = value; break;
+                case 7: mark = value; break;
+                case 8: funding = value; break;
                 default:
                     var block = (index - at) / n;
                     var w = _windows[(index - at) % n];
@@ -184,8 +185,18 @@ public sealed class InstrumentFields
                     break;
             }
         }
-        return next with
+        return state with
         {
+            Seq = delta.Seq,
+            Stale = stale,
+            OiTime = oiTime,
+            PriceTime = priceTime,
+            CoverageStart = coverageStart,
+            OpenInterest = oi,
+            OpenInterestCoin = oiCoin,
+            OpenInterestUsd = oiUsd,
+            MarkPrice = mark,
+            FundingRate = funding,
             Change = change ?? state.Change,
             ChangeUsd = changeUsd ?? state.ChangeUsd,
             PriceChange = priceChange ?? state.PriceChange,

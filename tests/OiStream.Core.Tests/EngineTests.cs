@@ -255,7 +255,7 @@ public class EngineTests
 public class PublishIntervalTests
 {
     [Fact]
-    public void A_symbol_goes_out_at_once_unless_its_last_update_is_younger_than_the_interval()
+    public void A_symbol_goes_out_at_once_twice_in_a_row_then_no_more_than_once_per_interval()
     {
         var h = new EngineHarness(null, EngineHarness.BtcUsdt, EngineHarness.EthUsdt);
         var t0 = EngineHarness.T0;
@@ -265,26 +265,28 @@ public class PublishIntervalTests
         var coins = new List<OiStream.Contracts.CoinState>();
         h.Engine.PublishChanges(published, coins, interval); // the registration snapshots
 
-        h.Clock.Now = t0 + 1_000;
-        h.Oi("BTCUSDT", t0 + 1_000, 100);
-        published.Clear();
-        h.Engine.PublishChanges(published, coins, interval);
-        var first = Assert.Single(published);           // a second since its last update: at once
+        List<OiStream.Contracts.InstrumentState> At(long ms, params (string Symbol, double Oi)[] changes)
+        {
+            h.Clock.Now = t0 + ms;
+            foreach (var (symbol, oi) in changes)
+            {
+                h.Oi(symbol, t0 + ms, oi);
+            }
+            published.Clear();
+            h.Engine.PublishChanges(published, coins, interval);
+            return [.. published];
+        }
 
-        h.Clock.Now = t0 + 1_100;
-        h.Oi("BTCUSDT", t0 + 1_100, 101);
-        h.Oi("ETHUSDT", t0 + 1_100, 50);
-        published.Clear();
-        h.Engine.PublishChanges(published, coins, interval);
-        Assert.Equal("ETHUSDT", Assert.Single(published).Symbol);   // BTCUSDT went out 100 ms ago: it waits
+        var first = Assert.Single(At(1_000, ("BTCUSDT", 100)));        // a second since its last update: at once
+        var second = Assert.Single(At(1_050, ("BTCUSDT", 101)));       // a second change right after: at once too (a mark
+        Assert.Equal(first.Seq + 1, second.Seq);                       // tick just after an OI update does not wait)
+        Assert.Equal("ETHUSDT", Assert.Single(At(1_100, ("BTCUSDT", 102), ("ETHUSDT", 50))).Symbol); // a third: over budget
         Assert.True(h.Engine.HasPendingChanges);
-
-        h.Clock.Now = t0 + 1_250;
-        h.Oi("BTCUSDT", t0 + 1_200, 102);                          // and coalesces with the next change
-        published.Clear();
-        h.Engine.PublishChanges(published, coins, interval);
-        var second = Assert.Single(published, s => s.Symbol == "BTCUSDT");
-        Assert.Equal(first.Seq + 1, second.Seq);
-        Assert.Equal(102, second.OpenInterest);
+        Assert.Empty(At(1_200, ("BTCUSDT", 103)));                      // still over: it coalesces with the next change
+        var third = Assert.Single(At(1_250), s => s.Symbol == "BTCUSDT"); // one interval after the first
+        Assert.Equal(second.Seq + 1, third.Seq);
+        Assert.Equal(103, third.OpenInterest);
+        Assert.Empty(At(1_400, ("BTCUSDT", 104)));                      // from here on, once per interval
+        Assert.Equal(104, Assert.Single(At(1_500)).OpenInterest);
     }
 }

@@ -8,6 +8,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using OiStream.Client;
+using OiStream.Contracts;
 
 namespace OiStream.LoadTests;
 
@@ -34,27 +35,50 @@ internal static class FanoutRun
         var points = (Arg(args, "--points") ?? "1000x20,5000x4,10000x2").Split(',')
             .Select(p => p.Split('x')).Select(p => new Point(int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToList();
 
-        await using var hub = await HubProcess.StartAsync(null, "--OiStream:Storage:ImportDays=0", "--OiStream:MaxSymbolsPerConnection=200");
+        var fullStates = args.Contains("--full-states");
+        // Raw SignalR clients on both hubs by default, so the comparison is of the hubs; --client oistream takes
+        // OiStream's own client (which applies deltas and hands over full states) for OiStream's runs.
+        var ownClient = Arg(args, "--client") == "oistream";
+        // The simulator runs as a process of its own, not in the hub's, so the hub's CPU is the hub's own (and the
+        // simulator's load falls on both hubs' runs alike).
+        await using var simulator = await HubProcess.StartSimulatorAsync();
+        var rest = simulator.Url.ToString().TrimEnd('/');
+        await using var hub = await HubProcess.StartAsync(null, simulate: false,
+            [.. HubProcess.BinanceAt(rest, "ws" + rest[4..]),
+                "--OiStream:Storage:ImportDays=0", "--OiStream:MaxSymbolsPerConnection=200"]);
         await hub.WaitReadyAsync(TimeSpan.FromSeconds(120));
         var symbols = (await hub.Http.GetFromJsonAsync<JsonElement[]>(new Uri(hub.Url, "/api/v1/instruments")))!
             .Where(s => s.GetProperty("market").GetString() == "usdm")
             .Select(s => s.GetProperty("symbol").GetString()!).ToList();
         var frame = await DeltaFrameBytesAsync(hub.Url, symbols.Take(20).ToArray());
-        Console.WriteLine($"OiStream: {symbols.Count} USD-M instruments; an instrumentDelta frame is {frame:0} B on average (JSON), the bare hub's message is padded to that");
+        Console.WriteLine($"OiStream: {symbols.Count} USD-M instruments (from the simulator, its own process), {(fullStates ? "full states" : "deltas")} to {(ownClient ? "OiStream's .NET client" : "bare SignalR clients")}; an instrumentDelta frame is {frame:0} B on average (JSON), the bare hub's message is padded to that");
         await using var bare = await HubProcess.StartBareAsync(symbols.Count, (int)Math.Round(frame));
 
+        // What each hub spends with no client at all, over the same time: OiStream's own work (the exchange's socket,
+        // polls, the engine, history), the bare hub's timer.
+        var idleOi = await IdleCpuAsync(hub, seconds);
+        var idleBare = await IdleCpuAsync(bare, seconds);
+        Console.WriteLine($"with no client: OiStream {idleOi * 1000 / seconds:0} ms CPU per second, bare {idleBare * 1000 / seconds:0} ms");
         Console.WriteLine($"{"point",-12} {"hub",-9} {"p50 ms",7} {"p99 ms",7} {"delivered/s",12} {"CPU s/1M",9} {"connect s",10} {"gaps",5}");
         foreach (var point in points)
         {
-            var oi = await MeasureAsync(point, seconds, hub, symbols, oistream: true);
+            var oi = await MeasureAsync(point, seconds, hub, symbols, oistream: true, fullStates, ownClient);
             Print(point, "OiStream", oi);
-            var b = await MeasureAsync(point, seconds, bare, symbols, oistream: false);
+            var b = await MeasureAsync(point, seconds, bare, symbols, oistream: false, fullStates, ownClient);
             Print(point, "bare", b);
-            Console.WriteLine($"{$"{point.Clients}x{point.Symbols}",-12} ratios    p99 {oi.P99 / b.P99:0.00}   CPU per 1M {oi.CpuPerMillion / b.CpuPerMillion:0.00}   connect {oi.ConnectSeconds / b.ConnectSeconds:0.00}");
+            Console.WriteLine($"{$"{point.Clients}x{point.Symbols}",-12} ratios    p99 {oi.P99 / b.P99:0.00}   CPU per 1M {oi.CpuPerMillion / b.CpuPerMillion:0.00}   connect {oi.ConnectSeconds / b.ConnectSeconds:0.00}" +
+                $"   (CPU per 1M above each hub's no-client CPU: {(oi.CpuSeconds - idleOi) / oi.Delivered * 1e6:0.00} vs {(b.CpuSeconds - idleBare) / b.Delivered * 1e6:0.00}, ratio {(oi.CpuSeconds - idleOi) / oi.Delivered / ((b.CpuSeconds - idleBare) / b.Delivered):0.00})");
         }
 
         void Print(Point p, string name, Result r) =>
             Console.WriteLine($"{$"{p.Clients}x{p.Symbols}",-12} {name,-9} {r.P50,7:0} {r.P99,7:0} {r.Delivered / (double)seconds,12:N0} {r.CpuPerMillion,9:0.00} {r.ConnectSeconds,10:0.0} {r.Gaps,5}");
+    }
+
+    private static async Task<double> IdleCpuAsync(HubProcess hub, int seconds)
+    {
+        var before = hub.CpuTime();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        return (hub.CpuTime() - before).TotalSeconds;
     }
 
     private static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -92,7 +116,7 @@ internal static class FanoutRun
         return sizes.Count == 0 ? throw new InvalidOperationException("No instrumentDelta frame in 5 s.") : sizes.Average();
     }
 
-    private static async Task<Result> MeasureAsync(Point point, int seconds, HubProcess hub, List<string> symbols, bool oistream)
+    private static async Task<Result> MeasureAsync(Point point, int seconds, HubProcess hub, List<string> symbols, bool oistream, bool fullStates, bool ownClient)
     {
         var tally = new Tally();
         var disposers = new List<Func<ValueTask>>();
@@ -107,9 +131,43 @@ internal static class FanoutRun
                 try
                 {
                     var mine = Enumerable.Range(0, point.Symbols).Select(k => ((i * 7) + k) % symbols.Count).ToArray();
-                    if (oistream)
+                    if (oistream && !ownClient)
                     {
-                        var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"), new OiStreamClientOptions { Transports = HttpTransportType.WebSockets, SkipNegotiation = true });
+                        // A bare SignalR client of OiStream's protocol: deltas (or full states), seq checked against base.
+                        var connection = new HubConnectionBuilder()
+                            .WithUrl(new Uri(hub.Url, "/hubs/oi"), o => { o.Transports = HttpTransportType.WebSockets; o.SkipNegotiation = true; })
+                            .Build();
+                        var seen = new Seen(tally);
+                        var seqs = new ConcurrentDictionary<string, long>();
+                        connection.On<InstrumentState>("instrument", st => seen.Update(st.Symbol, st.Seq, st.PriceTime, newTicksOnly: true));
+                        connection.On<InstrumentDelta>("instrumentDelta", d =>
+                        {
+                            long? tick = null;
+                            for (var k = 0; k + 1 < d.Set.Count; k += 2)
+                            {
+                                if (d.Set[k] == 2)
+                                {
+                                    tick = (long?)d.Set[k + 1];
+                                }
+                            }
+                            seen.Delta(d.Symbol, d.Base, d.Seq, tick);
+                        });
+                        lock (disposers)
+                        {
+                            disposers.Add(connection.DisposeAsync);
+                        }
+                        await connection.StartAsync();
+                        var names = mine.Select(k => symbols[k]).ToArray();
+                        foreach (var st in fullStates
+                            ? await connection.InvokeAsync<InstrumentState[]>("Subscribe", names)
+                            : (await connection.InvokeAsync<DeltaSubscription>("SubscribeDeltas", names)).States)
+                        {
+                            seen.Update(st.Symbol, st.Seq, st.PriceTime, newTicksOnly: true, quiet: true);
+                        }
+                    }
+                    else if (oistream)
+                    {
+                        var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"), new OiStreamClientOptions { Transports = HttpTransportType.WebSockets, SkipNegotiation = true, FullStates = fullStates });
                         var seen = new Seen(tally);
                         // Only updates that carry a new mark price count for latency: an OI poll's update carries an older tick.
                         client.InstrumentReceived += s => seen.Update(s.Symbol, s.Seq, s.PriceTime, newTicksOnly: true);
@@ -186,17 +244,32 @@ internal static class FanoutRun
     {
         private readonly ConcurrentDictionary<string, (long Seq, long Tick)> _last = new();
 
-        public void Update(string symbol, long seq, long? tick, bool newTicksOnly)
+        /// <summary>A delta: a gap unless it applies to the state held (its base is the last seq).</summary>
+        public void Delta(string symbol, long baseSeq, long seq, long? tick)
+        {
+            if (_last.TryGetValue(symbol, out var last) && baseSeq != last.Seq)
+            {
+                tally.Gap();
+            }
+            Update(symbol, seq, tick, newTicksOnly: true, checkSeq: false);
+        }
+
+        /// <summary>A full state (or, <paramref name="quiet"/>, a snapshot: a state the client holds, not a delivery); a gap unless seq follows the last.</summary>
+        public void Update(string symbol, long seq, long? tick, bool newTicksOnly, bool quiet = false, bool checkSeq = true)
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var had = _last.TryGetValue(symbol, out var last);
-            if (had && seq != last.Seq + 1)
+            if (quiet && had && seq <= last.Seq)
+            {
+                return; // a snapshot older than an update that overtook its answer
+            }
+            if (had && seq != last.Seq + 1 && !quiet && checkSeq)
             {
                 tally.Gap();
             }
             var newTick = tick is { } t && (!newTicksOnly || (had && t > last.Tick));
             _last[symbol] = (seq, tick is { } k && k > last.Tick ? k : last.Tick);
-            if (!tally.Measuring)
+            if (quiet || !tally.Measuring)
             {
                 return;
             }

@@ -59,12 +59,7 @@ internal static class HistoryLoadRun
         // instruments in the store), and the restarted one finds nothing at Binance's address.
         var unreachable = args.Contains("--binance-unreachable");
         var store = Path.Combine(Path.GetTempPath(), "oistream-restart-" + Guid.NewGuid().ToString("N"), "history.db");
-        static string[] BinanceAt(string rest, string ws) =>
-        [
-            $"--OiStream:Binance:UsdmRest={rest}", $"--OiStream:Binance:CoinmRest={rest}", $"--OiStream:Binance:OptionsRest={rest}",
-            $"--OiStream:Binance:UsdmStream={ws}", $"--OiStream:Binance:CoinmStream={ws}", $"--OiStream:Binance:OptionsStream={ws}",
-            "--OiStream:Storage:ImportDays=0",
-        ];
+        static string[] BinanceAt(string rest, string ws) => [.. HubProcess.BinanceAt(rest, ws), "--OiStream:Storage:ImportDays=0"];
         var simulator = unreachable ? await SimulatorServer.StartAsync(new SimulatorOptions()) : null;
 
         // The instruments and coins of the default simulated universe, as a hub lists them, with their OI now (the

@@ -63,6 +63,22 @@ internal sealed partial class HubProcess : IAsyncDisposable
         return LaunchAsync(info, "");
     }
 
+    /// <summary>The built standalone Binance simulator (Release) as a process of its own.</summary>
+    public static Task<HubProcess> StartSimulatorAsync()
+    {
+        var dll = Path.Combine(FindRoot(), "src/OiStream.Simulator/bin/Release/net10.0/OiStream.Simulator.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"Build the simulator first: dotnet build -c Release src/OiStream.Simulator ({dll} is missing).");
+        }
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        return LaunchAsync(info, "");
+    }
+
     private static async Task<HubProcess> LaunchAsync(ProcessStartInfo info, string store)
     {
         var process = Process.Start(info)!;
@@ -80,6 +96,13 @@ internal sealed partial class HubProcess : IAsyncDisposable
         var url = await urlSource.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return new HubProcess(process, new Uri(url), store);
     }
+
+    /// <summary>The arguments that point a hub at a Binance (or a simulator standing in for it) at these URLs.</summary>
+    public static string[] BinanceAt(string rest, string ws) =>
+    [
+        $"--OiStream:Binance:UsdmRest={rest}", $"--OiStream:Binance:CoinmRest={rest}", $"--OiStream:Binance:OptionsRest={rest}",
+        $"--OiStream:Binance:UsdmStream={ws}", $"--OiStream:Binance:CoinmStream={ws}", $"--OiStream:Binance:OptionsStream={ws}",
+    ];
 
     /// <summary>Waits for <c>/readyz</c>; returns how long that took from now.</summary>
     public async Task<TimeSpan> WaitReadyAsync(TimeSpan timeout)

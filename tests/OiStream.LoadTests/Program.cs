@@ -1,6 +1,6 @@
 using OiStream.LoadTests;
 
-// dotnet build -c Release src/OiStream.Server && dotnet run -c Release --project tests/OiStream.LoadTests -- latency --seconds 30
+// dotnet build -c Release src/OiStream.Server src/OiStream.Simulator && dotnet run -c Release --project tests/OiStream.LoadTests -- latency --seconds 30
 switch (args.FirstOrDefault())
 {
     case "latency":
@@ -30,7 +30,7 @@ switch (args.FirstOrDefault())
                    import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
                    restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
-                   fanout [--seconds N] [--points 1000x20,5000x4,10000x2]  OiStream vs a bare SignalR hub with the same traffic: p99, CPU per 1M delivered, connect time, ratios
+                   fanout [--seconds N] [--points 1000x20,5000x4,10000x2] [--full-states] [--client oistream]  OiStream vs a bare SignalR hub with the same traffic: p99, CPU per 1M delivered, connect time, ratios
                    overview-age [--seconds N]                  age of overview batches from the tick, on the grid vs aligned to the burst, same run
             """);
         return 2;

@@ -151,6 +151,10 @@ public class LoopTests
             Sent.Add(((Contracts.FeedStatus)invocation.Arguments[0]!).Message ?? "");
         }
 
+        public void Flush()
+        {
+        }
+
         private void Check()
         {
             if (Interlocked.Decrement(ref _failures) >= 0)

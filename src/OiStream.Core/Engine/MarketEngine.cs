@@ -216,8 +216,9 @@ public sealed class MarketEngine
     /// <summary>
     /// Publishes a new snapshot (seq + 1) of every instrument and coin that changed since its last publication, or
     /// whose <c>stale</c> flag flipped, and adds them to the given lists. Coin events are evaluated here. With
-    /// <paramref name="minInterval"/>, a tracker published less than that long ago stays queued for a later call: at
-    /// most one update per symbol per interval, while a symbol that changes rarely goes out at once.
+    /// <paramref name="minInterval"/>, each symbol publishes on average at most once per interval, two back to back at
+    /// most: a change beyond that stays queued for a later call (and coalesces with what comes meanwhile). So a symbol
+    /// that changes rarely goes out at once, and so does a mark tick that lands just after an OI update of its symbol.
     /// </summary>
     /// <returns>The number of snapshots published.</returns>
     public int PublishChanges(ICollection<InstrumentState> instruments, ICollection<CoinState> coins, TimeSpan minInterval = default)
@@ -245,15 +246,15 @@ public sealed class MarketEngine
         for (var i = 0; i < _dirtyInstruments.Count; i++)
         {
             var tracker = _dirtyInstruments[i];
-            if (!tracker.Removed && gap > 0 && now - tracker.LastPublishedAt < gap)
+            if (!tracker.Removed && gap > 0 && now < tracker.PublishDueAt - gap)
             {
-                _dirtyInstruments[keep++] = tracker; // too soon for this symbol: next time
+                _dirtyInstruments[keep++] = tracker; // over this symbol's budget: next time
                 continue;
             }
             if (!tracker.Removed)
             {
                 instruments.Add(tracker.Publish(names, _source, IsStale(tracker, now)));
-                tracker.LastPublishedAt = now;
+                tracker.PublishDueAt = Math.Max(tracker.PublishDueAt, now) + gap;
                 count++;
             }
             tracker.Dirty = false;
@@ -265,7 +266,7 @@ public sealed class MarketEngine
         for (var i = 0; i < _dirtyCoins.Count; i++)
         {
             var coin = _dirtyCoins[i];
-            if (gap > 0 && now - coin.LastPublishedAt < gap)
+            if (gap > 0 && now < coin.PublishDueAt - gap)
             {
                 _dirtyCoins[keep++] = coin;
                 continue;
@@ -273,7 +274,7 @@ public sealed class MarketEngine
             coin.Recompute(_plan.DeadBand);
             coin.EvaluateEvents(_plan, coin.Time, false, false, double.NaN, coin.Coin, null, _source, _signals);
             coins.Add(coin.Publish(names, _source));
-            coin.LastPublishedAt = now;
+            coin.PublishDueAt = Math.Max(coin.PublishDueAt, now) + gap;
             coin.Queued = false;
             count++;
         }

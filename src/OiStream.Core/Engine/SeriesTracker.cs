@@ -92,8 +92,12 @@ internal abstract class SeriesTracker
     /// <summary>Queued on the engine's list of trackers to publish (so it is queued once).</summary>
     public bool Queued { get; set; }
 
-    /// <summary>Local time (ms) of the last publication, for the per-symbol minimum interval.</summary>
-    public long LastPublishedAt { get; set; } = long.MinValue / 4; // "long ago", with room to subtract from
+    /// <summary>
+    /// The per-symbol publish budget as a time (ms): when one more publication would bring the average rate to one per
+    /// interval (the "theoretical arrival time" of the generic cell rate algorithm). A publication may go out one
+    /// interval before it, so two may go back to back, and on average no more than one per interval.
+    /// </summary>
+    public long PublishDueAt { get; set; } = long.MinValue / 4; // "long ago", with room to subtract from
 
     /// <summary>Publications so far; the next snapshot carries <c>Seq + 1</c>.</summary>
     public long Seq { get; set; }

@@ -15,7 +15,7 @@ public sealed class OiStreamOptions
     /// <summary>Start the built-in Binance simulator on loopback and use it instead of Binance (<c>--simulate</c>).</summary>
     public bool Simulate { get; set; }
 
-    /// <summary>How often changed instruments are pushed (at most one update per symbol per interval).</summary>
+    /// <summary>How often changed instruments are pushed: on average at most one update per symbol per interval, two back to back at most.</summary>
     public TimeSpan PublishInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How often overview subscribers get their batch of changed rows.</summary>

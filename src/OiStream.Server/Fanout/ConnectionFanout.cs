@@ -21,6 +21,8 @@ public sealed partial class ConnectionFanout(StatusBoard status, IOptions<OiStre
 {
     private readonly ConcurrentDictionary<string, Outbox> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Topic> _topics = new(StringComparer.Ordinal);
+    // Connections with messages offered this round, for Flush.
+    private readonly List<Outbox> _dirty = [];
 
     internal TimeProvider Time => time;
 
@@ -112,7 +114,7 @@ public sealed partial class ConnectionFanout(StatusBoard status, IOptions<OiStre
         {
             foreach (var outbox in t.Members())
             {
-                outbox.Offer(message);
+                Offer(outbox, message);
             }
         }
     }
@@ -129,7 +131,7 @@ public sealed partial class ConnectionFanout(StatusBoard status, IOptions<OiStre
                 {
                     if (seen.Add(outbox))
                     {
-                        outbox.Offer(message);
+                        Offer(outbox, message);
                     }
                 }
             }
@@ -141,7 +143,33 @@ public sealed partial class ConnectionFanout(StatusBoard status, IOptions<OiStre
     {
         foreach (var outbox in _connections.Values)
         {
-            outbox.Offer(message);
+            Offer(outbox, message);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Flush()
+    {
+        Outbox[] dirty;
+        lock (_dirty)
+        {
+            dirty = [.. _dirty];
+            _dirty.Clear();
+        }
+        foreach (var outbox in dirty)
+        {
+            outbox.Flush();
+        }
+    }
+
+    private void Offer(Outbox outbox, Outgoing message)
+    {
+        if (outbox.Offer(message))
+        {
+            lock (_dirty)
+            {
+                _dirty.Add(outbox);
+            }
         }
     }
 

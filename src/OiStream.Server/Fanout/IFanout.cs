@@ -1,6 +1,9 @@
 namespace OiStream.Server.Fanout;
 
-/// <summary>What the publisher needs of the fan-out: offer a message to a topic's members, never waiting on them.</summary>
+/// <summary>
+/// What the publisher needs of the fan-out: offer messages to a topic's members during a round, then write each
+/// member's messages of the round at once (<see cref="Flush"/>), never waiting on a client.
+/// </summary>
 public interface IFanout
 {
     /// <summary>True when a topic has members (so a message nobody takes need not be built).</summary>
@@ -14,4 +17,7 @@ public interface IFanout
 
     /// <summary>Offers a message to every connection.</summary>
     void PublishAll(Outgoing message);
+
+    /// <summary>Ends a round: each connection's messages offered since the last flush go out as one write.</summary>
+    void Flush();
 }

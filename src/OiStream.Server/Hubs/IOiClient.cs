@@ -11,7 +11,7 @@ namespace OiStream.Server.Hubs;
 #pragma warning disable IDE1006, CA1707 // wire names of the public protocol
 public interface IOiClient
 {
-    /// <summary>A subscribed instrument changed (at most one per symbol per publish interval).</summary>
+    /// <summary>A subscribed instrument changed (on average at most one per symbol per publish interval, two back to back at most).</summary>
     Task instrument(InstrumentState state);
 
     /// <summary>What changed in an instrument subscribed with <c>SubscribeDeltas</c>.</summary>

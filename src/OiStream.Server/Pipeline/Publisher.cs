@@ -84,15 +84,18 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                     metrics.Sent("feedStatus");
                     fanout.PublishAll(new Outgoing("feed:" + feed.Feed, Outgoing.Event(HubEvents.FeedStatus, feed)));
                 }
+                fanout.Flush();
                 var burst = false;
                 // Merged batches are older than anything still in the channel.
                 while (batches.TryTakeMerged(out var merged))
                 {
                     Send(merged);
+                    fanout.Flush();
                 }
                 while (reader.TryRead(out var batch))
                 {
                     Send(batch);
+                    fanout.Flush();
                     burst |= batch.Instruments.Count >= Math.Max(8, _universe.Count / 4);
                 }
                 var now = time.GetUtcNow();
@@ -106,6 +109,7 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                     if (_overview.Count > 0)
                     {
                         SendOverview();
+                        fanout.Flush();
                     }
                     // Aligned to bursts, the deadline is a fallback: a little over an interval, so the next burst comes first.
                     nextOverview += onBurst ? overviewEvery * 1.25 : overviewEvery;
