@@ -74,6 +74,20 @@ internal static class FanoutRun
             Console.WriteLine($"{$"{p.Clients}x{p.Symbols}",-12} {name,-9} {r.P50,7:0} {r.P99,7:0} {r.Delivered / (double)seconds,12:N0} {r.CpuPerMillion,9:0.00} {r.ConnectSeconds,10:0.0} {r.Gaps,5}");
     }
 
+    // The cumulative buckets of the hub's oistream_publish_tick_age_seconds histogram, in order.
+    private static async Task<List<(double Le, long Count)>> TickAgesAsync(HubProcess hub)
+    {
+        var text = await hub.Http.GetStringAsync(new Uri(hub.Url, "/metrics"));
+        return [.. text.Split('\n').Where(l => l.StartsWith("oistream_publish_tick_age_seconds_bucket", StringComparison.Ordinal))
+            .Select(l =>
+            {
+                var le = l[(l.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
+                le = le[..le.IndexOf('"', StringComparison.Ordinal)];
+                return (le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture), long.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            })
+            .OrderBy(b => b.Item1)];
+    }
+
     private static async Task<double> IdleCpuAsync(HubProcess hub, int seconds)
     {
         var before = hub.CpuTime();
@@ -201,11 +215,21 @@ internal static class FanoutRun
             await Task.WhenAll(tasks);
             connect.Stop();
             await Task.Delay(TimeSpan.FromSeconds(5)); // settle; the first updates seed the last ticks
+            var ages = oistream ? await TickAgesAsync(hub) : null;
             var cpu = hub.CpuTime();
             tally.Measuring = true;
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             tally.Measuring = false;
             var used = (hub.CpuTime() - cpu).TotalSeconds;
+            if (ages is not null)
+            {
+                // The hub's own share: from the tick to the burst handed to every connection, from its histogram.
+                var after = await TickAgesAsync(hub);
+                var delta = after.Select((b, i) => (b.Le, Count: b.Count - ages[i].Count)).ToList();
+                var total = delta[^1].Count;
+                string Upto(double p) => total == 0 ? "?" : delta.First(b => b.Count >= p * total).Le is var le && double.IsPositiveInfinity(le) ? "> 2.5 s" : $"≤ {le * 1000:0} ms";
+                Console.WriteLine($"{"",-12} OiStream: tick → burst handed to every connection (hub side, {total} bursts): p50 {Upto(0.5)}, p99 {Upto(0.99)}");
+            }
             var sorted = tally.Latencies.Order().ToList();
             double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
             return new Result(Pct(0.5), Pct(0.99), tally.Delivered, used, connect.Elapsed.TotalSeconds, tally.Gaps);

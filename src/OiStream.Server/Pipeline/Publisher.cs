@@ -89,14 +89,12 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                 // Merged batches are older than anything still in the channel.
                 while (batches.TryTakeMerged(out var merged))
                 {
-                    Send(merged);
-                    fanout.Flush();
+                    SendAndFlush(merged);
                 }
                 while (reader.TryRead(out var batch))
                 {
-                    Send(batch);
-                    fanout.Flush();
                     burst |= batch.Instruments.Count >= Math.Max(8, _universe.Count / 4);
+                    SendAndFlush(batch);
                 }
                 var now = time.GetUtcNow();
                 if (onBurst && burst && now - lastOverview >= overviewEvery * 0.75)
@@ -127,9 +125,21 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
         }
     }
 
-    private void Send(PublishBatch batch)
+    private void SendAndFlush(PublishBatch batch)
     {
         var started = time.GetTimestamp();
+        Send(batch);
+        fanout.Flush();
+        metrics.BatchSent(time.GetElapsedTime(started));
+        // A burst of mark prices (an OI poll's batch carries older ticks).
+        if (batch.Instruments.Count >= Math.Max(8, _universe.Count / 4) && batch.Instruments.Max(s => s.PriceTime ?? 0) is > 0 and var tick)
+        {
+            metrics.TickAge(time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(tick));
+        }
+    }
+
+    private void Send(PublishBatch batch)
+    {
         var sent = 0;
         foreach (var s in batch.Instruments)
         {
@@ -173,7 +183,6 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
                 fanout.Publish(Topics.Coin(sig.Coin), message);
             }
         }
-        metrics.BatchSent(time.GetElapsedTime(started));
         metrics.Sent("instrument", sent);
         metrics.Sent("coin", batch.Coins.Count);
         metrics.Sent("signal", batch.Signals.Count);

@@ -18,6 +18,7 @@ public sealed class OiStreamMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _messages;
     private readonly Histogram<double> _batchSeconds;
+    private readonly Histogram<double> _tickAge;
 
     /// <summary>Creates the instruments.</summary>
     public OiStreamMetrics(IMeterFactory meters, StatusBoard board, SubscriptionRegistry registry, ByteCounter? bytes = null)
@@ -29,6 +30,9 @@ public sealed class OiStreamMetrics : IDisposable
         _messages = _meter.CreateCounter<long>("oistream.publish.messages", "{message}", "Group sends by the publisher, by event (one per group, whatever its size)");
         _batchSeconds = _meter.CreateHistogram<double>("oistream.publish.batch.duration", "s", "Time to hand one publish batch to SignalR",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+        _tickAge = _meter.CreateHistogram<double>("oistream.publish.tick_age", "s",
+            "Age of a publish batch's newest mark tick (exchange time) when the batch has been handed to every connection: the hub's share of tick-to-client latency",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5] });
 
         _meter.CreateObservableCounter<long>("oistream.events", () =>
         {
@@ -96,6 +100,9 @@ public sealed class OiStreamMetrics : IDisposable
 
     /// <summary>Records how long one publish batch took to hand over.</summary>
     public void BatchSent(TimeSpan elapsed) => _batchSeconds.Record(elapsed.TotalSeconds);
+
+    /// <summary>Records how old a batch's newest mark tick was when the batch had been handed to every connection.</summary>
+    public void TickAge(TimeSpan age) => _tickAge.Record(Math.Max(0, age.TotalSeconds));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
