@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
+using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Server.Api;
 using OiStream.Server.Configuration;
@@ -54,6 +55,8 @@ public static class OiStreamApp
         builder.Services.AddSingleton<StatusBoard>();
         builder.Services.AddSingleton<PublishChannel>();
         builder.Services.AddSingleton<PublishedStates>();
+        // The fields deltas index, for the engine's windows: the hub answers them, the publisher diffs by them.
+        builder.Services.AddSingleton(sp => new InstrumentFields(sp.GetRequiredService<MarketEngine>().Windows.Names));
         builder.Services.AddSingleton<ConnectionFanout>();
         builder.Services.AddSingleton<IFanout>(sp => sp.GetRequiredService<ConnectionFanout>());
         builder.Services.AddSingleton<HistoryWriter>();

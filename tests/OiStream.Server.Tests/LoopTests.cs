@@ -109,7 +109,7 @@ public class LoopTests
         var hub = new FaultyFanout { Failures = 1 };
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var metrics = new Telemetry.OiStreamMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), status, new SubscriptionRegistry());
-        var publisher = new Publisher(new PublishChannel(), status, hub, new PublishedStates(), Options.Create(new OiStreamOptions()), clock, NullLogger<Publisher>.Instance, metrics);
+        var publisher = new Publisher(new PublishChannel(), status, hub, new PublishedStates(), new Contracts.InstrumentFields(["5m"]), Options.Create(new OiStreamOptions()), clock, NullLogger<Publisher>.Instance, metrics);
         await publisher.StartAsync(CancellationToken.None);
         try
         {

@@ -15,7 +15,7 @@ namespace OiStream.Server.Hubs;
 /// topics of <see cref="ConnectionFanout"/>, which serves each connection at its own pace.
 /// </summary>
 public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, ConnectionFanout fanout, PublishedStates published,
-    IOptions<OiStreamOptions> options) : Hub<IOiClient>
+    InstrumentFields fields, IOptions<OiStreamOptions> options) : Hub<IOiClient>
 {
     /// <summary>Joins each symbol's topic of full states (protocol v1) and returns each one's current state.</summary>
     public InstrumentState[] Subscribe(string[]? symbols)
@@ -49,7 +49,7 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, Co
                 states[i] = sent;
             }
         }
-        return new DeltaSubscription { Fields = new InstrumentFields(engine.Windows.Names).Names, States = states };
+        return new DeltaSubscription { Fields = fields.Names, States = states };
     }
 
     private InstrumentState[] Join(string[]? symbols, Func<string, string> topic)

@@ -14,19 +14,18 @@ namespace OiStream.Server.Pipeline;
 /// Offering never waits on a client (a slow one is coalesced to newest states by its outbox), so this loop keeps up
 /// with the engine whatever the clients do; a batch it could not read in time is merged, not lost (<see cref="PublishChannel"/>).
 /// </summary>
-public sealed partial class Publisher(PublishChannel batches, StatusBoard status, IFanout fanout, PublishedStates published,
+public sealed partial class Publisher(PublishChannel batches, StatusBoard status, IFanout fanout, PublishedStates published, InstrumentFields fields,
     IOptions<OiStreamOptions> options, TimeProvider time, ILogger<Publisher> logger, OiStreamMetrics metrics) : BackgroundService
 {
     private readonly Dictionary<string, InstrumentState> _overview = new(StringComparer.Ordinal);
     // Every symbol published so far: a batch that updates a quarter of them is the market's burst.
     private readonly HashSet<string> _universe = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _windows = WindowSet.Parse(options.Value.Engine.WindowNames, options.Value.Engine.SlotsPerWindow).Names;
-    private InstrumentFields? _fields;
+    // Each symbol's topic names, made once (a burst publishes every symbol every second).
+    private readonly Dictionary<string, (string Full, string Deltas)> _topics = new(StringComparer.Ordinal);
     private OverviewTable? _layout;
 
     private readonly LoopHealth _health = status.Loops.Register("publisher");
-
-    private InstrumentFields Fields => _fields ??= new InstrumentFields(_windows);
 
     private OverviewTable Layout => _layout ??= new OverviewTable(_windows, []);
     /// <inheritdoc />
@@ -153,16 +152,19 @@ public sealed partial class Publisher(PublishChannel batches, StatusBoard status
             _overview[s.Symbol] = s;
             _universe.Add(s.Symbol);
             sent++;
-            var key = "i:" + s.Symbol;
+            if (!_topics.TryGetValue(s.Symbol, out var topics))
+            {
+                _topics[s.Symbol] = topics = (Topics.Instrument(s.Symbol), Topics.InstrumentDeltas(s.Symbol));
+            }
+            // Both forms of a symbol's update coalesce under one key: its full-state topic's name.
             var full = Outgoing.Event(HubEvents.Instrument, s);
-            fanout.Publish(Topics.Instrument(s.Symbol), new Outgoing(key, full));
-            var deltas = Topics.InstrumentDeltas(s.Symbol);
-            if (fanout.HasMembers(deltas))
+            fanout.Publish(topics.Full, new Outgoing(topics.Full, full));
+            if (fanout.HasMembers(topics.Deltas))
             {
                 var message = hadPrevious
-                    ? Outgoing.Event(HubEvents.InstrumentDelta, new InstrumentDelta { Symbol = s.Symbol, Base = previous.Seq, Seq = s.Seq, Set = Fields.Diff(previous, s) })
+                    ? Outgoing.Event(HubEvents.InstrumentDelta, new InstrumentDelta { Symbol = s.Symbol, Base = previous.Seq, Seq = s.Seq, Set = fields.Diff(previous, s) })
                     : full;
-                fanout.Publish(deltas, new Outgoing(key, message, full));
+                fanout.Publish(topics.Deltas, new Outgoing(topics.Full, message, full));
             }
         }
         foreach (var c in batch.Coins)
