@@ -19,11 +19,12 @@ internal static class BareHub
     {
         var groups = int.Parse(Arg(args, "--groups") ?? "300", CultureInfo.InvariantCulture);
         var payload = int.Parse(Arg(args, "--payload") ?? "250", CultureInfo.InvariantCulture);
+        var values = int.Parse(Arg(args, "--values") ?? "20", CultureInfo.InvariantCulture);
         var builder = WebApplication.CreateBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         builder.Services.AddSignalR();
-        builder.Services.AddHostedService(sp => new Burst(sp.GetRequiredService<IHubContext<Groups>>(), groups, payload));
+        builder.Services.AddHostedService(sp => new Burst(sp.GetRequiredService<IHubContext<Groups>>(), groups, payload, values));
         var app = builder.Build();
         app.UseWebSockets();
         app.MapHub<Groups>("/hubs/oi");
@@ -47,15 +48,22 @@ internal static class BareHub
         }
     }
 
-    /// <summary>What a client receives: a symbol, a seq, the tick time and padding to the measured size of OiStream's update.</summary>
-    internal sealed record Update(string Symbol, long Seq, long PriceTime, string Pad);
+    /// <summary>
+    /// What a client receives: a symbol, a seq, the tick time, as many numbers as OiStream's delta carries (so a client
+    /// parses as much), and padding to the measured size of OiStream's frame.
+    /// </summary>
+    internal sealed record Update(string Symbol, long Seq, long PriceTime, double?[] Set, string Pad);
 
-    private sealed class Burst(IHubContext<Groups> hub, int groups, int payload) : BackgroundService
+    private sealed class Burst(IHubContext<Groups> hub, int groups, int payload, int values) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            // The envelope without padding is about 90 bytes; pad to the requested frame size.
-            var pad = new string('x', Math.Max(0, payload - 90));
+            // Index/value pairs like a delta's; the padding makes up the rest of the frame.
+            var set = Enumerable.Range(0, values).Select(i => (double?)(i % 2 == 0 ? i : 1234.5678 + i)).ToArray();
+            var bare = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Update(GroupName(0), 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), set, ""),
+                System.Text.Json.JsonSerializerOptions.Web).Length;
+            // The envelope around the argument: {"type":1,"target":"instrumentDelta","arguments":[…]} and the separator.
+            var pad = new string('x', Math.Max(0, payload - bare - 53));
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
             long seq = 0;
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -65,7 +73,7 @@ internal static class BareHub
                 var sends = new Task[groups];
                 for (var i = 0; i < groups; i++)
                 {
-                    sends[i] = hub.Clients.Group(GroupName(i)).SendAsync("instrumentDelta", new Update(GroupName(i), seq, now, pad), stoppingToken);
+                    sends[i] = hub.Clients.Group(GroupName(i)).SendAsync("instrumentDelta", new Update(GroupName(i), seq, now, set, pad), stoppingToken);
                 }
                 try
                 {

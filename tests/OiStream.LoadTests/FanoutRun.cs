@@ -50,9 +50,10 @@ internal static class FanoutRun
         var symbols = (await hub.Http.GetFromJsonAsync<JsonElement[]>(new Uri(hub.Url, "/api/v1/instruments")))!
             .Where(s => s.GetProperty("market").GetString() == "usdm")
             .Select(s => s.GetProperty("symbol").GetString()!).ToList();
-        var frame = await DeltaFrameBytesAsync(hub.Url, symbols.Take(20).ToArray());
-        Console.WriteLine($"OiStream: {symbols.Count} USD-M instruments (from the simulator, its own process), {(fullStates ? "full states" : "deltas")} to {(ownClient ? "OiStream's .NET client" : "bare SignalR clients")}; an instrumentDelta frame is {frame:0} B on average (JSON), the bare hub's message is padded to that");
-        await using var bare = await HubProcess.StartBareAsync(symbols.Count, (int)Math.Round(frame));
+        var (frame, values) = await DeltaFramesAsync(hub.Url, symbols.Take(20).ToArray());
+        Console.WriteLine($"OiStream: {symbols.Count} USD-M instruments (from the simulator, its own process), {(fullStates ? "full states" : "deltas")} to {(ownClient ? "OiStream's .NET client" : "bare SignalR clients")}; " +
+            $"an instrumentDelta frame is {frame:0} B on average (JSON) with {values:0} numbers in its set; the bare hub's message carries as many numbers and is padded to that size");
+        await using var bare = await HubProcess.StartBareAsync(symbols.Count, (int)Math.Round(frame), (int)Math.Round(values));
 
         // What each hub spends with no client at all, over the same time: OiStream's own work (the exchange's socket,
         // polls, the engine, history), the bare hub's timer.
@@ -97,8 +98,9 @@ internal static class FanoutRun
 
     private static string? Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
-    // The mean size of instrumentDelta frames over 5 s, from a raw WebSocket subscribed to these symbols.
-    private static async Task<double> DeltaFrameBytesAsync(Uri hub, string[] symbols)
+    // The mean size of instrumentDelta frames over 5 s and the mean count of numbers in their set, from a raw WebSocket
+    // subscribed to these symbols.
+    private static async Task<(double Bytes, double Values)> DeltaFramesAsync(Uri hub, string[] symbols)
     {
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new Uri($"ws://{hub.Authority}/hubs/oi"), CancellationToken.None);
@@ -106,6 +108,7 @@ internal static class FanoutRun
         await Send("{\"protocol\":\"json\",\"version\":1}");
         await Send($"{{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeDeltas\",\"arguments\":[{JsonSerializer.Serialize(symbols)}]}}");
         var sizes = new List<int>();
+        var counts = new List<int>();
         var buffer = new byte[1 << 20];
         var pending = new StringBuilder();
         var until = DateTime.UtcNow.AddSeconds(5);
@@ -123,11 +126,13 @@ internal static class FanoutRun
                 if (message.Contains("\"target\":\"instrumentDelta\"", StringComparison.Ordinal))
                 {
                     sizes.Add(Encoding.UTF8.GetByteCount(message) + 1);
+                    using var doc = JsonDocument.Parse(message);
+                    counts.Add(doc.RootElement.GetProperty("arguments")[0].GetProperty("set").GetArrayLength());
                 }
             }
             pending.Clear().Append(text);
         }
-        return sizes.Count == 0 ? throw new InvalidOperationException("No instrumentDelta frame in 5 s.") : sizes.Average();
+        return sizes.Count == 0 ? throw new InvalidOperationException("No instrumentDelta frame in 5 s.") : (sizes.Average(), counts.Average());
     }
 
     private static async Task<Result> MeasureAsync(Point point, int seconds, HubProcess hub, List<string> symbols, bool oistream, bool fullStates, bool ownClient)
@@ -217,10 +222,14 @@ internal static class FanoutRun
             await Task.Delay(TimeSpan.FromSeconds(5)); // settle; the first updates seed the last ticks
             var ages = oistream ? await TickAgesAsync(hub) : null;
             var cpu = hub.CpuTime();
+            var self = Process.GetCurrentProcess().TotalProcessorTime;
             tally.Measuring = true;
             await Task.Delay(TimeSpan.FromSeconds(seconds));
             tally.Measuring = false;
             var used = (hub.CpuTime() - cpu).TotalSeconds;
+            // The clients' side: how much of the machine the measuring process took meanwhile.
+            var clientsCpu = (Process.GetCurrentProcess().TotalProcessorTime - self).TotalSeconds;
+            Console.WriteLine($"{"",-12} {(oistream ? "OiStream" : "bare")}: the clients' process used {clientsCpu / seconds / Environment.ProcessorCount:P0} of the {Environment.ProcessorCount} vCPUs, the hub {used / seconds / Environment.ProcessorCount:P0}");
             if (ages is not null)
             {
                 // The hub's own share: from the tick to the burst handed to every connection, from its histogram.

@@ -52,11 +52,11 @@ internal sealed partial class HubProcess : IAsyncDisposable
     /// Starts the bare SignalR hub of <see cref="BareHub"/> (this harness's own executable) as its own process, the
     /// baseline the fan-out harness compares OiStream with.
     /// </summary>
-    public static Task<HubProcess> StartBareAsync(int groups, int payloadBytes)
+    public static Task<HubProcess> StartBareAsync(int groups, int payloadBytes, int values)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { typeof(HubProcess).Assembly.Location, "bare-hub", "--groups", groups.ToString(CultureInfo.InvariantCulture),
-            "--payload", payloadBytes.ToString(CultureInfo.InvariantCulture), "--urls", "http://127.0.0.1:0" })
+            "--payload", payloadBytes.ToString(CultureInfo.InvariantCulture), "--values", values.ToString(CultureInfo.InvariantCulture), "--urls", "http://127.0.0.1:0" })
         {
             info.ArgumentList.Add(a);
         }
