@@ -30,9 +30,6 @@ public sealed partial class ConnectionFanout(StatusBoard status, IOptions<OiStre
 
     internal int MaxQueued { get; } = options.Value.MaxQueuedPerClient;
 
-    /// <summary>Connections known.</summary>
-    public int Connections => _connections.Count;
-
     /// <summary>A connection opened (SignalR's lifetime manager).</summary>
     public void Connected(HubConnectionContext connection)
     {

@@ -34,18 +34,6 @@ internal sealed class Outbox
     /// <summary>Topics this connection is in (under the fanout's topic locks, read on disconnect).</summary>
     public HashSet<string> Topics => _topics;
 
-    /// <summary>Messages waiting now.</summary>
-    public int Waiting
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _waiting.Count;
-            }
-        }
-    }
-
     /// <summary>Adds a message to this round's write, or queues it while a write is pending; never waits.</summary>
     /// <returns>True when it is the round's first message (the connection has something to flush).</returns>
     public bool Offer(Outgoing message)
