@@ -23,8 +23,12 @@ internal static class FanoutRun
 {
     private sealed record Point(int Clients, int Symbols);
 
-    /// <summary>What one hub did at one point; <paramref name="Gaps"/> counts updates whose seq did not follow the one before at a client.</summary>
-    private sealed record Result(double P50, double P99, long Delivered, double CpuSeconds, double ConnectSeconds, int Gaps)
+    /// <summary>
+    /// What one hub did at one point. <paramref name="Gaps"/> counts updates lost at a client: a delta whose base is not
+    /// the seq held, a bare-hub message whose seq does not follow. <paramref name="Jumps"/> counts OiStream full states
+    /// whose seq skipped ahead: a client coalesced while behind, which the protocol allows (a full state loses nothing).
+    /// </summary>
+    private sealed record Result(double P50, double P99, long Delivered, double CpuSeconds, double ConnectSeconds, int Gaps, int Jumps)
     {
         public double CpuPerMillion => CpuSeconds / Delivered * 1e6;
     }
@@ -60,7 +64,7 @@ internal static class FanoutRun
         var idleOi = await IdleCpuAsync(hub, seconds);
         var idleBare = await IdleCpuAsync(bare, seconds);
         Console.WriteLine($"with no client: OiStream {idleOi * 1000 / seconds:0} ms CPU per second, bare {idleBare * 1000 / seconds:0} ms");
-        Console.WriteLine($"{"point",-12} {"hub",-9} {"p50 ms",7} {"p99 ms",7} {"delivered/s",12} {"CPU s/1M",9} {"connect s",10} {"gaps",5}");
+        Console.WriteLine($"{"point",-12} {"hub",-9} {"p50 ms",7} {"p99 ms",7} {"delivered/s",12} {"CPU s/1M",9} {"connect s",10} {"gaps",5} {"jumps",6}");
         foreach (var point in points)
         {
             var oi = await MeasureAsync(point, seconds, hub, symbols, oistream: true, fullStates, ownClient);
@@ -72,7 +76,7 @@ internal static class FanoutRun
         }
 
         void Print(Point p, string name, Result r) =>
-            Console.WriteLine($"{$"{p.Clients}x{p.Symbols}",-12} {name,-9} {r.P50,7:0} {r.P99,7:0} {r.Delivered / (double)seconds,12:N0} {r.CpuPerMillion,9:0.00} {r.ConnectSeconds,10:0.0} {r.Gaps,5}");
+            Console.WriteLine($"{$"{p.Clients}x{p.Symbols}",-12} {name,-9} {r.P50,7:0} {r.P99,7:0} {r.Delivered / (double)seconds,12:N0} {r.CpuPerMillion,9:0.00} {r.ConnectSeconds,10:0.0} {r.Gaps,5} {r.Jumps,6}");
     }
 
     // The cumulative buckets of the hub's oistream_publish_tick_age_seconds histogram, in order.
@@ -158,7 +162,8 @@ internal static class FanoutRun
                             .Build();
                         var seen = new Seen(tally);
                         var seqs = new ConcurrentDictionary<string, long>();
-                        connection.On<InstrumentState>("instrument", st => seen.Update(st.Symbol, st.Seq, st.PriceTime, newTicksOnly: true));
+                        // A full state may jump in seq: the protocol's coalescing of a client that fell behind (a jump, not a gap).
+                        connection.On<InstrumentState>("instrument", st => seen.Update(st.Symbol, st.Seq, st.PriceTime, newTicksOnly: true, jumpIsCoalescing: true));
                         connection.On<InstrumentDelta>("instrumentDelta", d =>
                         {
                             long? tick = null;
@@ -189,7 +194,7 @@ internal static class FanoutRun
                         var client = new OiStreamClient(new Uri(hub.Url, "/hubs/oi"), new OiStreamClientOptions { Transports = HttpTransportType.WebSockets, SkipNegotiation = true, FullStates = fullStates });
                         var seen = new Seen(tally);
                         // Only updates that carry a new mark price count for latency: an OI poll's update carries an older tick.
-                        client.InstrumentReceived += s => seen.Update(s.Symbol, s.Seq, s.PriceTime, newTicksOnly: true);
+                        client.InstrumentReceived += s => seen.Update(s.Symbol, s.Seq, s.PriceTime, newTicksOnly: true, jumpIsCoalescing: true);
                         lock (disposers)
                         {
                             disposers.Add(client.DisposeAsync);
@@ -241,7 +246,7 @@ internal static class FanoutRun
             }
             var sorted = tally.Latencies.Order().ToList();
             double Pct(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-            return new Result(Pct(0.5), Pct(0.99), tally.Delivered, used, connect.Elapsed.TotalSeconds, tally.Gaps);
+            return new Result(Pct(0.5), Pct(0.99), tally.Delivered, used, connect.Elapsed.TotalSeconds, tally.Gaps, tally.Jumps);
         }
         finally
         {
@@ -257,6 +262,7 @@ internal static class FanoutRun
     {
         private long _delivered;
         private int _gaps;
+        private int _jumps;
         private volatile bool _measuring;
 
         public ConcurrentBag<long> Latencies { get; } = [];
@@ -267,7 +273,11 @@ internal static class FanoutRun
 
         public int Gaps => Volatile.Read(ref _gaps);
 
+        public int Jumps => Volatile.Read(ref _jumps);
+
         public void Gap() => Interlocked.Increment(ref _gaps);
+
+        public void Jump() => Interlocked.Increment(ref _jumps);
 
         public void Deliver() => Interlocked.Increment(ref _delivered);
     }
@@ -287,8 +297,11 @@ internal static class FanoutRun
             Update(symbol, seq, tick, newTicksOnly: true, checkSeq: false);
         }
 
-        /// <summary>A full state (or, <paramref name="quiet"/>, a snapshot: a state the client holds, not a delivery); a gap unless seq follows the last.</summary>
-        public void Update(string symbol, long seq, long? tick, bool newTicksOnly, bool quiet = false, bool checkSeq = true)
+        /// <summary>
+        /// A full state (or, <paramref name="quiet"/>, a snapshot: a state the client holds, not a delivery); unless seq
+        /// follows the last, a gap (or a jump, when <paramref name="jumpIsCoalescing"/>).
+        /// </summary>
+        public void Update(string symbol, long seq, long? tick, bool newTicksOnly, bool quiet = false, bool checkSeq = true, bool jumpIsCoalescing = false)
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var had = _last.TryGetValue(symbol, out var last);
@@ -298,7 +311,14 @@ internal static class FanoutRun
             }
             if (had && seq != last.Seq + 1 && !quiet && checkSeq)
             {
-                tally.Gap();
+                if (jumpIsCoalescing && seq > last.Seq)
+                {
+                    tally.Jump();
+                }
+                else
+                {
+                    tally.Gap();
+                }
             }
             var newTick = tick is { } t && (!newTicksOnly || (had && t > last.Tick));
             _last[symbol] = (seq, tick is { } k && k > last.Tick ? k : last.Tick);
