@@ -15,6 +15,7 @@ using OiStream.Server.Pipeline;
 using OiStream.Server.Security;
 using OiStream.Server.Telemetry;
 using OiStream.Storage;
+using OiStream.Storage.Postgres;
 using OiStream.Storage.Sqlite;
 
 namespace OiStream.Server;
@@ -49,7 +50,9 @@ public static class OiStreamApp
         builder.Services.AddSingleton<IHistoryStore>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OiStreamOptions>>().Value;
-            return new SqliteHistoryStore(o.Storage.ResolvePath(o.Simulate));
+            return o.Storage.IsPostgres
+                ? new PostgresHistoryStore(o.Storage.ConnectionString!, o.Storage.ResolveSchema(o.Simulate))
+                : new SqliteHistoryStore(o.Storage.ResolvePath(o.Simulate));
         });
         builder.Services.AddSingleton<IHistorySeed, StoreHistorySeed>();
         builder.Services.AddSingleton<StatusBoard>();

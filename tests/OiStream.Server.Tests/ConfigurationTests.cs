@@ -17,6 +17,15 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void A_store_provider_is_one_the_hub_has_and_postgres_needs_a_connection_string()
+    {
+        var unknown = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Storage:Provider=mysql")));
+        Assert.Contains("OiStream:Storage:Provider is 'mysql'; use sqlite (the embedded store, the default) or postgres (a shared store, with OiStream:Storage:ConnectionString).", unknown.Failures);
+        var bare = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Storage:Provider=postgres")));
+        Assert.Contains(bare.Failures, f => f.StartsWith("OiStream:Storage:Provider is postgres but OiStream:Storage:ConnectionString is empty", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_hub_process_prints_what_is_wrong_without_a_stack_trace_and_exits_2()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

@@ -124,9 +124,13 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         {
             errors.Add($"OiStream:Binance:BudgetShare is {options.Binance.BudgetShare}; use 0.05 to 1 (default 0.8).");
         }
-        if (!string.Equals(options.Storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
+        if (!options.Storage.IsSqlite && !options.Storage.IsPostgres)
         {
-            errors.Add($"OiStream:Storage:Provider is '{options.Storage.Provider}'; use sqlite (the embedded store).");
+            errors.Add($"OiStream:Storage:Provider is '{options.Storage.Provider}'; use sqlite (the embedded store, the default) or postgres (a shared store, with OiStream:Storage:ConnectionString).");
+        }
+        if (options.Storage.IsPostgres && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            errors.Add("OiStream:Storage:Provider is postgres but OiStream:Storage:ConnectionString is empty; give one, e.g. 'Host=127.0.0.1;Port=5432;Database=oistream;Username=oistream;Password=…'.");
         }
         if (options.Storage.MinuteRetention < TimeSpan.FromHours(1))
         {

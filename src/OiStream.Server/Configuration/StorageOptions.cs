@@ -3,8 +3,29 @@ namespace OiStream.Server.Configuration;
 /// <summary>Configuration section <c>OiStream:Storage</c>: where history is kept and for how long.</summary>
 public sealed class StorageOptions
 {
-    /// <summary>The store: <c>sqlite</c> (embedded, the default; nothing to install).</summary>
+    /// <summary>
+    /// The store: <c>sqlite</c> (embedded, the default; nothing to install) or <c>postgres</c> (one store shared by
+    /// the nodes of a cluster; <see cref="ConnectionString"/> says where).
+    /// </summary>
     public string Provider { get; set; } = "sqlite";
+
+    /// <summary>The PostgreSQL connection string (Npgsql's form: <c>Host=…;Port=…;Database=…;Username=…;Password=…</c>), for <c>postgres</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The PostgreSQL schema that holds the tables, created when missing (default <c>oistream</c>, and
+    /// <c>oistream_simulated</c> with <c>--simulate</c>, so simulated history never lands in the real store).
+    /// </summary>
+    public string? Schema { get; set; }
+
+    /// <summary>Whether <see cref="Provider"/> is <c>sqlite</c>.</summary>
+    public bool IsSqlite => string.Equals(Provider, "sqlite", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether <see cref="Provider"/> is <c>postgres</c>.</summary>
+    public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase) || string.Equals(Provider, "postgresql", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The PostgreSQL schema in use for a hub that is or is not simulating.</summary>
+    public string ResolveSchema(bool simulate) => string.IsNullOrWhiteSpace(Schema) ? (simulate ? "oistream_simulated" : "oistream") : Schema;
 
     /// <summary>
     /// The SQLite file. Default <c>data/oistream.db</c> under the working directory, and <c>data/oistream-simulated.db</c>

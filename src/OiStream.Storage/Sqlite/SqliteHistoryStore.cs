@@ -237,60 +237,34 @@ public sealed class SqliteHistoryStore : IHistoryStore
         var p = cmd.Parameters;
         p[0].Value = series;
         p[1].Value = minute;
-        p[2].Value = OrNullIfClose(c.Open, c.Close);
-        p[3].Value = OrNullIfClose(c.High, c.Close);
-        p[4].Value = OrNullIfClose(c.Low, c.Close);
+        p[2].Value = Db(CandleRead.OrNullIfClose(c.Open, c.Close));
+        p[3].Value = Db(CandleRead.OrNullIfClose(c.High, c.Close));
+        p[4].Value = Db(CandleRead.OrNullIfClose(c.Low, c.Close));
         p[5].Value = c.Close;
-        p[6].Value = double.IsFinite(c.CloseUsd) ? c.CloseUsd : DBNull.Value;
-        p[7].Value = double.IsFinite(c.ClosePrice) ? c.ClosePrice : DBNull.Value;
+        p[6].Value = Db(CandleRead.OrNull(c.CloseUsd));
+        p[7].Value = Db(CandleRead.OrNull(c.ClosePrice));
         p[8].Value = c.Samples;
     }
 
-    private static object OrNullIfClose(double value, double close) => value == close || !double.IsFinite(value) ? DBNull.Value : value;
+    private static object Db(double? value) => value is { } v ? v : DBNull.Value;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<OiCandle>> ReadAsync(SeriesKey series, long resolution, long start, long until, int limit, bool fromStart, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        if (resolution != Minute && (resolution < OiCandle.FiveMinutes || resolution % OiCandle.FiveMinutes != 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "Use 1m, or 5m or a multiple of it.");
-        }
+        var read = CandleRead.For(resolution, start, until, limit);
         await using var connection = await OpenReaderAsync(cancellationToken);
         var id = await FindSeriesAsync(connection, series, cancellationToken);
         if (id is null)
         {
             return [];
         }
-        var table = resolution == Minute ? "candles_1m" : "candles_5m";
-        var factor = resolution == Minute ? 1 : (int)(resolution / OiCandle.FiveMinutes);
-        var step = resolution == Minute ? Minute : OiCandle.FiveMinutes;
-        // Whole buckets: from the start of the one holding `start` to the last stored row of the one holding `until`.
-        var alignedFrom = start - (((start % resolution) + resolution) % resolution);
-        var alignedUntil = until - (((until % resolution) + resolution) % resolution) + resolution - step;
-        var rows = (long)limit * factor + factor;
-        var stored = new List<OiCandle>();
-        await using (var cmd = connection.CreateCommandWith(
-            $"SELECT t, open, high, low, close, usd, price, samples FROM {table} WHERE series = $s AND t BETWEEN $a AND $b ORDER BY t {(fromStart ? "ASC" : "DESC")} LIMIT $n"))
-        {
-            cmd.Parameters.AddWithValue("$s", id.Value);
-            cmd.Parameters.AddWithValue("$a", FloorMinute(alignedFrom));
-            cmd.Parameters.AddWithValue("$b", FloorMinute(alignedUntil));
-            cmd.Parameters.AddWithValue("$n", Math.Min(rows, int.MaxValue));
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stored.Add(ReadCandle(reader, series, step));
-            }
-        }
-        if (!fromStart)
-        {
-            stored.Reverse();
-        }
-        var result = factor == 1 ? stored : OiCandle.Rollup(stored, resolution);
-        // A rolled-up read takes one bucket's rows more than the limit needs, so the bucket the row limit cut short
-        // is the one left out here.
-        return result.Count > limit ? (fromStart ? result[..limit] : result[^limit..]) : result;
+        await using var cmd = connection.CreateCommandWith(
+            $"SELECT t, open, high, low, close, usd, price, samples FROM {(read.FiveMinuteTable ? "candles_5m" : "candles_1m")} WHERE series = $s AND t BETWEEN $a AND $b ORDER BY t {(fromStart ? "ASC" : "DESC")} LIMIT $n");
+        cmd.Parameters.AddWithValue("$s", id.Value);
+        cmd.Parameters.AddWithValue("$a", read.FromMinute);
+        cmd.Parameters.AddWithValue("$b", read.UntilMinute);
+        cmd.Parameters.AddWithValue("$n", read.Rows);
+        return await read.RunAsync(cmd, series, resolution, limit, fromStart, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -299,39 +273,15 @@ public sealed class SqliteHistoryStore : IHistoryStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         var minutes = await ReadAllSinceAsync(connection, "candles_1m", Minute, since, cancellationToken);
         var fives = await ReadAllSinceAsync(connection, "candles_5m", OiCandle.FiveMinutes, since, cancellationToken);
-        var firstMinute = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var c in minutes)
-        {
-            firstMinute.TryAdd(c.Series.Name, c.Time);
-        }
-        var result = new List<OiCandle>(minutes.Count + fives.Count);
-        // Five-minute buckets only where no minute is held yet (imported exchange history, or before this hub's first
-        // minute); after that, minutes.
-        result.AddRange(fives.Where(c => !firstMinute.TryGetValue(c.Series.Name, out var first) || c.End <= first));
-        result.AddRange(minutes);
-        return result;
+        return CandleRead.Recent(minutes, fives);
     }
 
     private static async Task<List<OiCandle>> ReadAllSinceAsync(SqliteConnection connection, string table, long step, long since, CancellationToken cancellationToken)
     {
-        var list = new List<OiCandle>();
         await using var cmd = connection.CreateCommandWith(
             $"SELECT s.name, c.t, c.open, c.high, c.low, c.close, c.usd, c.price, c.samples FROM series s JOIN {table} c ON c.series = s.id WHERE s.kind = 0 AND c.t >= $a ORDER BY s.id, c.t");
-        cmd.Parameters.AddWithValue("$a", FloorMinute(since));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        string? name = null;
-        var key = default(SeriesKey);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var n = reader.GetString(0);
-            if (n != name)
-            {
-                name = n;
-                key = SeriesKey.Instrument(n);
-            }
-            list.Add(ReadCandle(reader, key, step, offset: 1));
-        }
-        return list;
+        cmd.Parameters.AddWithValue("$a", CandleRead.FloorMinute(since));
+        return await CandleRead.RunPerInstrumentAsync(cmd, step, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -346,23 +296,13 @@ public sealed class SqliteHistoryStore : IHistoryStore
         await using var cmd = connection.CreateCommandWith(
             "SELECT min(a), max(b) FROM (SELECT min(t) AS a, max(t) AS b FROM candles_1m WHERE series = $s UNION ALL SELECT min(t), max(t) FROM candles_5m WHERE series = $s)");
         cmd.Parameters.AddWithValue("$s", id.Value);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
-        {
-            return null;
-        }
-        return new SeriesExtent(reader.GetInt64(0) * Minute, reader.GetInt64(1) * Minute);
+        return await CandleRead.RunExtentAsync(cmd, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<long> DeleteOlderThanAsync(long resolution, long before, CancellationToken cancellationToken)
     {
-        var table = resolution switch
-        {
-            Minute => "candles_1m",
-            OiCandle.FiveMinutes => "candles_5m",
-            _ => throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "Stored resolutions are 1m and 5m."),
-        };
+        var table = CandleRead.StoredTable(resolution);
         var connection = _writer ?? throw new InvalidOperationException("Open the store first.");
         var ids = new List<long>();
         await _writeGate.WaitAsync(cancellationToken);
@@ -388,7 +328,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
             {
                 await using var cmd = connection.CreateCommandWith($"DELETE FROM {table} WHERE series = $s AND t < $t");
                 cmd.Parameters.AddWithValue("$s", id);
-                cmd.Parameters.AddWithValue("$t", FloorMinute(before));
+                cmd.Parameters.AddWithValue("$t", CandleRead.FloorMinute(before));
                 deleted += await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
             finally
@@ -402,39 +342,27 @@ public sealed class SqliteHistoryStore : IHistoryStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<TimeRange>> FindGapsAsync(SeriesKey series, TimeRange range, CancellationToken cancellationToken)
     {
-        const long five = OiCandle.FiveMinutes;
-        var from = range.From - (((range.From % five) + five) % five);
-        var to = range.To - (((range.To % five) + five) % five);
-        var gaps = new List<TimeRange>();
-        if (to <= from)
+        var span = CandleRead.FiveMinuteSpan(range);
+        if (span.To <= span.From)
         {
-            return gaps;
+            return [];
         }
         await using var connection = await OpenReaderAsync(cancellationToken);
         var id = await FindSeriesAsync(connection, series, cancellationToken);
-        var expected = from;
+        var held = new List<long>();
         if (id is not null)
         {
             await using var cmd = connection.CreateCommandWith("SELECT t FROM candles_5m WHERE series = $s AND t >= $a AND t < $b ORDER BY t");
             cmd.Parameters.AddWithValue("$s", id.Value);
-            cmd.Parameters.AddWithValue("$a", from / Minute);
-            cmd.Parameters.AddWithValue("$b", to / Minute);
+            cmd.Parameters.AddWithValue("$a", span.From);
+            cmd.Parameters.AddWithValue("$b", span.To);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var t = reader.GetInt64(0) * Minute;
-                if (t > expected)
-                {
-                    gaps.Add(new TimeRange(expected, t));
-                }
-                expected = t + five;
+                held.Add(reader.GetInt64(0));
             }
         }
-        if (expected < to)
-        {
-            gaps.Add(new TimeRange(expected, to));
-        }
-        return gaps;
+        return CandleRead.Gaps(span, held);
     }
 
     /// <inheritdoc />
@@ -454,13 +382,7 @@ public sealed class SqliteHistoryStore : IHistoryStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var cmd = connection.CreateCommandWith("SELECT symbol, market, coin, contract_type, contract_size, quote FROM instruments ORDER BY symbol");
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<InstrumentInfo>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new InstrumentInfo(reader.GetString(0), (Market)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetDouble(4), reader.GetString(5)));
-        }
-        return list;
+        return await CandleRead.RunInstrumentsAsync(cmd, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -567,21 +489,6 @@ public sealed class SqliteHistoryStore : IHistoryStore
         cmd.Parameters.AddWithValue("$n", series.Name);
         return await cmd.ExecuteScalarAsync(cancellationToken) is long id ? id : null;
     }
-
-    private static OiCandle ReadCandle(SqliteDataReader r, SeriesKey series, long step, int offset = 0)
-    {
-        var close = r.GetDouble(offset + 4);
-        return new OiCandle(series, step, r.GetInt64(offset) * Minute,
-            r.IsDBNull(offset + 1) ? close : r.GetDouble(offset + 1),
-            r.IsDBNull(offset + 2) ? close : r.GetDouble(offset + 2),
-            r.IsDBNull(offset + 3) ? close : r.GetDouble(offset + 3),
-            close,
-            r.IsDBNull(offset + 5) ? double.NaN : r.GetDouble(offset + 5),
-            r.IsDBNull(offset + 6) ? double.NaN : r.GetDouble(offset + 6),
-            r.GetInt32(offset + 7));
-    }
-
-    private static long FloorMinute(long ms) => ms >= 0 ? ms / Minute : ((ms + 1) / Minute) - 1;
 
     private static void Exec(SqliteConnection connection, string sql)
     {
