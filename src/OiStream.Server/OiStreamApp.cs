@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
+using OiStream.Cluster;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Server.Api;
@@ -55,6 +56,15 @@ public static class OiStreamApp
                 : new SqliteHistoryStore(o.Storage.ResolvePath(o.Simulate));
         });
         builder.Services.AddSingleton<IHistorySeed, StoreHistorySeed>();
+        builder.Services.AddSingleton<ILeaderLease>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<OiStreamOptions>>().Value;
+            // Contenders for one store's schema contend for one lease: the store is what one leader writes.
+            return new PostgresLeaderLease(o.Storage.ConnectionString!, o.Storage.ResolveSchema(o.Simulate), sp.GetRequiredService<ILoggerFactory>().CreateLogger<PostgresLeaderLease>())
+            {
+                CheckInterval = o.Cluster.LeaseCheckInterval,
+            };
+        });
         builder.Services.AddSingleton<StatusBoard>();
         builder.Services.AddSingleton<PublishChannel>();
         builder.Services.AddSingleton<PublishedStates>();
@@ -65,7 +75,10 @@ public static class OiStreamApp
         builder.Services.AddSingleton<HistoryWriter>();
         builder.Services.AddSingleton<EngineService>();
         builder.Services.AddSingleton<Publisher>();
-        builder.Services.AddSingleton<FeedHost>();
+        builder.Services.AddSingleton(sp => new FeedHost(sp.GetRequiredService<MarketPipeline>(), sp.GetRequiredService<SubscriptionRegistry>(),
+            sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IHistorySeed>(), sp.GetRequiredService<StatusBoard>(),
+            sp.GetRequiredService<IOptions<OiStreamOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.Cluster.IsIngest ? sp.GetRequiredService<ILeaderLease>() : null));
         builder.Services.AddSingleton<HistoryImporter>();
         // Started in this order and stopped in reverse: the store opens first (a bad one stops the hub before any
         // feed starts) and closes last, after the engine loop has handed over its open minutes.

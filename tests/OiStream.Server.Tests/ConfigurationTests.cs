@@ -26,6 +26,15 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void An_ingest_node_needs_the_shared_store_whose_server_holds_the_lease()
+    {
+        var role = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Cluster:Role=edge")));
+        Assert.Contains("OiStream:Cluster:Role is 'edge'; use standalone (the default) or ingest (a leader or a standby, with OiStream:Storage:Provider=postgres).", role.Failures);
+        var sqlite = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Cluster:Role=ingest")));
+        Assert.Contains(sqlite.Failures, f => f.StartsWith("OiStream:Cluster:Role is ingest, which needs the shared PostgreSQL store", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_hub_process_prints_what_is_wrong_without_a_stack_trace_and_exits_2()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

@@ -73,7 +73,7 @@ public static class OiApi
             feed.Streams, feed.Polling, feed.Weight,
             new EventsResponse(e.Applied, e.Replaced, e.Late, e.Invalid, e.UnknownInstrument, e.FromFuture, e.DroppedInChannel, e.Backlog,
                 e.MergedPublishBatches, board.Coalesced, board.ClientsCut),
-            board.History, board.Import,
+            board.History, board.Import, board.Cluster,
             [.. board.Loops.Loops.Select(l => new LoopStatus(l.Name, l.Failures, l.Consecutive > 0, l.LastError, l.LastFailureAt == 0 ? null : l.LastFailureAt))]));
     }
 }
@@ -104,4 +104,4 @@ public sealed record EventsResponse(long Applied, long Replaced, long Late, long
 /// <summary><c>GET /api/v1/status</c>: every stage's latest numbers, from the status board.</summary>
 public sealed record StatusResponse(string Source, bool Live, bool ServingStored, int Instruments, int Clients, int WatchedSymbols, IReadOnlyList<FeedStatus> Feeds,
     IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight, EventsResponse Events,
-    HistoryStatus? History, ImportStatus? HistoryImport, IReadOnlyList<LoopStatus> Loops);
+    HistoryStatus? History, ImportStatus? HistoryImport, ClusterStatus? Cluster, IReadOnlyList<LoopStatus> Loops);

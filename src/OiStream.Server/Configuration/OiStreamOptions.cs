@@ -69,6 +69,9 @@ public sealed class OiStreamOptions
     /// <summary>History storage (provider, path, retention).</summary>
     public StorageOptions Storage { get; set; } = new();
 
+    /// <summary>This hub's part in a cluster (<c>OiStream:Cluster</c>).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
+
     /// <summary>Simulator settings, used with <see cref="Simulate"/>.</summary>
     public SimulatorOptions Simulator { get; set; } = new();
 }
@@ -127,6 +130,18 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         if (!options.Storage.IsSqlite && !options.Storage.IsPostgres)
         {
             errors.Add($"OiStream:Storage:Provider is '{options.Storage.Provider}'; use sqlite (the embedded store, the default) or postgres (a shared store, with OiStream:Storage:ConnectionString).");
+        }
+        if (!options.Cluster.IsStandalone && !options.Cluster.IsIngest)
+        {
+            errors.Add($"OiStream:Cluster:Role is '{options.Cluster.Role}'; use standalone (the default) or ingest (a leader or a standby, with OiStream:Storage:Provider=postgres).");
+        }
+        if (options.Cluster.IsIngest && !options.Storage.IsPostgres)
+        {
+            errors.Add("OiStream:Cluster:Role is ingest, which needs the shared PostgreSQL store (its server holds the leader lease): set OiStream:Storage:Provider=postgres and OiStream:Storage:ConnectionString.");
+        }
+        if (options.Cluster.LeaseCheckInterval < TimeSpan.FromMilliseconds(100) || options.Cluster.LeaseCheckInterval > TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"OiStream:Cluster:LeaseCheckInterval is {options.Cluster.LeaseCheckInterval}; use 00:00:00.1 to 00:00:10 (default 00:00:01).");
         }
         if (options.Storage.IsPostgres && string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {

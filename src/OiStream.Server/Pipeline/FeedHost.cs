@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using OiStream.Binance;
 using OiStream.Binance.Rest;
+using OiStream.Cluster;
+using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
@@ -16,10 +18,11 @@ namespace OiStream.Server.Pipeline;
 /// and no simulated data is ever shown.
 /// </summary>
 public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegistry registry, IHttpClientFactory http, IHistorySeed seed,
-    StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+    StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers, ILeaderLease? lease = null) : BackgroundService
 {
     private SimulatorServer? _simulator;
     private readonly LoopHealth _reportLoop = status.Loops.Register("feed-status");
+    private readonly LoopHealth _feedLoop = status.Loops.Register("feed");
 
     /// <summary>The running feed, once started.</summary>
     public BinanceFeed? Feed { get; private set; }
@@ -46,16 +49,61 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         }
         Governor = new WeightGovernor(binance, time);
         Rest = new BinanceRestClient(http.CreateClient("binance"), binance, Governor);
-        Feed = new BinanceFeed(Rest, binance, pipeline.Channel.Writer, time, loggers, seed, status.Loops);
-        registry.WatchedChanged += watched => Feed.Poller.SetHotSymbols(watched);
-        Feed.Poller.SetHotSymbols(registry.Watched);
-        // The feed's own loops (poller, streams) survive their failures; a failure of the feed itself (while it
-        // discovers and backfills) starts it again from discovery after a growing pause. Either way the hub lives on.
+        registry.WatchedChanged += watched => Feed?.Poller.SetHotSymbols(watched);
         var logger = loggers.CreateLogger<FeedHost>();
         await Task.WhenAll(
-            status.Loops.Register("feed").SuperviseAsync(Feed.RunAsync, time, (ex, pause) => LogLoopFailed(logger, "feed", pause.TotalSeconds, ex), stoppingToken),
+            lease is null ? RunFeedAsync(binance, logger, stoppingToken) : LeadAsync(lease, binance, logger, stoppingToken),
             _reportLoop.SuperviseAsync(ReportAsync, time, (ex, pause) => LogLoopFailed(logger, "feed-status", pause.TotalSeconds, ex), stoppingToken));
     }
+
+    // The feed's own loops (poller, streams) survive their failures; a failure of the feed itself (while it discovers
+    // and backfills) starts it again from discovery after a growing pause. Either way the hub lives on. Each run is a
+    // new feed: after a lost lease, the next term starts from the store and the exchange, like a start.
+    private Task RunFeedAsync(Binance.BinanceOptions binance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var feed = new BinanceFeed(Rest!, binance, pipeline.Channel.Writer, time, loggers, seed, status.Loops);
+        feed.Poller.SetHotSymbols(registry.Watched);
+        Feed = feed;
+        return _feedLoop.SuperviseAsync(feed.RunAsync, time, (ex, pause) => LogLoopFailed(logger, "feed", pause.TotalSeconds, ex), cancellationToken);
+    }
+
+    // An ingest node of a cluster: it runs the feed only while it holds the leader lease, and waits as a standby
+    // otherwise; a lost lease stops the feed at once (another node may hold it by then).
+    private async Task LeadAsync(ILeaderLease leaderLease, Binance.BinanceOptions binance, ILogger logger, CancellationToken stoppingToken)
+    {
+        status.Cluster = new ClusterStatus("ingest", false, leaderLease.Description, null);
+        status.Record(ClusterFeed("standby", $"waiting for the leader lease ({leaderLease.Description}); another node ingests"));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            CancellationToken lost;
+            try
+            {
+                lost = await leaderLease.AcquireAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            status.Cluster = new ClusterStatus("ingest", true, leaderLease.Description, time.GetUtcNow().ToUnixTimeMilliseconds());
+            status.Record(ClusterFeed("leader", $"this node holds the leader lease ({leaderLease.Description}) and ingests"));
+            using (var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lost))
+            {
+                await RunFeedAsync(binance, logger, term.Token);
+            }
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            Feed = null;
+            status.Cluster = new ClusterStatus("ingest", false, leaderLease.Description, null);
+            status.Record(ClusterFeed("standby", $"the leader lease was lost ({leaderLease.Description}); ingest stopped, contending again"));
+        }
+    }
+
+    private FeedStatus ClusterFeed(string state, string message) => new()
+    {
+        Feed = "cluster", State = state, Message = message, Time = time.GetUtcNow().ToUnixTimeMilliseconds(), Source = options.Value.Simulate ? "simulated" : "binance",
+    };
 
     // The status board's copy of the feed's numbers, once a second.
     private async Task ReportAsync(CancellationToken cancellationToken)
@@ -71,7 +119,10 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
     private FeedMetrics Snapshot()
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var feed = Feed!;
+        if (Feed is not { } feed)
+        {
+            return FeedMetrics.Starting; // a standby: no feed of its own
+        }
         var g = Governor!;
         return new FeedMetrics(
             feed.IsLive,
@@ -88,6 +139,11 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        if (lease is not null)
+        {
+            // A standby takes over at its next attempt instead of waiting for this session to time out.
+            await lease.ReleaseAsync();
+        }
         if (_simulator is not null)
         {
             await _simulator.DisposeAsync();

@@ -16,6 +16,7 @@ public sealed class StatusBoard
     private readonly ConcurrentDictionary<string, FeedStatus> _feeds = new(StringComparer.Ordinal);
     private long _droppedChanges;
     private volatile FeedMetrics _feed = FeedMetrics.Starting;
+    private volatile ClusterStatus? _cluster;
     private volatile EngineMetrics _engine = EngineMetrics.Starting;
     private volatile HistoryStatus? _history;
     private volatile ImportStatus? _import;
@@ -36,6 +37,9 @@ public sealed class StatusBoard
 
     /// <summary>The history import's latest progress.</summary>
     public ImportStatus? Import { get => _import; set => _import = value; }
+
+    /// <summary>This node's part in a cluster, or null when it runs standalone.</summary>
+    public ClusterStatus? Cluster { get => _cluster; set => _cluster = value; }
 
     /// <summary>Messages to slow clients replaced by a newer state of the same thing before they were written.</summary>
     public long Coalesced => Interlocked.Read(ref _coalesced);
@@ -77,3 +81,9 @@ public sealed class StatusBoard
         Changes.Writer.TryWrite(status);
     }
 }
+
+/// <summary>
+/// This node's part in a cluster: its role, whether it holds the leader lease (and so ingests), the lease, and since
+/// when it leads (Unix ms).
+/// </summary>
+public sealed record ClusterStatus(string Role, bool Leader, string Lease, long? LeaderSince);
