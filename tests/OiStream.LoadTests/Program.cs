@@ -18,6 +18,9 @@ switch (args.FirstOrDefault())
     case "fanout":
         await FanoutRun.RunAsync([.. args.Skip(1)]);
         return 0;
+    case "failover":
+        await FailoverRun.RunAsync([.. args.Skip(1)]);
+        return 0;
     case "bare-hub":
         await BareHub.RunAsync([.. args.Skip(1)]);
         return 0;
@@ -31,6 +34,7 @@ switch (args.FirstOrDefault())
                    restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
                    fanout [--seconds N] [--points 1000x20,5000x4,10000x2] [--full-states] [--client oistream]  OiStream vs a bare SignalR hub with the same traffic: p99, CPU per 1M delivered, connect time, ratios
+                   failover [--kills N] [--leader-seconds S]   kill -9 of the ingest leader N times (two nodes, PostgreSQL): lease handover and fresh OI at a client, median and max
                    overview-age [--seconds N]                  age of overview batches from the tick, on the grid vs aligned to the burst, same run
             """);
         return 2;

@@ -45,7 +45,8 @@ public sealed class FailoverTests(PostgresFixture postgres) : IClassFixture<Post
         // A standby ingests nothing, so it is not ready: a load balancer sends clients to the leader.
         using (var r = await standby.Http.GetAsync(new Uri(standby.BaseUri, "/readyz")))
         {
-            Assert.False(r.IsSuccessStatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, r.StatusCode);
+            Assert.Contains("Standby: another node holds the leader lease", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(0, (await StatusAsync(standby)).GetProperty("instruments").GetInt32());
 

@@ -84,6 +84,8 @@ public static class HealthChecks
             var e = board.Engine;
             return Task.FromResult(e is { Ready: true, Instruments: > 0 }
                 ? HealthCheckResult.Healthy($"{e.Instruments} instruments; start-up history applied, published and stored.")
+                : board.Cluster is { Leader: false } c
+                ? HealthCheckResult.Unhealthy($"Standby: another node holds the leader lease ({c.Lease}) and ingests; this one takes over when it goes.")
                 : HealthCheckResult.Unhealthy("Warming: discovering instruments and backfilling history; figures are not complete yet."));
         }
     }
