@@ -93,4 +93,51 @@ public sealed class FailoverTests(PostgresFixture postgres) : IClassFixture<Post
         await Wait.UntilAsync(async () => (await store.FindGapsAsync(SeriesKey.Instrument("BTCUSDT"), new TimeRange(current - (24 * 3_600_000L), current), CancellationToken.None)).Count == 0,
             TimeSpan.FromSeconds(60), "the new leader's backfill to close every gap");
     }
+
+    [Fact]
+    public async Task A_leader_whose_lease_session_is_cut_stops_ingesting_at_once_and_leads_again_when_it_holds_the_lease()
+    {
+        var host = new HubHost
+        {
+            Arguments = HubHost.Args("--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString,
+                "--OiStream:Storage:Schema=" + _schema, "--OiStream:Cluster:Role=ingest", "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5"),
+        };
+        await host.InitializeAsync();
+        try
+        {
+            await using var client = new OiStreamClient(host.HubUri);
+            var states = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            client.FeedStatusReceived += f =>
+            {
+                if (f.Feed == "cluster")
+                {
+                    states.Enqueue(f.State);
+                }
+            };
+            await client.StartAsync();
+
+            // The lease's session ends on the server (as when the network between them fails).
+            await using (var admin = new Npgsql.NpgsqlConnection(postgres.Server.ConnectionString))
+            {
+                await admin.OpenAsync();
+                await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'oistream-lease'", admin);
+                Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+            }
+
+            await Wait.UntilAsync(() => states.Contains("standby"), TimeSpan.FromSeconds(30), "feedStatus cluster: standby (the lease lost, ingest stopped)");
+            await Wait.UntilAsync(() => states.SkipWhile(s => s != "standby").Contains("leader"), TimeSpan.FromSeconds(30), "feedStatus cluster: leader again");
+            await Wait.UntilAsync(async () =>
+            {
+                using var r = await host.Http.GetAsync(new Uri(host.BaseUri, "/readyz"));
+                return r.IsSuccessStatusCode;
+            }, TimeSpan.FromSeconds(60), "ready again as the leader");
+            var status = await host.GetJsonAsync<JsonElement>("/api/v1/status");
+            Assert.True(status.GetProperty("cluster").GetProperty("leader").GetBoolean());
+            Assert.Contains(status.GetProperty("loops").EnumerateArray(), l => l.GetProperty("name").GetString() == "lease" && l.GetProperty("failures").GetInt64() == 0);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
 }

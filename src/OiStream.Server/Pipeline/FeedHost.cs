@@ -52,7 +52,10 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         registry.WatchedChanged += watched => Feed?.Poller.SetHotSymbols(watched);
         var logger = loggers.CreateLogger<FeedHost>();
         await Task.WhenAll(
-            lease is null ? RunFeedAsync(binance, logger, stoppingToken) : LeadAsync(lease, binance, logger, stoppingToken),
+            lease is null
+                ? RunFeedAsync(binance, logger, stoppingToken)
+                : status.Loops.Register("lease").SuperviseAsync(ct => LeadAsync(lease, binance, logger, ct), time,
+                    (ex, pause) => LogLoopFailed(logger, "lease", pause.TotalSeconds, ex), stoppingToken),
             _reportLoop.SuperviseAsync(ReportAsync, time, (ex, pause) => LogLoopFailed(logger, "feed-status", pause.TotalSeconds, ex), stoppingToken));
     }
 
