@@ -20,11 +20,12 @@ internal static class BareHub
         var groups = int.Parse(Arg(args, "--groups") ?? "300", CultureInfo.InvariantCulture);
         var payload = int.Parse(Arg(args, "--payload") ?? "250", CultureInfo.InvariantCulture);
         var values = int.Parse(Arg(args, "--values") ?? "20", CultureInfo.InvariantCulture);
+        var ticks = Arg(args, "--ticks") is { } t ? new Uri(t) : null;
         var builder = WebApplication.CreateBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         builder.Services.AddSignalR();
-        builder.Services.AddHostedService(sp => new Burst(sp.GetRequiredService<IHubContext<Groups>>(), groups, payload, values));
+        builder.Services.AddHostedService(sp => new Burst(sp.GetRequiredService<IHubContext<Groups>>(), groups, payload, values, ticks));
         var app = builder.Build();
         app.UseWebSockets();
         app.MapHub<Groups>("/hubs/oi");
@@ -54,7 +55,10 @@ internal static class BareHub
     /// </summary>
     internal sealed record Update(string Symbol, long Seq, long PriceTime, double?[] Set, string Pad);
 
-    private sealed class Burst(IHubContext<Groups> hub, int groups, int payload, int values) : BackgroundService
+    // With a ticks stream (the simulator's mark prices, as OiStream reads them), a burst follows each frame of it and
+    // carries the frame's event time, so the bare hub's latency starts where OiStream's does: at the exchange's tick.
+    // Without one, a timer sends a burst a second stamped with the send time.
+    private sealed class Burst(IHubContext<Groups> hub, int groups, int payload, int values, Uri? ticks) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -64,16 +68,14 @@ internal static class BareHub
                 System.Text.Json.JsonSerializerOptions.Web).Length;
             // The envelope around the argument: {"type":1,"target":"instrumentDelta","arguments":[…]} and the separator.
             var pad = new string('x', Math.Max(0, payload - bare - 53));
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
             long seq = 0;
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            await foreach (var tick in TicksAsync(stoppingToken))
             {
                 seq++;
-                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 var sends = new Task[groups];
                 for (var i = 0; i < groups; i++)
                 {
-                    sends[i] = hub.Clients.Group(GroupName(i)).SendAsync("instrumentDelta", new Update(GroupName(i), seq, now, set, pad), stoppingToken);
+                    sends[i] = hub.Clients.Group(GroupName(i)).SendAsync("instrumentDelta", new Update(GroupName(i), seq, tick, set, pad), stoppingToken);
                 }
                 try
                 {
@@ -82,6 +84,43 @@ internal static class BareHub
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // A send to a closing connection: the next burst goes on.
+                }
+            }
+        }
+
+        private async IAsyncEnumerable<long> TicksAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken stoppingToken)
+        {
+            if (ticks is null)
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                while (await timer.WaitForNextTickAsync(stoppingToken))
+                {
+                    yield return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                }
+                yield break;
+            }
+            using var ws = new System.Net.WebSockets.ClientWebSocket();
+            await ws.ConnectAsync(new Uri(ticks, "/market/stream?streams=!markPrice@arr@1s"), stoppingToken);
+            var buffer = new byte[1 << 20];
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var length = 0;
+                System.Net.WebSockets.ValueWebSocketReceiveResult r;
+                do
+                {
+                    r = await ws.ReceiveAsync(buffer.AsMemory(length), stoppingToken);
+                    length += r.Count;
+                }
+                while (!r.EndOfMessage);
+                if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    yield break;
+                }
+                using var doc = System.Text.Json.JsonDocument.Parse(buffer.AsMemory(0, length));
+                var data = doc.RootElement.GetProperty("data");
+                if (data.GetArrayLength() > 0)
+                {
+                    yield return data[0].GetProperty("E").GetInt64();
                 }
             }
         }

@@ -57,7 +57,11 @@ internal static class FanoutRun
         var (frame, values) = await DeltaFramesAsync(hub.Url, symbols.Take(20).ToArray());
         Console.WriteLine($"OiStream: {symbols.Count} USD-M instruments (from the simulator, its own process), {(fullStates ? "full states" : "deltas")} to {(ownClient ? "OiStream's .NET client" : "bare SignalR clients")}; " +
             $"an instrumentDelta frame is {frame:0} B on average (JSON) with {values:0} numbers in its set; the bare hub's message carries as many numbers and is padded to that size");
-        await using var bare = await HubProcess.StartBareAsync(symbols.Count, (int)Math.Round(frame), (int)Math.Round(values));
+        // By default the bare hub relays the simulator's mark-price frames (one burst per frame, stamped with its tick),
+        // so both latencies run from the exchange's tick; --bare-timer gives it a timer stamped at its own send instead.
+        var bareTimer = args.Contains("--bare-timer");
+        await using var bare = await HubProcess.StartBareAsync(symbols.Count, (int)Math.Round(frame), (int)Math.Round(values), bareTimer ? null : new Uri("ws" + rest[4..]));
+        Console.WriteLine(bareTimer ? "bare hub: a burst a second on a timer, latency from its send" : "bare hub: a burst per mark-price frame of the simulator, latency from the frame's tick (as OiStream's)");
 
         // What each hub spends with no client at all, over the same time: OiStream's own work (the exchange's socket,
         // polls, the engine, history), the bare hub's timer.

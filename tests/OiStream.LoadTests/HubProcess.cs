@@ -50,15 +50,21 @@ internal sealed partial class HubProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the bare SignalR hub of <see cref="BareHub"/> (this harness's own executable) as its own process, the
-    /// baseline the fan-out harness compares OiStream with.
+    /// baseline the fan-out harness compares OiStream with; given <paramref name="ticks"/> (a simulator's WebSocket root),
+    /// its bursts follow the simulator's mark-price frames and carry their tick time.
     /// </summary>
-    public static Task<HubProcess> StartBareAsync(int groups, int payloadBytes, int values)
+    public static Task<HubProcess> StartBareAsync(int groups, int payloadBytes, int values, Uri? ticks = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { typeof(HubProcess).Assembly.Location, "bare-hub", "--groups", groups.ToString(CultureInfo.InvariantCulture),
             "--payload", payloadBytes.ToString(CultureInfo.InvariantCulture), "--values", values.ToString(CultureInfo.InvariantCulture), "--urls", "http://127.0.0.1:0" })
         {
             info.ArgumentList.Add(a);
+        }
+        if (ticks is not null)
+        {
+            info.ArgumentList.Add("--ticks");
+            info.ArgumentList.Add(ticks.ToString());
         }
         return LaunchAsync(info, "");
     }

@@ -33,7 +33,7 @@ switch (args.FirstOrDefault())
                    import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
                    restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
-                   fanout [--seconds N] [--points 1000x20,5000x4,10000x2] [--full-states] [--client oistream]  OiStream vs a bare SignalR hub with the same traffic: p99, CPU per 1M delivered, connect time, ratios
+                   fanout [--seconds N] [--points 1000x20,5000x4,10000x2] [--full-states] [--client oistream] [--bare-timer]  OiStream vs a bare SignalR hub with the same traffic: p99, CPU per 1M delivered, connect time, ratios
                    failover [--kills N] [--leader-seconds S]   kill -9 of the ingest leader N times (two nodes, PostgreSQL): lease handover and fresh OI at a client, median and max
                    overview-age [--seconds N]                  age of overview batches from the tick, on the grid vs aligned to the burst, same run
             """);
