@@ -39,14 +39,14 @@ internal static class FailoverRun
         var fresh = new List<double>();
         try
         {
-            Console.WriteLine($"{"kill",5} {"lease handed over s",20} {"subscribed s",16} {"fresh OI at a client s",23}");
+            Console.WriteLine($"{"kill",5} {"lease handed over s",20} {"subscribed s",16} {"fresh OI at a client s",23} {"USD-M weight peak/budget",24}");
             for (var k = 1; k <= kills; k++)
             {
                 await Task.Delay(lifetime);
-                var (leaseSeconds, subscribedSeconds, freshSeconds) = await KillOnceAsync(leader, standby);
+                var (leaseSeconds, subscribedSeconds, freshSeconds, weight) = await KillOnceAsync(leader, standby);
                 lease.Add(leaseSeconds);
                 fresh.Add(freshSeconds);
-                Console.WriteLine($"{k,5} {leaseSeconds,20:0.00} {subscribedSeconds,16:0.00} {freshSeconds,23:0.00}");
+                Console.WriteLine($"{k,5} {leaseSeconds,20:0.00} {subscribedSeconds,16:0.00} {freshSeconds,23:0.00} {weight,24}");
                 leader = standby; // the killed one was disposed by the kill
                 standby = await StartStandbyAsync(node);
             }
@@ -79,7 +79,7 @@ internal static class FailoverRun
     }
 
     // Kills the leader; returns the seconds to the lease at the standby and to a fresh OI reading at its client.
-    private static async Task<(double Lease, double Subscribed, double Fresh)> KillOnceAsync(HubProcess leader, HubProcess standby)
+    private static async Task<(double Lease, double Subscribed, double Fresh, string Weight)> KillOnceAsync(HubProcess leader, HubProcess standby)
     {
         await using var client = new OiStreamClient(new Uri(standby.Url, "/hubs/oi"));
         var tookOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -119,7 +119,36 @@ internal static class FailoverRun
             }
         }
         var subscribed = sw.Elapsed.TotalSeconds;
+        // The new leader's request weight this minute, watched while the client waits: a budget run dry holds polls back.
+        var peak = 0;
+        using var waited = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            while (!waited.IsCancellationRequested)
+            {
+                try
+                {
+                    var weights = (await standby.StatusAsync()).GetProperty("weight");
+                    foreach (var w in weights.ValueKind == JsonValueKind.Array ? weights.EnumerateArray() : default)
+                    {
+                        if (w.GetProperty("api").GetString() == "UsdM")
+                        {
+                            peak = Math.Max(peak, w.GetProperty("usedThisMinute").GetInt32());
+                        }
+                    }
+                    await Task.Delay(250, waited.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException)
+                {
+                    // the wait is over, or the node is busy
+                }
+            }
+        });
         await freshOi.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return (leaseSeconds, subscribed, sw.Elapsed.TotalSeconds);
+        var fresh = sw.Elapsed.TotalSeconds;
+        await waited.CancelAsync();
+        await watch;
+        var budget = (await standby.StatusAsync()).GetProperty("weight").EnumerateArray().First(w => w.GetProperty("api").GetString() == "UsdM").GetProperty("budget").GetInt32();
+        return (leaseSeconds, subscribed, fresh, $"{peak}/{budget}");
     }
 }

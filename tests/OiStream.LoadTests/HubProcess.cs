@@ -10,6 +10,7 @@ namespace OiStream.LoadTests;
 internal sealed partial class HubProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private HubProcess(Process process, Uri url, string store)
     {
@@ -153,6 +154,11 @@ internal sealed partial class HubProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
