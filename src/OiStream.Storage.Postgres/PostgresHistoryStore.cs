@@ -29,6 +29,10 @@ public sealed partial class PostgresHistoryStore : IHistoryStore
     private readonly string _setting;
     private readonly string _where;
     private readonly Dictionary<SeriesKey, int> _ids = [];
+    // The write statements, made once: a write sends thousands of them.
+    private readonly string _mergeMinute;
+    private readonly string _mergeFive;
+    private readonly string _importFive;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private bool _open;
 
@@ -62,6 +66,9 @@ public sealed partial class PostgresHistoryStore : IHistoryStore
         _q = "\"" + _schema + "\"";
         _where = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}, schema {_schema}";
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
+        _mergeMinute = MergeSql("candles_1m");
+        _mergeFive = MergeSql("candles_5m");
+        _importFive = $"INSERT INTO {_q}.candles_5m (series, t, open, high, low, close, usd, price, samples) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (series, t) DO NOTHING";
     }
 
     /// <inheritdoc />
@@ -155,14 +162,12 @@ public sealed partial class PostgresHistoryStore : IHistoryStore
                     var bucket = (c.Time - (c.Time % OiCandle.FiveMinutes)) / Minute;
                     if (c.Resolution == OiCandle.OneMinute)
                     {
-                        batch.BatchCommands.Add(Candle(MergeSql("candles_1m"), id, c.Time / Minute, c));
-                        batch.BatchCommands.Add(Candle(MergeSql("candles_5m"), id, bucket, c));
+                        batch.BatchCommands.Add(Candle(_mergeMinute, id, c.Time / Minute, c));
+                        batch.BatchCommands.Add(Candle(_mergeFive, id, bucket, c));
                     }
                     else
                     {
-                        batch.BatchCommands.Add(Candle(
-                            $"INSERT INTO {_q}.candles_5m (series, t, open, high, low, close, usd, price, samples) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (series, t) DO NOTHING",
-                            id, bucket, c));
+                        batch.BatchCommands.Add(Candle(_importFive, id, bucket, c));
                     }
                 }
                 await batch.ExecuteNonQueryAsync(cancellationToken);
