@@ -13,6 +13,7 @@ using OiStream.Server.Dashboard;
 using OiStream.Server.Fanout;
 using OiStream.Server.Hubs;
 using OiStream.Server.Pipeline;
+using OiStream.Server.Replication;
 using OiStream.Server.Security;
 using OiStream.Server.Telemetry;
 using OiStream.Storage;
@@ -78,15 +79,44 @@ public static class OiStreamApp
         builder.Services.AddSingleton(sp => new FeedHost(sp.GetRequiredService<MarketPipeline>(), sp.GetRequiredService<SubscriptionRegistry>(),
             sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IHistorySeed>(), sp.GetRequiredService<StatusBoard>(),
             sp.GetRequiredService<IOptions<OiStreamOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.Cluster.IsIngest ? sp.GetRequiredService<ILeaderLease>() : null));
+            sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.Cluster.IsIngest ? sp.GetRequiredService<ILeaderLease>() : null,
+            sp.GetRequiredService<MarketEngine>()));
         builder.Services.AddSingleton<HistoryImporter>();
-        // Started in this order and stopped in reverse: the store opens first (a bad one stops the hub before any
-        // feed starts) and closes last, after the engine loop has handed over its open minutes.
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryWriter>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineService>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryImporter>());
+        // The role decides which stages run. Read from configuration here, before the options exist; the options'
+        // validation still names any bad value at start.
+        var cluster = builder.Configuration.GetSection(OiStreamOptions.Section + ":Cluster").Get<ClusterOptions>() ?? new ClusterOptions();
+        if (cluster.IsEdge)
+        {
+            // An edge serves the leader's publications (through Redis) and the shared store's history; it ingests nothing.
+            builder.Services.AddSingleton(sp => new ReplicaState(sp.GetRequiredService<MarketEngine>().Windows.Names,
+                sp.GetRequiredService<IOptions<OiStreamOptions>>().Value.Simulate ? "simulated" : "binance"));
+            builder.Services.AddSingleton<IMarketView>(sp => sp.GetRequiredService<ReplicaState>());
+            builder.Services.AddSingleton<ReplicaFollower>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryWriter>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaFollower>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<IMarketView>(sp => sp.GetRequiredService<MarketEngine>());
+            if (cluster.UsesRedis)
+            {
+                // A leader also publishes to the edges; a standby's writer waits for its term.
+                builder.Services.AddSingleton<ReplicationChannel>();
+                builder.Services.AddSingleton<ReplicationWriter>();
+            }
+            // Started in this order and stopped in reverse: the store opens first (a bad one stops the hub before any
+            // feed starts) and closes last, after the engine loop has handed over its open minutes.
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryWriter>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineService>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Publisher>());
+            if (cluster.UsesRedis)
+            {
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationWriter>());
+            }
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryImporter>());
+        }
         builder.Services.AddSingleton<InvocationLogFilter>();
         // Hands each hub connection to the fan-out (a closed registration wins over AddSignalR's open generic one).
         builder.Services.AddSingleton<HubLifetimeManager<OiHub>, FanoutLifetimeManager>();

@@ -290,3 +290,40 @@ public class PublishIntervalTests
         Assert.Equal(104, Assert.Single(At(1_500)).OpenInterest);
     }
 }
+
+public class SeqFloorTests
+{
+    [Fact]
+    public void A_raised_floor_lifts_the_next_seq_of_every_instrument_and_coin_above_it_and_seq_keeps_rising_from_there()
+    {
+        var h = new EngineHarness(null, EngineHarness.BtcUsdt, EngineHarness.EthUsdt);
+        h.Clock.Now = EngineHarness.T0;
+        var published = new List<OiStream.Contracts.InstrumentState>();
+        var coins = new List<OiStream.Contracts.CoinState>();
+        h.Oi("BTCUSDT", EngineHarness.T0, 100);
+        h.Engine.PublishChanges(published, coins);
+        var first = published.Single(s => s.Symbol == "BTCUSDT").Seq;
+        Assert.True(first < 10, "counted from the engine's start");
+
+        // A new leader's term: every seq an earlier leader published is below the floor.
+        h.Engine.SeqFloor = 1_764_000_000_000_000;
+        published.Clear();
+        coins.Clear();
+        h.Oi("BTCUSDT", EngineHarness.T0 + 1000, 101);
+        h.Engine.PublishChanges(published, coins);
+        Assert.Equal(1_764_000_000_000_001, published.Single(s => s.Symbol == "BTCUSDT").Seq);
+        Assert.Equal(1_764_000_000_000_001, Assert.Single(coins, c => c.Coin == "BTC").Seq);
+
+        published.Clear();
+        h.Oi("BTCUSDT", EngineHarness.T0 + 2000, 102);
+        h.Engine.PublishChanges(published, coins);
+        Assert.Equal(1_764_000_000_000_002, published.Single(s => s.Symbol == "BTCUSDT").Seq);
+
+        // A lower floor changes nothing.
+        h.Engine.SeqFloor = 5;
+        published.Clear();
+        h.Oi("BTCUSDT", EngineHarness.T0 + 3000, 103);
+        h.Engine.PublishChanges(published, coins);
+        Assert.Equal(1_764_000_000_000_003, published.Single(s => s.Symbol == "BTCUSDT").Seq);
+    }
+}

@@ -26,10 +26,13 @@ public class ConfigurationTests
     }
 
     [Fact]
-    public void An_ingest_node_needs_the_shared_store_whose_server_holds_the_lease()
+    public void Cluster_roles_need_the_shared_store_and_an_edge_needs_Redis()
     {
-        var role = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Cluster:Role=edge")));
-        Assert.Contains("OiStream:Cluster:Role is 'edge'; use standalone (the default) or ingest (a leader or a standby, with OiStream:Storage:Provider=postgres).", role.Failures);
+        var role = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Cluster:Role=relay")));
+        Assert.Contains("OiStream:Cluster:Role is 'relay'; use standalone (the default), ingest (a leader or a standby, with OiStream:Storage:Provider=postgres) or edge (serves the leader's publications, with OiStream:Cluster:Redis).", role.Failures);
+        var edge = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Cluster:Role=edge")));
+        Assert.Contains(edge.Failures, f => f.StartsWith("OiStream:Cluster:Role is edge, which serves history from the leader's shared PostgreSQL store", StringComparison.Ordinal));
+        Assert.Contains(edge.Failures, f => f.StartsWith("OiStream:Cluster:Role is edge, which follows the leader through Redis: set OiStream:Cluster:Redis", StringComparison.Ordinal));
         var sqlite = Assert.Throws<OptionsValidationException>(() => OiStreamApp.Build(HubHost.Args("--OiStream:Cluster:Role=ingest")));
         Assert.Contains(sqlite.Failures, f => f.StartsWith("OiStream:Cluster:Role is ingest, which needs the shared PostgreSQL store", StringComparison.Ordinal));
     }

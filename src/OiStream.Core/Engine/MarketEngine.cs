@@ -37,7 +37,7 @@ namespace OiStream.Core.Engine;
 /// event fires. Coin aggregates' windows are recomputed once per <see cref="PublishChanges"/>, not per sample.
 /// </para>
 /// </remarks>
-public sealed class MarketEngine
+public sealed class MarketEngine : IMarketView
 {
     private readonly WindowSet _windows;
     private readonly SignalPlan _plan;
@@ -54,6 +54,7 @@ public sealed class MarketEngine
     private readonly List<FeedStatus> _feeds = [];
     private readonly List<OiCandle> _candles = [];
     private bool _warming;
+    private long _seqFloor;
     private long _horizon = long.MinValue;
     private long _lastStaleScan = long.MinValue / 4; // "long ago", with room to subtract from
 
@@ -93,6 +94,9 @@ public sealed class MarketEngine
     /// <summary>The windows every change block carries.</summary>
     public WindowSet Windows => _windows;
 
+    /// <inheritdoc />
+    public IReadOnlyList<string> WindowNames => _windows.Names;
+
     /// <summary>What happened to the input so far.</summary>
     public EngineCounters Counters { get; } = new();
 
@@ -101,6 +105,17 @@ public sealed class MarketEngine
 
     /// <summary>Number of tracked instruments.</summary>
     public int InstrumentCount => _readList.Length;
+
+    /// <summary>
+    /// The lowest <c>seq</c> the next publication of any instrument or coin builds on (0: count from this engine's
+    /// start). A cluster's leader sets it at the start of its term above every <c>seq</c> an earlier leader can have
+    /// published, so <c>seq</c> keeps rising for clients across a leader change. Any thread.
+    /// </summary>
+    public long SeqFloor
+    {
+        get => Interlocked.Read(ref _seqFloor);
+        set => Interlocked.Exchange(ref _seqFloor, value);
+    }
 
     /// <summary>Memory held per instrument with the current windows (series, high/low ring, headers), in bytes.</summary>
     public int BytesPerInstrument
@@ -241,6 +256,7 @@ public sealed class MarketEngine
         }
 
         var names = _windows.Names;
+        var floor = SeqFloor;
         var count = 0;
         var keep = 0;
         for (var i = 0; i < _dirtyInstruments.Count; i++)
@@ -253,6 +269,7 @@ public sealed class MarketEngine
             }
             if (!tracker.Removed)
             {
+                tracker.Seq = Math.Max(tracker.Seq, floor);
                 instruments.Add(tracker.Publish(names, _source, IsStale(tracker, now)));
                 tracker.PublishDueAt = Math.Max(tracker.PublishDueAt, now) + gap;
                 count++;
@@ -271,6 +288,7 @@ public sealed class MarketEngine
                 _dirtyCoins[keep++] = coin;
                 continue;
             }
+            coin.Seq = Math.Max(coin.Seq, floor);
             coin.Recompute(_plan.DeadBand);
             coin.EvaluateEvents(_plan, coin.Time, false, false, double.NaN, coin.Coin, null, _source, _signals);
             coins.Add(coin.Publish(names, _source));

@@ -84,6 +84,8 @@ public static class HealthChecks
             var e = board.Engine;
             return Task.FromResult(e is { Ready: true, Instruments: > 0 }
                 ? HealthCheckResult.Healthy($"{e.Instruments} instruments; start-up history applied, published and stored.")
+                : board.Cluster is { Role: "edge" }
+                ? HealthCheckResult.Unhealthy($"Edge: {(board.Feeds.TryGetValue("cluster", out var f) ? f.Message : "connecting to Redis")}; no state to serve yet.")
                 : board.Cluster is { Leader: false } c
                 ? HealthCheckResult.Unhealthy($"Standby: another node holds the leader lease ({c.Lease}) and ingests; this one takes over when it goes.")
                 : HealthCheckResult.Unhealthy("Warming: discovering instruments and backfilling history; figures are not complete yet."));
@@ -111,7 +113,9 @@ public static class HealthChecks
         {
             if (!board.Feed.Live)
             {
-                var discovery = board.Feeds.TryGetValue("discovery", out var d) ? d.Message : "discovering instruments";
+                var discovery = board.Cluster is { Role: "edge" } && board.Feeds.TryGetValue("cluster", out var edge)
+                    ? $"edge {edge.State}: {edge.Message}"
+                    : board.Feeds.TryGetValue("discovery", out var d) ? d.Message : "discovering instruments";
                 // With the store's state served (stale, and flagged so), the hub has something true to answer with.
                 return Task.FromResult(board.Feed.ServingStored
                     ? HealthCheckResult.Degraded($"Not live, serving what the store holds: {discovery}")

@@ -55,9 +55,9 @@ public static class HistoryApi
     {
         api.MapGet("/open-interest/history", BinanceHistoryAsync)
             .WithName("History").WithSummary("Binance-compatible openInterestHist rows of an instrument or a coin, from OiStream's store.");
-        api.MapGet("/open-interest/ohlc-history", ([AsParameters] CandleQuery q, MarketEngine e, IHistoryStore s, CancellationToken t) => OhlcAsync(q, e, s, SeriesKind.Instrument, t))
+        api.MapGet("/open-interest/ohlc-history", ([AsParameters] CandleQuery q, IMarketView e, IHistoryStore s, CancellationToken t) => OhlcAsync(q, e, s, SeriesKind.Instrument, t))
             .WithName("OhlcHistory").WithSummary("CoinGlass-shaped OI candles (open interest in coins) of an instrument.");
-        api.MapGet("/open-interest/aggregated-history", ([AsParameters] CandleQuery q, MarketEngine e, IHistoryStore s, CancellationToken t) => OhlcAsync(q, e, s, SeriesKind.Coin, t))
+        api.MapGet("/open-interest/aggregated-history", ([AsParameters] CandleQuery q, IMarketView e, IHistoryStore s, CancellationToken t) => OhlcAsync(q, e, s, SeriesKind.Coin, t))
             .WithName("AggregatedHistory").WithSummary("CoinGlass-shaped OI candles of a coin aggregate.");
         api.MapGet("/open-interest/held", HeldAsync)
             .WithName("Held").WithSummary("The span of history the store holds for an instrument or a coin.");
@@ -79,7 +79,7 @@ public static class HistoryApi
     private sealed record Query(SeriesKey Series, string Market, double ContractSize, long Interval, int Limit, long? Start, long? End);
 
     private static async Task<Results<Ok<List<HistoryRowResponse>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> BinanceHistoryAsync(
-        [AsParameters] BinanceHistoryQuery query, MarketEngine engine, IHistoryStore store, CancellationToken cancellationToken)
+        [AsParameters] BinanceHistoryQuery query, IMarketView engine, IHistoryStore store, CancellationToken cancellationToken)
     {
         // Binance's periods start at 5m; instruments and coins both answer.
         if (Validate(engine, null, query.Symbol, "period", query.Period, "5m", query.Limit, 30, 500, query.StartTime, query.EndTime, minInterval: 300_000, out var q) is { } error)
@@ -105,7 +105,7 @@ public static class HistoryApi
     }
 
     private static async Task<Results<Ok<CoinGlassResponse<List<OhlcCandleResponse>>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> OhlcAsync(
-        CandleQuery query, MarketEngine engine, IHistoryStore store, SeriesKind kind, CancellationToken cancellationToken)
+        CandleQuery query, IMarketView engine, IHistoryStore store, SeriesKind kind, CancellationToken cancellationToken)
     {
         if (Validate(engine, kind, query.Symbol, "interval", query.Interval, "1h", query.Limit, 500, 4500, query.StartTime, query.EndTime, minInterval: 60_000, out var q) is { } error)
         {
@@ -119,7 +119,7 @@ public static class HistoryApi
     }
 
     private static async Task<Results<Ok<HeldResponse>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>>> HeldAsync(
-        [FromQuery(Name = "symbol")] string? symbol, MarketEngine engine, IHistoryStore store, CancellationToken cancellationToken)
+        [FromQuery(Name = "symbol")] string? symbol, IMarketView engine, IHistoryStore store, CancellationToken cancellationToken)
     {
         if (Resolve(engine, symbol, null) is not { } series)
         {
@@ -133,7 +133,7 @@ public static class HistoryApi
     /// <summary>What the store holds for one series: [from, to) in Unix ms, null when nothing.</summary>
     public sealed record HeldResponse(string Symbol, string Kind, long? From, long? To);
 
-    private static (SeriesKey Key, string Market, double ContractSize)? Resolve(MarketEngine engine, string? symbol, SeriesKind? kind)
+    private static (SeriesKey Key, string Market, double ContractSize)? Resolve(IMarketView engine, string? symbol, SeriesKind? kind)
     {
         if (string.IsNullOrWhiteSpace(symbol))
         {
@@ -151,7 +151,7 @@ public static class HistoryApi
         return null;
     }
 
-    private static Refusal? Validate(MarketEngine engine, SeriesKind? kind, string? symbol, string intervalName, string? interval, string defaultInterval,
+    private static Refusal? Validate(IMarketView engine, SeriesKind? kind, string? symbol, string intervalName, string? interval, string defaultInterval,
         string? limitText, int defaultLimit, int maxLimit, string? startText, string? endText, long minInterval, out Query query)
     {
         query = null!;

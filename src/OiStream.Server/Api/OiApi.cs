@@ -24,11 +24,11 @@ public static class OiApi
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorResponse), ["application/json"]))
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ErrorResponse), ["application/json"]))
             .WithTags("OiStream");
-        api.MapGet("/instruments", (MarketEngine engine) => TypedResults.Ok(engine.GetInstruments()))
+        api.MapGet("/instruments", (IMarketView engine) => TypedResults.Ok(engine.GetInstruments()))
             .WithName("Instruments").WithSummary("Every instrument's current state (protocol v1 InstrumentState).");
         api.MapGet("/instruments/{symbol}", Instrument)
             .WithName("Instrument").WithSummary("One instrument's current state; 404 for a symbol that is not tracked.");
-        api.MapGet("/coins", (MarketEngine engine) => TypedResults.Ok(engine.GetCoins()))
+        api.MapGet("/coins", (IMarketView engine) => TypedResults.Ok(engine.GetCoins()))
             .WithName("Coins").WithSummary("Every coin aggregate's current state (all Binance contracts of a coin, summed).");
         api.MapGet("/open-interest/exchange-list", ExchangeList)
             .WithName("ExchangeList").WithSummary("CoinGlass-compatible exchange OI table of a coin (?symbol=BTC).");
@@ -39,12 +39,12 @@ public static class OiApi
         return app;
     }
 
-    private static Results<Ok<InstrumentState>, NotFound<ErrorResponse>> Instrument(string symbol, MarketEngine engine) =>
+    private static Results<Ok<InstrumentState>, NotFound<ErrorResponse>> Instrument(string symbol, IMarketView engine) =>
         engine.TryGetInstrument(symbol, out var state)
             ? TypedResults.Ok(state)
             : TypedResults.NotFound(new ErrorResponse(-1121, $"Unknown symbol '{symbol}'. GET /api/v1/instruments lists the {engine.InstrumentCount} tracked instruments."));
 
-    private static Results<Ok<CoinGlassResponse<ExchangeOiRow[]>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>> ExchangeList(string? symbol, MarketEngine engine)
+    private static Results<Ok<CoinGlassResponse<ExchangeOiRow[]>>, BadRequest<ErrorResponse>, NotFound<ErrorResponse>> ExchangeList(string? symbol, IMarketView engine)
     {
         if (string.IsNullOrWhiteSpace(symbol))
         {
@@ -63,7 +63,7 @@ public static class OiApi
     }
 
     // Everything here comes from the status board, where each stage records its own numbers.
-    private static Ok<StatusResponse> Status(MarketEngine engine, StatusBoard board, SubscriptionRegistry registry)
+    private static Ok<StatusResponse> Status(IMarketView engine, StatusBoard board, SubscriptionRegistry registry)
     {
         var feed = board.Feed;
         var e = board.Engine;
@@ -73,7 +73,7 @@ public static class OiApi
             feed.Streams, feed.Polling, feed.Weight,
             new EventsResponse(e.Applied, e.Replaced, e.Late, e.Invalid, e.UnknownInstrument, e.FromFuture, e.DroppedInChannel, e.Backlog,
                 e.MergedPublishBatches, board.Coalesced, board.ClientsCut),
-            board.History, board.Import, board.Cluster,
+            board.History, board.Import, board.Cluster is { } cluster ? cluster with { Replication = board.Replication } : null,
             [.. board.Loops.Loops.Select(l => new LoopStatus(l.Name, l.Failures, l.Consecutive > 0, l.LastError, l.LastFailureAt == 0 ? null : l.LastFailureAt))]));
     }
 }

@@ -131,9 +131,17 @@ internal sealed class OiStreamOptionsValidator : IValidateOptions<OiStreamOption
         {
             errors.Add($"OiStream:Storage:Provider is '{options.Storage.Provider}'; use sqlite (the embedded store, the default) or postgres (a shared store, with OiStream:Storage:ConnectionString).");
         }
-        if (!options.Cluster.IsStandalone && !options.Cluster.IsIngest)
+        if (!options.Cluster.IsStandalone && !options.Cluster.IsIngest && !options.Cluster.IsEdge)
         {
-            errors.Add($"OiStream:Cluster:Role is '{options.Cluster.Role}'; use standalone (the default) or ingest (a leader or a standby, with OiStream:Storage:Provider=postgres).");
+            errors.Add($"OiStream:Cluster:Role is '{options.Cluster.Role}'; use standalone (the default), ingest (a leader or a standby, with OiStream:Storage:Provider=postgres) or edge (serves the leader's publications, with OiStream:Cluster:Redis).");
+        }
+        if (options.Cluster.IsEdge && !options.Storage.IsPostgres)
+        {
+            errors.Add("OiStream:Cluster:Role is edge, which serves history from the leader's shared PostgreSQL store: set OiStream:Storage:Provider=postgres and OiStream:Storage:ConnectionString.");
+        }
+        if (options.Cluster.IsEdge && string.IsNullOrWhiteSpace(options.Cluster.Redis))
+        {
+            errors.Add("OiStream:Cluster:Role is edge, which follows the leader through Redis: set OiStream:Cluster:Redis, e.g. 127.0.0.1:6379 (the leader's ingest nodes need the same setting).");
         }
         if (options.Cluster.IsIngest && !options.Storage.IsPostgres)
         {

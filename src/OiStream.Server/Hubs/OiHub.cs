@@ -14,7 +14,7 @@ namespace OiStream.Server.Hubs;
 /// <see cref="HubException"/> that names the problem and the fix; the connection stays open. Subscriptions are
 /// topics of <see cref="ConnectionFanout"/>, which serves each connection at its own pace.
 /// </summary>
-public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, ConnectionFanout fanout, PublishedStates published,
+public sealed class OiHub(IMarketView engine, SubscriptionRegistry registry, ConnectionFanout fanout, PublishedStates published,
     InstrumentFields fields, IOptions<OiStreamOptions> options) : Hub<IOiClient>
 {
     /// <summary>Joins each symbol's topic of full states (protocol v1) and returns each one's current state.</summary>
@@ -136,7 +136,7 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, Co
     public OverviewTable SubscribeOverviewTable()
     {
         JoinOrThrow(Topics.OverviewTable);
-        return new OverviewTable(engine.Windows.Names, engine.GetInstruments());
+        return new OverviewTable(engine.WindowNames, engine.GetInstruments());
     }
 
     /// <summary>
@@ -149,7 +149,7 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, Co
         var rows = engine.GetInstruments()
             .Select(s => published.TryGetOverviewRow(s.Symbol, out var sent) ? sent : s)
             .ToList();
-        return new OverviewTable(engine.Windows.Names, rows);
+        return new OverviewTable(engine.WindowNames, rows);
     }
 
     /// <summary>Stops table-form overview updates, whole rows and deltas alike.</summary>
@@ -170,7 +170,7 @@ public sealed class OiHub(MarketEngine engine, SubscriptionRegistry registry, Co
     /// <summary>What this hub computes and allows: its windows, publish interval, symbol limit, quadrant names and source.</summary>
     public HubInfo GetInfo() => new()
     {
-        Windows = engine.Windows.Names,
+        Windows = engine.WindowNames,
         PublishIntervalMs = (long)options.Value.PublishInterval.TotalMilliseconds,
         MaxSymbolsPerConnection = options.Value.MaxSymbolsPerConnection,
         Signals = OverviewTable.Signals,

@@ -4,6 +4,7 @@ using OiStream.Core.Candles;
 using OiStream.Core.Engine;
 using OiStream.Core.Loops;
 using OiStream.Server.Configuration;
+using OiStream.Server.Replication;
 
 namespace OiStream.Server.Pipeline;
 
@@ -15,7 +16,7 @@ namespace OiStream.Server.Pipeline;
 /// batch is dropped and counted, and clients see a <c>seq</c> gap and resync.
 /// </summary>
 public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine engine, PublishChannel batches, HistoryWriter history, StatusBoard status,
-    IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger) : BackgroundService
+    IOptions<OiStreamOptions> options, TimeProvider time, ILogger<EngineService> logger, ReplicationChannel? replication = null) : BackgroundService
 {
     private readonly List<OiCandle> _candles = [];
     private readonly LoopHealth _health = status.Loops.Register("engine");
@@ -61,7 +62,9 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
                 }
                 else if (e.Kind == MarketEventKind.Instruments)
                 {
-                    history.OfferCatalog(engine.GetCatalog());
+                    var catalog = engine.GetCatalog();
+                    history.OfferCatalog(catalog);
+                    replication?.OfferCatalog(catalog);
                 }
                 drained++;
             }
@@ -111,7 +114,9 @@ public sealed partial class EngineService(MarketPipeline pipeline, MarketEngine 
         {
             return;
         }
-        batches.Channel.Writer.TryWrite(new PublishBatch(instruments, coins, signals));
+        var batch = new PublishBatch(instruments, coins, signals);
+        batches.Channel.Writer.TryWrite(batch);
+        replication?.Channel.Writer.TryWrite(batch);
     }
 
     // The status board's copy of the loop's numbers, a few times a second (and at once when readiness flips).

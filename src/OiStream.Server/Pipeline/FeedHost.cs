@@ -18,7 +18,7 @@ namespace OiStream.Server.Pipeline;
 /// and no simulated data is ever shown.
 /// </summary>
 public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegistry registry, IHttpClientFactory http, IHistorySeed seed,
-    StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers, ILeaderLease? lease = null) : BackgroundService
+    StatusBoard status, IOptions<OiStreamOptions> options, TimeProvider time, ILoggerFactory loggers, ILeaderLease? lease = null, MarketEngine? engine = null) : BackgroundService
 {
     private SimulatorServer? _simulator;
     private readonly LoopHealth _reportLoop = status.Loops.Register("feed-status");
@@ -87,7 +87,15 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
             {
                 return;
             }
-            status.Cluster = new ClusterStatus("ingest", true, leaderLease.Description, time.GetUtcNow().ToUnixTimeMilliseconds());
+            var since = time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (engine is not null)
+            {
+                // Above every seq an earlier leader can have published (a thousand per millisecond of its term), so
+                // seq keeps rising for every client across the change: edges take the new leader's states, and a
+                // delta's base is the state the client holds.
+                engine.SeqFloor = Math.Max(engine.SeqFloor, since * 1000);
+            }
+            status.Cluster = new ClusterStatus("ingest", true, leaderLease.Description, since);
             status.Record(ClusterFeed("leader", $"this node holds the leader lease ({leaderLease.Description}) and ingests"));
             using (var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lost))
             {

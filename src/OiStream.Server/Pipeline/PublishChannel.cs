@@ -9,7 +9,7 @@ namespace OiStream.Server.Pipeline;
 /// newest state of each instrument and coin and every signal, which the publisher takes before the channel's next
 /// batch. So a publisher that falls behind sends newer states later, never a hole.
 /// </summary>
-public sealed class PublishChannel
+public class PublishChannel
 {
     /// <summary>Signals kept while merged batches wait; more are counted and dropped (a flood the publisher cannot send).</summary>
     public const int MaxMergedSignals = 10_000;

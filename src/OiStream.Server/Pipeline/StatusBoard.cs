@@ -17,6 +17,7 @@ public sealed class StatusBoard
     private long _droppedChanges;
     private volatile FeedMetrics _feed = FeedMetrics.Starting;
     private volatile ClusterStatus? _cluster;
+    private volatile ReplicationStatus? _replication;
     private volatile EngineMetrics _engine = EngineMetrics.Starting;
     private volatile HistoryStatus? _history;
     private volatile ImportStatus? _import;
@@ -40,6 +41,9 @@ public sealed class StatusBoard
 
     /// <summary>This node's part in a cluster, or null when it runs standalone.</summary>
     public ClusterStatus? Cluster { get => _cluster; set => _cluster = value; }
+
+    /// <summary>How the leader's publications travel to or from Redis on this node; null when they do not.</summary>
+    public ReplicationStatus? Replication { get => _replication; set => _replication = value; }
 
     /// <summary>Messages to slow clients replaced by a newer state of the same thing before they were written.</summary>
     public long Coalesced => Interlocked.Read(ref _coalesced);
@@ -86,4 +90,24 @@ public sealed class StatusBoard
 /// This node's part in a cluster: its role, whether it holds the leader lease (and so ingests), the lease, and since
 /// when it leads (Unix ms).
 /// </summary>
-public sealed record ClusterStatus(string Role, bool Leader, string Lease, long? LeaderSince);
+public sealed record ClusterStatus(string Role, bool Leader, string Lease, long? LeaderSince)
+{
+    /// <summary>The replication through Redis, when this node publishes (a leader) or follows (an edge).</summary>
+    public ReplicationStatus? Replication { get; init; }
+}
+
+/// <summary>
+/// The replication of the leader's publications through Redis, as this node sees it.
+/// </summary>
+/// <param name="State"><c>publishing</c> (a leader), <c>following</c> (an edge), <c>degraded</c> (Redis unreachable or no leader heard from) or <c>connecting</c>.</param>
+/// <param name="Redis">The Redis server and key prefix.</param>
+/// <param name="LeaderNode">The node whose publications arrive (an edge) or this node (a leader).</param>
+/// <param name="LeaderTerm">When that leader's term began (Unix ms).</param>
+/// <param name="Messages">Messages published (a leader) or received (an edge).</param>
+/// <param name="Bytes">Their bytes.</param>
+/// <param name="Resyncs">Times an edge read the whole state again (its start, a reconnect, a message it had to drop).</param>
+/// <param name="Failures">Publications Redis refused (a leader: they were kept and sent later, newest states merged).</param>
+/// <param name="LastHeartbeatAgeMs">An edge: how long ago the leader was last heard.</param>
+/// <param name="LastError">The last failure's message.</param>
+public sealed record ReplicationStatus(string State, string Redis, string? LeaderNode, long? LeaderTerm, long Messages, long Bytes, long Resyncs,
+    long Failures, long? LastHeartbeatAgeMs, string? LastError);

@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using OiStream.Client;
+using OiStream.Contracts;
+using OiStream.Core.Candles;
+using OiStream.Simulator;
+using OiStream.Storage;
+using OiStream.Storage.Postgres;
+
+namespace OiStream.Server.Tests;
+
+/// <summary>
+/// The cluster as separate processes on loopback: the simulator, ingest nodes (a leader and a standby) publishing
+/// through a real Redis, and edge nodes serving clients from it, on one PostgreSQL store. Each fault of the cluster
+/// issue: a client of an edge gets what the leader ingested; the leader killed; Redis gone for 10 s; an edge killed.
+/// </summary>
+public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    private readonly string _schema = "cluster_" + Guid.NewGuid().ToString("N")[..10];
+
+    private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4 };
+
+    private string[] NodeArgs(SimulatorServer sim, RedisServer redis, string role, string name, int port = 0) =>
+    [
+        "--OiStream:Simulate=false", "--urls", $"http://127.0.0.1:{port}",
+        $"--OiStream:Binance:UsdmRest={sim.BaseUri}", $"--OiStream:Binance:CoinmRest={sim.BaseUri}", $"--OiStream:Binance:OptionsRest={sim.BaseUri}",
+        $"--OiStream:Binance:UsdmStream={sim.WebSocketUri}", $"--OiStream:Binance:CoinmStream={sim.WebSocketUri}", $"--OiStream:Binance:OptionsStream={sim.WebSocketUri}",
+        "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString, "--OiStream:Storage:Schema=" + _schema,
+        "--OiStream:Cluster:Role=" + role, "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5", "--OiStream:Cluster:Redis=" + redis.Configuration,
+        "--OiStream:Cluster:NodeName=" + name,
+    ];
+
+    private static async Task<JsonElement> GetAsync(HubProcess node, string path) => (await node.Http.GetFromJsonAsync<JsonElement>(new Uri(node.BaseUri, path)))!;
+
+    private static async Task<bool> ReadyAsync(HttpClient http, Uri baseUri)
+    {
+        try
+        {
+            using var r = await http.GetAsync(new Uri(baseUri, "/readyz"));
+            return r.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    // Every update a client received, by symbol, to check seq only goes up and nothing comes twice.
+    private sealed class Recorder
+    {
+        public ConcurrentQueue<InstrumentState> Updates { get; } = new();
+
+        public ConcurrentQueue<FeedStatus> Feeds { get; } = new();
+
+        public void Attach(OiStreamClient client)
+        {
+            client.InstrumentReceived += Updates.Enqueue;
+            client.FeedStatusReceived += Feeds.Enqueue;
+        }
+
+        public void AssertSeqRises(string symbol)
+        {
+            var seqs = Updates.Where(u => u.Symbol == symbol).Select(u => u.Seq).ToList();
+            for (var i = 1; i < seqs.Count; i++)
+            {
+                Assert.True(seqs[i] > seqs[i - 1], $"{symbol}: seq {seqs[i]} after {seqs[i - 1]} (update {i} of {seqs.Count}): a duplicate or a step back");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_client_of_an_edge_gets_what_the_leader_ingested_with_the_leaders_seq_and_values()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
+        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
+        await leader.WaitReadyAsync();
+        await using var edgeA = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
+        await using var edgeB = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-b"));
+        await edgeA.WaitReadyAsync();
+        await edgeB.WaitReadyAsync();
+
+        // The edge answers from the leader's states: the same instruments, the same catalog (history resolves).
+        var status = await GetAsync(edgeB, "/api/v1/status");
+        Assert.Equal("edge", status.GetProperty("cluster").GetProperty("role").GetString());
+        Assert.Equal("following", status.GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString());
+        Assert.Equal("leader-1", status.GetProperty("cluster").GetProperty("replication").GetProperty("leaderNode").GetString());
+        Assert.Equal("publishing", (await GetAsync(leader, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString());
+        var leaderSymbols = (await GetAsync(leader, "/api/v1/instruments")).EnumerateArray().Select(s => s.GetProperty("symbol").GetString()).Order().ToList();
+        var edgeSymbols = (await GetAsync(edgeB, "/api/v1/instruments")).EnumerateArray().Select(s => s.GetProperty("symbol").GetString()).Order().ToList();
+        Assert.Equal(leaderSymbols, edgeSymbols);
+        var history = await GetAsync(edgeB, "/api/v1/open-interest/ohlc-history?symbol=BTCUSDT&interval=5m&limit=12");
+        Assert.Equal(12, history.GetProperty("data").GetArrayLength());
+
+        // A client of edge B: every BTCUSDT update it gets is the leader's, value for value, with the leader's seq.
+        await using var client = new OiStreamClient(new Uri(edgeB.BaseUri, "/hubs/oi"));
+        var seen = new Recorder();
+        seen.Attach(client);
+        await client.StartAsync();
+        await client.SubscribeAsync(["BTCUSDT"]);
+        await client.SubscribeCoinsAsync(["BTC"]);
+        // The leader's REST state and the edge client's state meet at one seq: the same state, whole.
+        await Wait.UntilAsync(async () =>
+        {
+            var atLeader = await GetAsync(leader, "/api/v1/instruments/BTCUSDT");
+            var seq = atLeader.GetProperty("seq").GetInt64();
+            var match = seen.Updates.LastOrDefault(u => u.Symbol == "BTCUSDT" && u.Seq == seq);
+            if (match is null)
+            {
+                return false;
+            }
+            Assert.Equal(atLeader.GetProperty("openInterest").GetDouble(), match.OpenInterest);
+            Assert.Equal(atLeader.GetProperty("markPrice").GetDouble(), match.MarkPrice);
+            Assert.Equal(atLeader.GetProperty("oiTime").GetInt64(), match.OiTime);
+            Assert.Equal(atLeader.GetProperty("change").GetProperty("5m").ToString(), match.Change["5m"]?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "");
+            return true;
+        }, TimeSpan.FromSeconds(30), "a BTCUSDT update at edge B with the seq and values the leader holds");
+        await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 3, TimeSpan.FromSeconds(30), "updates after the snapshot");
+        seen.AssertSeqRises("BTCUSDT");
+        var coin = (await GetAsync(edgeB, "/api/v1/coins")).EnumerateArray().Single(c => c.GetProperty("coin").GetString() == "BTC");
+        Assert.True(coin.GetProperty("openInterestUsd").GetDouble() > 0);
+        var list = await GetAsync(edgeA, "/api/v1/open-interest/exchange-list?symbol=BTC");
+        Assert.Equal("All", list.GetProperty("data")[0].GetProperty("exchange").GetString());
+    }
+
+    [Fact]
+    public async Task Kill_9_of_the_leader_the_standby_takes_over_and_an_edge_client_gets_feedStatus_then_fresh_data_with_seq_still_rising()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
+        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
+        await leader.WaitReadyAsync();
+        await using var standby = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "standby-2"));
+        await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
+        await edge.WaitReadyAsync();
+        await Wait.UntilAsync(async () => (await GetAsync(standby, "/api/v1/status")).GetProperty("cluster") is { ValueKind: JsonValueKind.Object } c && !c.GetProperty("leader").GetBoolean(),
+            TimeSpan.FromSeconds(60), "the second ingest node up as a standby");
+
+        await using var client = new OiStreamClient(new Uri(edge.BaseUri, "/hubs/oi"));
+        var seen = new Recorder();
+        seen.Attach(client);
+        await client.StartAsync();
+        await client.SubscribeAsync(["BTCUSDT"]);
+        await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 2, TimeSpan.FromSeconds(30), "BTCUSDT updates from the first leader");
+        var before = seen.Updates.Last(u => u.Symbol == "BTCUSDT").Seq;
+
+        var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await leader.KillAsync();
+        // The edge's clients hear of the new leader, then get its data: an OI reading taken after the kill.
+        await Wait.UntilAsync(() => seen.Feeds.Any(f => f is { Feed: "cluster", Message: { } m } && m.Contains("standby-2", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "feedStatus cluster naming the new leader");
+        var heardAt = seen.Updates.Count;
+        await Wait.UntilAsync(() => seen.Updates.Skip(heardAt).Any(u => u.Symbol == "BTCUSDT" && u.OiTime > killedAt), TimeSpan.FromSeconds(60),
+            "a BTCUSDT OI reading taken after the kill, through the edge");
+        Assert.True(seen.Updates.Last(u => u.Symbol == "BTCUSDT").Seq > before);
+        seen.AssertSeqRises("BTCUSDT");
+        Assert.Equal(0, sim.Faults.TooManyRequests);
+        Assert.Equal(0, sim.Faults.Bans);
+
+        // No hole in the shared history across the change of leader.
+        await using var store = new PostgresHistoryStore(postgres.Server.ConnectionString, _schema);
+        await store.OpenAsync("binance", CancellationToken.None);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var current = now - (now % OiCandle.FiveMinutes);
+        await Wait.UntilAsync(async () => (await store.FindGapsAsync(SeriesKey.Instrument("BTCUSDT"), new TimeRange(current - (24 * 3_600_000L), current), CancellationToken.None)).Count == 0,
+            TimeSpan.FromSeconds(60), "every five-minute bucket of the last 24 h in the store");
+    }
+
+    [Fact]
+    public async Task Redis_gone_for_10_s_the_edge_says_degraded_serves_on_and_everything_resumes_by_itself()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
+        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
+        await leader.WaitReadyAsync();
+        await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
+        await edge.WaitReadyAsync();
+
+        await using var client = new OiStreamClient(new Uri(edge.BaseUri, "/hubs/oi"));
+        var seen = new Recorder();
+        seen.Attach(client);
+        await client.StartAsync();
+        await client.SubscribeAsync(["BTCUSDT", "ETHUSDT"]);
+        await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 2, TimeSpan.FromSeconds(30), "BTCUSDT updates");
+
+        await redis.StopAsync();
+        await Wait.UntilAsync(() => seen.Feeds.Any(f => f is { Feed: "cluster", State: "degraded", Message: { } m } && m.Contains("Redis", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(15), "feedStatus cluster: degraded, naming Redis");
+        // Degraded, not down: the edge still answers what it holds, and says why.
+        using (var r = await edge.Http.GetAsync(new Uri(edge.BaseUri, "/readyz")))
+        {
+            Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+            Assert.Contains("Redis", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Equal(200, (int)(await edge.Http.GetAsync(new Uri(edge.BaseUri, "/api/v1/instruments/BTCUSDT"))).StatusCode);
+        await Wait.UntilAsync(async () => (await GetAsync(leader, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString() == "degraded",
+            TimeSpan.FromSeconds(15), "the leader's replication degraded");
+        await Task.Delay(TimeSpan.FromSeconds(10) - TimeSpan.FromSeconds(1)); // the outage the issue names: 10 s in all
+        var restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var heard = seen.Updates.Count;
+        await redis.StartServerAsync();
+
+        await Wait.UntilAsync(() => seen.Feeds.Reverse().FirstOrDefault(f => f.Feed == "cluster") is { State: "following" }, TimeSpan.FromSeconds(30), "feedStatus cluster: following again");
+        await Wait.UntilAsync(() => seen.Updates.Skip(heard).Any(u => u.Symbol == "BTCUSDT" && u.PriceTime > restartedAt), TimeSpan.FromSeconds(30),
+            "fresh BTCUSDT updates after Redis is back");
+        seen.AssertSeqRises("BTCUSDT");
+        seen.AssertSeqRises("ETHUSDT");
+        Assert.Equal("publishing", (await GetAsync(leader, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString());
+        Assert.True(await ReadyAsync(edge.Http, edge.BaseUri));
+        // A new edge started now reads the whole state from the restarted (empty) Redis: the leader stored it again.
+        await using var late = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-late"));
+        await late.WaitReadyAsync();
+        Assert.Equal((await GetAsync(leader, "/api/v1/instruments")).GetArrayLength(), (await GetAsync(late, "/api/v1/instruments")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task An_edge_killed_its_clients_move_through_the_load_balancer_to_the_other_edge_and_resubscribe()
+    {
+        var haproxyPath = Environment.GetEnvironmentVariable("HAPROXY_PATH") ?? "/usr/sbin/haproxy";
+        Assert.True(File.Exists(haproxyPath), $"This test runs HAProxy: install it (apt-get install -y haproxy; .ci/run does), or set HAPROXY_PATH. Not found: {haproxyPath}");
+        var (front, port1, port2) = (Ports.Free(), Ports.Free(), Ports.Free());
+        var root = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var config = (await File.ReadAllTextAsync(Path.Combine(root, "deploy", "haproxy.cfg")))
+            .Replace("127.0.0.1:5000", $"127.0.0.1:{front}", StringComparison.Ordinal)
+            .Replace("127.0.0.1:5001", $"127.0.0.1:{port1}", StringComparison.Ordinal)
+            .Replace("127.0.0.1:5002", $"127.0.0.1:{port2}", StringComparison.Ordinal);
+        var dir = Directory.CreateTempSubdirectory("oistream-haproxy-");
+        var cfg = Path.Combine(dir.FullName, "haproxy.cfg");
+        await File.WriteAllTextAsync(cfg, config);
+
+        await using var redis = await RedisServer.StartAsync();
+        await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
+        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
+        await leader.WaitReadyAsync();
+        await using var edge1 = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-1", port1));
+        await using var edge2 = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-2", port2));
+        await edge1.WaitReadyAsync();
+        await edge2.WaitReadyAsync();
+
+        var info = new ProcessStartInfo(haproxyPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-f", cfg, "-db" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var haproxy = Process.Start(info)!;
+        var log = new StringBuilder();
+        haproxy.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        haproxy.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        haproxy.BeginOutputReadLine();
+        haproxy.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient();
+            var frontUri = new Uri($"http://127.0.0.1:{front}");
+            await Wait.UntilAsync(async () =>
+            {
+                Assert.False(haproxy.HasExited, "HAProxy exited: " + log);
+                return await ReadyAsync(http, frontUri);
+            }, TimeSpan.FromSeconds(30), "an edge ready through HAProxy");
+
+            await using var client = new OiStreamClient(new Uri(frontUri, "/hubs/oi"));
+            var seen = new Recorder();
+            seen.Attach(client);
+            var reconnected = 0;
+            client.Reconnected += () => Interlocked.Increment(ref reconnected);
+            await client.StartAsync();
+            await client.SubscribeAsync(["BTCUSDT"]);
+            await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 2, TimeSpan.FromSeconds(30), "BTCUSDT updates through HAProxy");
+
+            // Kill the edge the client is on.
+            var onFirst = (await GetAsync(edge1, "/api/v1/status")).GetProperty("clients").GetInt32() > 0;
+            var (victim, survivor) = onFirst ? (edge1, edge2) : (edge2, edge1);
+            Assert.True((await GetAsync(victim, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, "the client is on one of the edges");
+            var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await victim.KillAsync();
+
+            await Wait.UntilAsync(() => Volatile.Read(ref reconnected) > 0, TimeSpan.FromSeconds(60), "the client reconnected through HAProxy");
+            await Wait.UntilAsync(async () => (await GetAsync(survivor, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, TimeSpan.FromSeconds(30),
+                "the client on the other edge");
+            await Wait.UntilAsync(() => seen.Updates.Any(u => u.Symbol == "BTCUSDT" && u.PriceTime > killedAt), TimeSpan.FromSeconds(30),
+                "BTCUSDT updates again, from the other edge, without subscribing by hand");
+            seen.AssertSeqRises("BTCUSDT");
+        }
+        finally
+        {
+            if (!haproxy.HasExited)
+            {
+                haproxy.Kill();
+            }
+            dir.Delete(recursive: true);
+        }
+    }
+}
