@@ -110,4 +110,15 @@ public sealed record ClusterStatus(string Role, bool Leader, string Lease, long?
 /// <param name="LastHeartbeatAgeMs">An edge: how long ago the leader was last heard.</param>
 /// <param name="LastError">The last failure's message.</param>
 public sealed record ReplicationStatus(string State, string Redis, string? LeaderNode, long? LeaderTerm, long Messages, long Bytes, long Resyncs,
-    long Failures, long? LastHeartbeatAgeMs, string? LastError);
+    long Failures, long? LastHeartbeatAgeMs, string? LastError)
+{
+    /// <summary>An edge: the last batch received, and where its time went.</summary>
+    public ReplicaBatchTiming? LastBatch { get; init; }
+}
+
+/// <summary>
+/// The last batch an edge received: its instruments and bytes, the leader's time to encode it, the edge's time to
+/// decode it, and the time between (the leader's send to the edge's receipt: Redis and the network; the two clocks'
+/// difference included).
+/// </summary>
+public sealed record ReplicaBatchTiming(int Instruments, int Bytes, double EncodeMs, double DecodeMs, long TransitMs);

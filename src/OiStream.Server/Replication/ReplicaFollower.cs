@@ -42,6 +42,7 @@ public sealed partial class ReplicaFollower(ReplicaState replica, PublishChannel
     private string? _lastError;
     private string _clusterState = "";
     private ReplicaHeartbeat? _heartbeat;
+    private ReplicaBatchTiming? _lastBatch;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -170,7 +171,7 @@ public sealed partial class ReplicaFollower(ReplicaState replica, PublishChannel
         var catalog = new List<InstrumentInfo>(entries.Count);
         foreach (var (_, value) in entries)
         {
-            if (ReplicaWire.ReadState<InstrumentInfo>(value) is { } info)
+            if (ReplicaWire.ReadCatalogEntry(value) is { } info)
             {
                 catalog.Add(info);
             }
@@ -185,6 +186,7 @@ public sealed partial class ReplicaFollower(ReplicaState replica, PublishChannel
             _messages++;
             _bytes += payload.Length;
         }
+        var decoding = time.GetTimestamp();
         if (ReplicaWire.Read(payload, out var error) is not { } message)
         {
             _lastError = $"unreadable replication message: {error}";
@@ -221,6 +223,12 @@ public sealed partial class ReplicaFollower(ReplicaState replica, PublishChannel
                 }
             }
             return;
+        }
+        if (fromChannel)
+        {
+            var decodeMs = time.GetElapsedTime(decoding).TotalMilliseconds;
+            _lastBatch = new ReplicaBatchTiming(message.Instruments?.Count ?? 0, payload.Length, message.EncodeMs, Math.Round(decodeMs, 3),
+                time.GetUtcNow().ToUnixTimeMilliseconds() - message.SentAt - (long)decodeMs);
         }
         var instruments = new List<InstrumentState>(message.Instruments?.Count ?? 0);
         foreach (var s in message.Instruments ?? [])
@@ -286,7 +294,10 @@ public sealed partial class ReplicaFollower(ReplicaState replica, PublishChannel
         status.Engine = EngineMetrics.Starting with { Instruments = replica.InstrumentCount, Ready = _loaded && replica.InstrumentCount > 0 };
         status.Cluster = new ClusterStatus("edge", false, bus.Description, _term == 0 ? null : _term);
         status.Replication = new ReplicationStatus(state == "following" ? "following" : state, bus.Description, _leader, _term == 0 ? null : _term,
-            _messages, _bytes, _resyncs, Interlocked.Read(ref _dropped), silent is null ? null : (long)silent.Value.TotalMilliseconds, _lastError);
+            _messages, _bytes, _resyncs, Interlocked.Read(ref _dropped), silent is null ? null : (long)silent.Value.TotalMilliseconds, _lastError)
+        {
+            LastBatch = _lastBatch,
+        };
     }
 
     private void Report(string state, string message) => status.Record(new FeedStatus

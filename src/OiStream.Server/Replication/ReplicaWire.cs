@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
+using MessagePack;
+using MessagePack.Resolvers;
 using OiStream.Contracts;
 using OiStream.Core.Instruments;
 using OiStream.Server.Pipeline;
@@ -18,7 +20,14 @@ public sealed record ReplicaMessage(
     IReadOnlyList<InstrumentState>? Instruments = null,
     IReadOnlyList<CoinState>? Coins = null,
     IReadOnlyList<SignalEvent>? Signals = null,
-    ReplicaHeartbeat? Heartbeat = null);
+    ReplicaHeartbeat? Heartbeat = null)
+{
+    /// <summary>A batch: when the leader sent it (Unix ms, its clock).</summary>
+    public long SentAt { get; init; }
+
+    /// <summary>A batch: how long the leader took to encode it (ms).</summary>
+    public double EncodeMs { get; init; }
+}
 
 /// <summary>What the leader says of itself once a second.</summary>
 /// <param name="Source"><c>binance</c> or <c>simulated</c>.</param>
@@ -31,7 +40,12 @@ public sealed record ReplicaMessage(
 public sealed record ReplicaHeartbeat(string Source, IReadOnlyList<string> Windows, long CatalogVersion, FeedMetrics Feed, bool EngineReady,
     IReadOnlyList<FeedStatus> Feeds, long SentAt);
 
-/// <summary>How replication messages and the kept states are written and read.</summary>
+/// <summary>
+/// How replication messages and the kept states are written and read. The hot path (batches, and the instrument and
+/// coin states kept in hashes) is MessagePack, with the contracts' own <c>DataMember</c> names, as SignalR's MessagePack
+/// protocol sends them; the heartbeat and the catalog are JSON. A message's first byte tells which: JSON opens with
+/// <c>{</c>, a batch with a MessagePack array header.
+/// </summary>
 public static class ReplicaWire
 {
     /// <summary>The hash of each instrument's latest state (field: symbol).</summary>
@@ -46,68 +60,119 @@ public static class ReplicaWire
     /// <summary>The key of the leader's latest heartbeat (expires when the leader goes quiet).</summary>
     public const string LeaderKey = "leader";
 
-    /// <summary>The serializer options of every replication payload.</summary>
+    private const int BatchFields = 8;
+
+    /// <summary>The serializer options of the JSON payloads.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Serializes one value.</summary>
+    /// <summary>The serializer options of the MessagePack payloads.</summary>
+    public static MessagePackSerializerOptions Pack { get; } = MessagePackSerializerOptions.Standard
+        .WithResolver(ContractlessStandardResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>Serializes one value as JSON (the heartbeat, the catalog).</summary>
     public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
+
+    /// <summary>Serializes an instrument's or a coin's state (for its hash entry and for batches).</summary>
+    public static byte[] SerializeState<T>(T state) => MessagePackSerializer.Serialize(state, Pack);
 
     /// <summary>
     /// A batch message, written around states serialized already (each state is serialized once: for its hash entry and
     /// for the message).
     /// </summary>
-    public static byte[] Batch(string node, long term, IReadOnlyList<byte[]> instruments, IReadOnlyList<byte[]> coins, IReadOnlyList<SignalEvent> signals)
+    public static byte[] Batch(string node, long term, IReadOnlyList<byte[]> instruments, IReadOnlyList<byte[]> coins, IReadOnlyList<SignalEvent> signals,
+        long sentAt, double encodeMs)
     {
         ArgumentNullException.ThrowIfNull(instruments);
         ArgumentNullException.ThrowIfNull(coins);
-        var buffer = new ArrayBufferWriter<byte>(256 + (instruments.Count * 700));
-        using (var w = new Utf8JsonWriter(buffer))
+        var buffer = new ArrayBufferWriter<byte>(256 + instruments.Sum(i => i.Length) + coins.Sum(c => c.Length));
+        var w = new MessagePackWriter(buffer);
+        w.WriteArrayHeader(BatchFields);
+        w.Write("batch");
+        w.Write(node);
+        w.Write(term);
+        w.Write(sentAt);
+        w.Write(Math.Round(encodeMs, 3));
+        w.WriteArrayHeader(instruments.Count);
+        foreach (var s in instruments)
         {
-            w.WriteStartObject();
-            w.WriteString("type", "batch");
-            w.WriteString("node", node);
-            w.WriteNumber("term", term);
-            w.WriteStartArray("instruments");
-            foreach (var s in instruments)
-            {
-                w.WriteRawValue(s, skipInputValidation: true);
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("coins");
-            foreach (var c in coins)
-            {
-                w.WriteRawValue(c, skipInputValidation: true);
-            }
-            w.WriteEndArray();
-            w.WritePropertyName("signals");
-            JsonSerializer.Serialize(w, signals, Json);
-            w.WriteEndObject();
+            w.WriteRaw(s);
         }
+        w.WriteArrayHeader(coins.Count);
+        foreach (var c in coins)
+        {
+            w.WriteRaw(c);
+        }
+        MessagePackSerializer.Serialize(ref w, signals, Pack);
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Reads a message; null when it is not one (named in <paramref name="error"/>).</summary>
-    public static ReplicaMessage? Read(ReadOnlySpan<byte> payload, out string? error)
+    public static ReplicaMessage? Read(ReadOnlyMemory<byte> payload, out string? error)
     {
+        if (payload.Length == 0)
+        {
+            error = "an empty message";
+            return null;
+        }
         try
         {
-            var message = JsonSerializer.Deserialize<ReplicaMessage>(payload, Json);
+            var message = payload.Span[0] == (byte)'{' ? JsonSerializer.Deserialize<ReplicaMessage>(payload.Span, Json) : ReadBatch(payload);
             error = message is { Type: "batch" or "heartbeat", Node: not null } ? null : "not a replication message (type batch or heartbeat, with node)";
             return error is null ? message : null;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or MessagePackSerializationException or EndOfStreamException)
         {
             error = ex.Message;
             return null;
         }
     }
 
-    /// <summary>Reads one kept state; null when it cannot be read.</summary>
-    public static T? ReadState<T>(ReadOnlySpan<byte> payload) where T : class
+    private static ReplicaMessage ReadBatch(ReadOnlyMemory<byte> payload)
+    {
+        var r = new MessagePackReader(payload);
+        if (r.ReadArrayHeader() != BatchFields)
+        {
+            throw new MessagePackSerializationException($"a batch is an array of {BatchFields}");
+        }
+        var type = r.ReadString()!;
+        var node = r.ReadString()!;
+        var term = r.ReadInt64();
+        var sentAt = r.ReadInt64();
+        var encodeMs = r.ReadDouble();
+        var instruments = new InstrumentState[r.ReadArrayHeader()];
+        for (var i = 0; i < instruments.Length; i++)
+        {
+            instruments[i] = MessagePackSerializer.Deserialize<InstrumentState>(ref r, Pack);
+        }
+        var coins = new CoinState[r.ReadArrayHeader()];
+        for (var i = 0; i < coins.Length; i++)
+        {
+            coins[i] = MessagePackSerializer.Deserialize<CoinState>(ref r, Pack);
+        }
+        var signals = MessagePackSerializer.Deserialize<SignalEvent[]>(ref r, Pack) ?? [];
+        return new ReplicaMessage(type, node, term, instruments, coins, signals) { SentAt = sentAt, EncodeMs = encodeMs };
+    }
+
+    /// <summary>Reads one kept instrument or coin state; null when it cannot be read.</summary>
+    public static T? ReadState<T>(ReadOnlyMemory<byte> payload) where T : class
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(payload, Json);
+            return MessagePackSerializer.Deserialize<T>(payload, Pack);
+        }
+        catch (MessagePackSerializationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads one catalog entry; null when it cannot be read.</summary>
+    public static InstrumentInfo? ReadCatalogEntry(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<InstrumentInfo>(payload, Json);
         }
         catch (JsonException)
         {

@@ -115,25 +115,27 @@ public sealed partial class ReplicationWriter(ReplicationChannel batches, IMarke
 
     private async Task SendAsync(RedisReplicationBus bus, PublishBatch batch)
     {
+        var started = time.GetTimestamp();
         var instruments = new List<(string, byte[])>(batch.Instruments.Count);
         foreach (var s in batch.Instruments)
         {
-            instruments.Add((s.Symbol, ReplicaWire.Serialize(s)));
+            instruments.Add((s.Symbol, ReplicaWire.SerializeState(s)));
         }
         var coins = new List<(string, byte[])>(batch.Coins.Count);
         foreach (var c in batch.Coins)
         {
-            coins.Add((c.Coin, ReplicaWire.Serialize(c)));
+            coins.Add((c.Coin, ReplicaWire.SerializeState(c)));
         }
-        var message = ReplicaWire.Batch(_node, _term, [.. instruments.Select(i => i.Item2)], [.. coins.Select(c => c.Item2)], batch.Signals);
+        var message = ReplicaWire.Batch(_node, _term, [.. instruments.Select(i => i.Item2)], [.. coins.Select(c => c.Item2)], batch.Signals,
+            time.GetUtcNow().ToUnixTimeMilliseconds(), time.GetElapsedTime(started).TotalMilliseconds);
         await bus.PublishAsync(message, [new LatestEntries(ReplicaWire.InstrumentsHash, instruments), new LatestEntries(ReplicaWire.CoinsHash, coins)]);
         Count(message.Length + instruments.Sum(i => i.Item2.Length) + coins.Sum(c => c.Item2.Length));
     }
 
     private async Task StoreAllAsync(RedisReplicationBus bus)
     {
-        var instruments = market.GetInstruments().Select(s => (s.Symbol, ReplicaWire.Serialize(s))).ToList();
-        var coins = market.GetCoins().Select(c => (c.Coin, ReplicaWire.Serialize(c))).ToList();
+        var instruments = market.GetInstruments().Select(s => (s.Symbol, ReplicaWire.SerializeState(s))).ToList();
+        var coins = market.GetCoins().Select(c => (c.Coin, ReplicaWire.SerializeState(c))).ToList();
         await bus.StoreAsync([new LatestEntries(ReplicaWire.InstrumentsHash, instruments), new LatestEntries(ReplicaWire.CoinsHash, coins)]);
         Count(instruments.Sum(i => i.Item2.Length) + coins.Sum(c => c.Item2.Length));
     }
