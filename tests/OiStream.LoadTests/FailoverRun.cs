@@ -25,15 +25,24 @@ internal static class FailoverRun
         // leader spends a start-up burst (discovery, marks, a first OI sweep): leaders killed seconds apart would run
         // the minute's budget dry, which no real failover does.
         var lifetime = TimeSpan.FromSeconds(double.Parse(args.SkipWhile(a => a != "--leader-seconds").Skip(1).FirstOrDefault() ?? "60", CultureInfo.InvariantCulture));
+        // With --edge, the clients are an edge's (through Redis), as in a cluster; without, the standby's own.
+        var viaEdge = args.Contains("--edge");
         await using var postgres = await PostgresServer.StartAsync();
+        await using var redis = viaEdge ? await RedisServer.StartAsync() : null;
         await using var simulator = await HubProcess.StartSimulatorAsync();
         var rest = simulator.Url.ToString().TrimEnd('/');
-        string[] node = [.. HubProcess.BinanceAt(rest, "ws" + rest[4..]),
-            "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.ConnectionString, "--OiStream:Storage:Schema=failover",
-            "--OiStream:Storage:ImportDays=0", "--OiStream:Cluster:Role=ingest"];
+        string[] shared = ["--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.ConnectionString, "--OiStream:Storage:Schema=failover",
+            .. redis is null ? Array.Empty<string>() : ["--OiStream:Cluster:Redis=" + redis.Configuration]];
+        string[] node = [.. HubProcess.BinanceAt(rest, "ws" + rest[4..]), .. shared, "--OiStream:Storage:ImportDays=0", "--OiStream:Cluster:Role=ingest"];
 
         var leader = await HubProcess.StartAsync(null, simulate: false, node);
         await leader.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        await using var edge = viaEdge ? await HubProcess.StartAsync(null, simulate: false, [.. shared, "--OiStream:Cluster:Role=edge"]) : null;
+        if (edge is not null)
+        {
+            await edge.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            Console.WriteLine("clients on an edge (leader → Redis → edge); the lease column is the edge's feedStatus naming the new leader");
+        }
         var standby = await StartStandbyAsync(node);
         var lease = new List<double>();
         var fresh = new List<double>();
@@ -43,7 +52,7 @@ internal static class FailoverRun
             for (var k = 1; k <= kills; k++)
             {
                 await Task.Delay(lifetime);
-                var (leaseSeconds, subscribedSeconds, freshSeconds, weight) = await KillOnceAsync(leader, standby);
+                var (leaseSeconds, subscribedSeconds, freshSeconds, weight) = await KillOnceAsync(leader, standby, edge);
                 lease.Add(leaseSeconds);
                 fresh.Add(freshSeconds);
                 Console.WriteLine($"{k,5} {leaseSeconds,20:0.00} {subscribedSeconds,16:0.00} {freshSeconds,23:0.00} {weight,24}");
@@ -79,15 +88,17 @@ internal static class FailoverRun
     }
 
     // Kills the leader; returns the seconds to the lease at the standby and to a fresh OI reading at its client.
-    private static async Task<(double Lease, double Subscribed, double Fresh, string Weight)> KillOnceAsync(HubProcess leader, HubProcess standby)
+    private static async Task<(double Lease, double Subscribed, double Fresh, string Weight)> KillOnceAsync(HubProcess leader, HubProcess standby, HubProcess? edge)
     {
-        await using var client = new OiStreamClient(new Uri(standby.Url, "/hubs/oi"));
+        await using var client = new OiStreamClient(new Uri((edge ?? standby).Url, "/hubs/oi"));
         var tookOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var freshOi = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long killedAt = long.MaxValue;
         client.FeedStatusReceived += f =>
         {
-            if (f is { Feed: "cluster", State: "leader" })
+            // A standby's own client hears "leader"; an edge's client hears the edge follow the new leader (named host:pid).
+            if (f is { Feed: "cluster", State: "leader" } || (edge is not null && f is { Feed: "cluster", State: "following", Message: { } m }
+                && m.Contains(":" + standby.Id.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal)))
             {
                 tookOver.TrySetResult();
             }
@@ -100,6 +111,10 @@ internal static class FailoverRun
             }
         };
         await client.StartAsync();
+        if (edge is not null)
+        {
+            await client.SubscribeAsync(["BTCUSDT"]); // an edge knows BTCUSDT all along
+        }
         var sw = Stopwatch.StartNew();
         Interlocked.Exchange(ref killedAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await leader.DisposeAsync(); // SIGKILL: no shutdown code runs, the lease's session is cut by the kernel

@@ -37,7 +37,7 @@ switch (args.FirstOrDefault())
                    restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run
                    fanout [--seconds N] [--points 1000x20,5000x4,10000x2] [--full-states] [--client oistream] [--bare-timer]  OiStream vs a bare SignalR hub with the same traffic: p99, CPU per 1M delivered, connect time, ratios
-                   failover [--kills N] [--leader-seconds S]   kill -9 of the ingest leader N times (two nodes, PostgreSQL): lease handover and fresh OI at a client, median and max
+                   failover [--kills N] [--leader-seconds S] [--edge]  kill -9 of the ingest leader N times (two nodes, PostgreSQL): lease handover and fresh OI at a client, median and max
                    cluster [--seconds N] [--rounds N]          leader → Redis → edge vs a standalone hub, same run: tick-to-client p50/p99, CPU per 1M delivered, Redis traffic
                    overview-age [--seconds N]                  age of overview batches from the tick, on the grid vs aligned to the burst, same run
             """);

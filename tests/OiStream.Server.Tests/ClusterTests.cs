@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using OiStream.Client;
 using OiStream.Contracts;
@@ -48,17 +46,30 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         }
     }
 
-    // Every update a client received, by symbol, to check seq only goes up and nothing comes twice.
-    private sealed class Recorder
+    // A client and every update it received, by symbol, to check seq only goes up and nothing comes twice.
+    private sealed class Recorder : IAsyncDisposable
     {
+        private Recorder(OiStreamClient client)
+        {
+            Client = client;
+            client.InstrumentReceived += Updates.Enqueue;
+            client.FeedStatusReceived += Feeds.Enqueue;
+        }
+
+        public OiStreamClient Client { get; }
+
         public ConcurrentQueue<InstrumentState> Updates { get; } = new();
 
         public ConcurrentQueue<FeedStatus> Feeds { get; } = new();
 
-        public void Attach(OiStreamClient client)
+        // Connects, subscribes, and waits for two updates of the first symbol.
+        public static async Task<Recorder> WatchAsync(Uri hub, params string[] symbols)
         {
-            client.InstrumentReceived += Updates.Enqueue;
-            client.FeedStatusReceived += Feeds.Enqueue;
+            var seen = new Recorder(new OiStreamClient(new Uri(hub, "/hubs/oi")));
+            await seen.Client.StartAsync();
+            await seen.Client.SubscribeAsync(symbols);
+            await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == symbols[0]) >= 2, TimeSpan.FromSeconds(30), $"{symbols[0]} updates at {hub}");
+            return seen;
         }
 
         public void AssertSeqRises(string symbol)
@@ -69,6 +80,15 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
                 Assert.True(seqs[i] > seqs[i - 1], $"{symbol}: seq {seqs[i]} after {seqs[i - 1]} (update {i} of {seqs.Count}): a duplicate or a step back");
             }
         }
+
+        public ValueTask DisposeAsync() => Client.DisposeAsync();
+    }
+
+    private async Task<HubProcess> StartLeaderAsync(SimulatorServer sim, RedisServer redis)
+    {
+        var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
+        await leader.WaitReadyAsync();
+        return leader;
     }
 
     [Fact]
@@ -76,8 +96,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
     {
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
-        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
-        await leader.WaitReadyAsync();
+        await using var leader = await StartLeaderAsync(sim, redis);
         await using var edgeA = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
         await using var edgeB = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-b"));
         await edgeA.WaitReadyAsync();
@@ -96,12 +115,8 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.Equal(12, history.GetProperty("data").GetArrayLength());
 
         // A client of edge B: every BTCUSDT update it gets is the leader's, value for value, with the leader's seq.
-        await using var client = new OiStreamClient(new Uri(edgeB.BaseUri, "/hubs/oi"));
-        var seen = new Recorder();
-        seen.Attach(client);
-        await client.StartAsync();
-        await client.SubscribeAsync(["BTCUSDT"]);
-        await client.SubscribeCoinsAsync(["BTC"]);
+        await using var seen = await Recorder.WatchAsync(edgeB.BaseUri, "BTCUSDT");
+        await seen.Client.SubscribeCoinsAsync(["BTC"]);
         // The leader's REST state and the edge client's state meet at one seq: the same state, whole.
         await Wait.UntilAsync(async () =>
         {
@@ -131,20 +146,14 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
     {
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
-        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
-        await leader.WaitReadyAsync();
+        await using var leader = await StartLeaderAsync(sim, redis);
         await using var standby = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "standby-2"));
         await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
         await edge.WaitReadyAsync();
         await Wait.UntilAsync(async () => (await GetAsync(standby, "/api/v1/status")).GetProperty("cluster") is { ValueKind: JsonValueKind.Object } c && !c.GetProperty("leader").GetBoolean(),
             TimeSpan.FromSeconds(60), "the second ingest node up as a standby");
 
-        await using var client = new OiStreamClient(new Uri(edge.BaseUri, "/hubs/oi"));
-        var seen = new Recorder();
-        seen.Attach(client);
-        await client.StartAsync();
-        await client.SubscribeAsync(["BTCUSDT"]);
-        await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 2, TimeSpan.FromSeconds(30), "BTCUSDT updates from the first leader");
+        await using var seen = await Recorder.WatchAsync(edge.BaseUri, "BTCUSDT");
         var before = seen.Updates.Last(u => u.Symbol == "BTCUSDT").Seq;
 
         var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -174,17 +183,11 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
     {
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
-        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
-        await leader.WaitReadyAsync();
+        await using var leader = await StartLeaderAsync(sim, redis);
         await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
         await edge.WaitReadyAsync();
 
-        await using var client = new OiStreamClient(new Uri(edge.BaseUri, "/hubs/oi"));
-        var seen = new Recorder();
-        seen.Attach(client);
-        await client.StartAsync();
-        await client.SubscribeAsync(["BTCUSDT", "ETHUSDT"]);
-        await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 2, TimeSpan.FromSeconds(30), "BTCUSDT updates");
+        await using var seen = await Recorder.WatchAsync(edge.BaseUri, "BTCUSDT", "ETHUSDT");
 
         await redis.StopAsync();
         await Wait.UntilAsync(() => seen.Feeds.Any(f => f is { Feed: "cluster", State: "degraded", Message: { } m } && m.Contains("Redis", StringComparison.Ordinal)),
@@ -217,80 +220,73 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
     }
 
     [Fact]
-    public async Task An_edge_killed_its_clients_move_through_the_load_balancer_to_the_other_edge_and_resubscribe()
+    public async Task PostgreSQL_restarted_the_leader_steps_down_then_leads_again_and_the_history_has_no_hole()
     {
-        var haproxyPath = Environment.GetEnvironmentVariable("HAPROXY_PATH") ?? "/usr/sbin/haproxy";
-        Assert.True(File.Exists(haproxyPath), $"This test runs HAProxy: install it (apt-get install -y haproxy; .ci/run does), or set HAPROXY_PATH. Not found: {haproxyPath}");
-        var (front, port1, port2) = (Ports.Free(), Ports.Free(), Ports.Free());
-        var root = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var config = (await File.ReadAllTextAsync(Path.Combine(root, "deploy", "haproxy.cfg")))
-            .Replace("127.0.0.1:5000", $"127.0.0.1:{front}", StringComparison.Ordinal)
-            .Replace("127.0.0.1:5001", $"127.0.0.1:{port1}", StringComparison.Ordinal)
-            .Replace("127.0.0.1:5002", $"127.0.0.1:{port2}", StringComparison.Ordinal);
-        var dir = Directory.CreateTempSubdirectory("oistream-haproxy-");
-        var cfg = Path.Combine(dir.FullName, "haproxy.cfg");
-        await File.WriteAllTextAsync(cfg, config);
-
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
-        await using var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
-        await leader.WaitReadyAsync();
+        await using var leader = await StartLeaderAsync(sim, redis);
+        await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
+        await edge.WaitReadyAsync();
+        await using var seen = await Recorder.WatchAsync(edge.BaseUri, "BTCUSDT");
+
+        // Without PostgreSQL the leader cannot confirm its lease, so it stops ingesting (two ingesters must never
+        // poll at once); the edge says it hears no leader and serves what it holds.
+        await postgres.Server.StopAsync();
+        try
+        {
+            await Wait.UntilAsync(() => seen.Feeds.Any(f => f is { Feed: "cluster", State: "degraded", Message: { } m } && m.Contains("no word from the leader", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "feedStatus cluster: degraded, the leader silent");
+            Assert.Equal(200, (int)(await edge.Http.GetAsync(new Uri(edge.BaseUri, "/api/v1/instruments/BTCUSDT"))).StatusCode);
+        }
+        finally
+        {
+            await postgres.Server.StartServerAsync();
+        }
+        var restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var heard = seen.Updates.Count;
+        await Wait.UntilAsync(() => seen.Feeds.Reverse().FirstOrDefault(f => f.Feed == "cluster") is { State: "following" }, TimeSpan.FromSeconds(60), "following the leader again");
+        await Wait.UntilAsync(() => seen.Updates.Skip(heard).Any(u => u.Symbol == "BTCUSDT" && u.OiTime > restartedAt), TimeSpan.FromSeconds(60),
+            "a BTCUSDT OI reading taken after the restart, through the edge");
+        seen.AssertSeqRises("BTCUSDT");
+        var history = (await GetAsync(leader, "/api/v1/status")).GetProperty("history");
+        Assert.Equal(0, history.GetProperty("dropped").GetInt64());
+        await using var store = new PostgresHistoryStore(postgres.Server.ConnectionString, _schema);
+        await store.OpenAsync("binance", CancellationToken.None);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var current = now - (now % OiCandle.FiveMinutes);
+        await Wait.UntilAsync(async () => (await store.FindGapsAsync(SeriesKey.Instrument("BTCUSDT"), new TimeRange(current - (24 * 3_600_000L), current), CancellationToken.None)).Count == 0,
+            TimeSpan.FromSeconds(60), "every five-minute bucket of the last 24 h in the store");
+        Assert.Equal(0, sim.Faults.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task An_edge_killed_its_clients_move_through_the_load_balancer_to_the_other_edge_and_resubscribe()
+    {
+        var (port1, port2) = (Ports.Free(), Ports.Free());
+        await using var redis = await RedisServer.StartAsync();
+        await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
+        await using var leader = await StartLeaderAsync(sim, redis);
         await using var edge1 = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-1", port1));
         await using var edge2 = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-2", port2));
         await edge1.WaitReadyAsync();
         await edge2.WaitReadyAsync();
+        await using var haproxy = await HaproxyProcess.StartAsync(port1, port2);
+        await using var seen = await Recorder.WatchAsync(haproxy.Front, "BTCUSDT");
+        var reconnected = 0;
+        seen.Client.Reconnected += () => Interlocked.Increment(ref reconnected);
 
-        var info = new ProcessStartInfo(haproxyPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-f", cfg, "-db" })
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var haproxy = Process.Start(info)!;
-        var log = new StringBuilder();
-        haproxy.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        haproxy.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        haproxy.BeginOutputReadLine();
-        haproxy.BeginErrorReadLine();
-        try
-        {
-            using var http = new HttpClient();
-            var frontUri = new Uri($"http://127.0.0.1:{front}");
-            await Wait.UntilAsync(async () =>
-            {
-                Assert.False(haproxy.HasExited, "HAProxy exited: " + log);
-                return await ReadyAsync(http, frontUri);
-            }, TimeSpan.FromSeconds(30), "an edge ready through HAProxy");
+        // Kill the edge the client is on.
+        var onFirst = (await GetAsync(edge1, "/api/v1/status")).GetProperty("clients").GetInt32() > 0;
+        var (victim, survivor) = onFirst ? (edge1, edge2) : (edge2, edge1);
+        Assert.True((await GetAsync(victim, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, "the client is on one of the edges");
+        var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await victim.KillAsync();
 
-            await using var client = new OiStreamClient(new Uri(frontUri, "/hubs/oi"));
-            var seen = new Recorder();
-            seen.Attach(client);
-            var reconnected = 0;
-            client.Reconnected += () => Interlocked.Increment(ref reconnected);
-            await client.StartAsync();
-            await client.SubscribeAsync(["BTCUSDT"]);
-            await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == "BTCUSDT") >= 2, TimeSpan.FromSeconds(30), "BTCUSDT updates through HAProxy");
-
-            // Kill the edge the client is on.
-            var onFirst = (await GetAsync(edge1, "/api/v1/status")).GetProperty("clients").GetInt32() > 0;
-            var (victim, survivor) = onFirst ? (edge1, edge2) : (edge2, edge1);
-            Assert.True((await GetAsync(victim, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, "the client is on one of the edges");
-            var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            await victim.KillAsync();
-
-            await Wait.UntilAsync(() => Volatile.Read(ref reconnected) > 0, TimeSpan.FromSeconds(60), "the client reconnected through HAProxy");
-            await Wait.UntilAsync(async () => (await GetAsync(survivor, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, TimeSpan.FromSeconds(30),
-                "the client on the other edge");
-            await Wait.UntilAsync(() => seen.Updates.Any(u => u.Symbol == "BTCUSDT" && u.PriceTime > killedAt), TimeSpan.FromSeconds(30),
-                "BTCUSDT updates again, from the other edge, without subscribing by hand");
-            seen.AssertSeqRises("BTCUSDT");
-        }
-        finally
-        {
-            if (!haproxy.HasExited)
-            {
-                haproxy.Kill();
-            }
-            dir.Delete(recursive: true);
-        }
+        await Wait.UntilAsync(() => Volatile.Read(ref reconnected) > 0, TimeSpan.FromSeconds(60), "the client reconnected through HAProxy");
+        await Wait.UntilAsync(async () => (await GetAsync(survivor, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, TimeSpan.FromSeconds(30),
+            "the client on the other edge");
+        await Wait.UntilAsync(() => seen.Updates.Any(u => u.Symbol == "BTCUSDT" && u.PriceTime > killedAt), TimeSpan.FromSeconds(30),
+            "BTCUSDT updates again, from the other edge, without subscribing by hand");
+        seen.AssertSeqRises("BTCUSDT");
     }
 }
