@@ -63,9 +63,11 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         public ConcurrentQueue<FeedStatus> Feeds { get; } = new();
 
         // Connects, subscribes, and waits for two updates of the first symbol.
-        public static async Task<Recorder> WatchAsync(Uri hub, params string[] symbols)
+        public static Task<Recorder> WatchAsync(Uri hub, params string[] symbols) => WatchAsync(hub, new OiStreamClientOptions(), symbols);
+
+        public static async Task<Recorder> WatchAsync(Uri hub, OiStreamClientOptions options, params string[] symbols)
         {
-            var seen = new Recorder(new OiStreamClient(new Uri(hub, "/hubs/oi")));
+            var seen = new Recorder(new OiStreamClient(new Uri(hub, "/hubs/oi"), options));
             await seen.Client.StartAsync();
             await seen.Client.SubscribeAsync(symbols);
             await Wait.UntilAsync(() => seen.Updates.Count(u => u.Symbol == symbols[0]) >= 2, TimeSpan.FromSeconds(30), $"{symbols[0]} updates at {hub}");
@@ -278,6 +280,10 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         // Kill the edge the client is on.
         var onFirst = (await GetAsync(edge1, "/api/v1/status")).GetProperty("clients").GetInt32() > 0;
         var (victim, survivor) = onFirst ? (edge1, edge2) : (edge2, edge1);
+        // A client given the edges' URLs itself (no load balancer): first a hub that is not there, then the victim.
+        var dead = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        await using var direct = await Recorder.WatchAsync(dead, new OiStreamClientOptions { FallbackHubUrls = [victim.BaseUri, survivor.BaseUri], ReconnectDelays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(500)] }, "BTCUSDT");
+        Assert.Equal(new Uri(victim.BaseUri, "/hubs/oi"), direct.Client.ConnectedHubUrl);
         Assert.True((await GetAsync(victim, "/api/v1/status")).GetProperty("clients").GetInt32() > 0, "the client is on one of the edges");
         var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await victim.KillAsync();
@@ -288,5 +294,9 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         await Wait.UntilAsync(() => seen.Updates.Any(u => u.Symbol == "BTCUSDT" && u.PriceTime > killedAt), TimeSpan.FromSeconds(30),
             "BTCUSDT updates again, from the other edge, without subscribing by hand");
         seen.AssertSeqRises("BTCUSDT");
+        // The direct client moved to the other edge by itself.
+        await Wait.UntilAsync(() => direct.Updates.Any(u => u.Symbol == "BTCUSDT" && u.PriceTime > killedAt), TimeSpan.FromSeconds(30), "the direct client on the other edge");
+        Assert.Equal(new Uri(survivor.BaseUri, "/hubs/oi"), direct.Client.ConnectedHubUrl);
+        direct.AssertSeqRises("BTCUSDT");
     }
 }

@@ -242,6 +242,41 @@ test('after the network drops, the client reconnects by itself and renews every 
   }
 });
 
+test('given several hubs, the client skips one that is down and moves to the next when its hub goes, with no update twice', async () => {
+  // Two ways to the hub (as two edges of a cluster serve the same states with the same seq), and a dead address first.
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const edgeA = await startProxy(base);
+  const edgeB = await startProxy(base);
+  const client = new OiStreamClient(`http://127.0.0.1:${port}`, { fallbackUrls: [edgeA.url, edgeB.url], retryDelaysMs: [0, 200] });
+  const updates = [];
+  let reconnected = 0;
+  client.on('instrument', (s) => updates.push(s));
+  client.on('reconnected', () => reconnected++);
+  try {
+    await client.start();
+    assert.equal(client.url, hubUrl(edgeA.url));
+    await client.subscribe(['SOLUSDT']);
+    await until(() => updates.length >= 1, 30000, 'a first update through edge A');
+
+    await edgeA.close(); // edge A is gone: its connection cut and nothing listens there any more
+    await until(() => reconnected === 1, 30000, 'the reconnected event');
+    assert.equal(client.url, hubUrl(edgeB.url));
+    const before = updates.length;
+    await until(() => updates.length >= before + 2, 30000, 'updates through edge B');
+    for (let i = 1; i < updates.length; i++) {
+      assert.ok(updates[i].seq > updates[i - 1].seq, `seq ${updates[i].seq} after ${updates[i - 1].seq}: an update twice or out of order`);
+    }
+  } finally {
+    await client.stop();
+    await edgeB.close();
+  }
+});
+
 test('deltas rebuild the full states protocol v1 sends (changes to 4 decimals)', async () => {
   const deltas = new OiStreamClient(base);
   const full = new OiStreamClient(base, { fullStates: true });

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ namespace OiStream.Client;
 public sealed class OiStreamClient : IAsyncDisposable
 {
     private readonly HubConnection _connection;
+    private readonly FailoverConnectionFactory? _failover;
     private readonly ConcurrentDictionary<string, byte> _symbols = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _coins = new(StringComparer.OrdinalIgnoreCase);
     // Each subscribed symbol's state as last handed over; deltas apply to it (under _stateGate).
@@ -50,20 +52,28 @@ public sealed class OiStreamClient : IAsyncDisposable
         HubUrl = NormalizeHubUrl(hubUrl);
         // SignalR's own client: negotiation and its transport fallbacks (WebSockets, then Server-Sent Events, then
         // long polling), or WebSockets straight away when negotiation is skipped.
-        var builder = new HubConnectionBuilder()
-            .WithUrl(HubUrl, o =>
+        void Configure(HttpConnectionOptions o)
+        {
+            o.Transports = options.Transports;
+            o.SkipNegotiation = options.SkipNegotiation;
+            if (options.ApiKey is { Length: > 0 } key)
             {
-                o.Transports = options.Transports;
-                o.SkipNegotiation = options.SkipNegotiation;
-                if (options.ApiKey is { Length: > 0 } key)
-                {
-                    o.AccessTokenProvider = () => Task.FromResult<string?>(key);
-                }
-            })
+                o.AccessTokenProvider = () => Task.FromResult<string?>(key);
+            }
+        }
+        var builder = new HubConnectionBuilder()
+            .WithUrl(HubUrl, Configure)
             .WithAutomaticReconnect(new ForeverRetryPolicy([.. options.ReconnectDelays]));
         if (options.Protocol == OiStreamProtocol.MessagePack)
         {
             builder.AddMessagePackProtocol();
+        }
+        if (options.FallbackHubUrls is { Count: > 0 } fallbacks)
+        {
+            // Several hubs (the edges of a cluster): connects and reconnects go to the next when one is down.
+            _failover = new FailoverConnectionFactory([HubUrl, .. fallbacks.Select(NormalizeHubUrl)], Configure,
+                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionFactory>(_failover);
         }
         _fullStates = options.FullStates;
         _connection = builder.Build();
@@ -115,8 +125,11 @@ public sealed class OiStreamClient : IAsyncDisposable
     /// <summary>The connection is closed for good (stopped, or reconnecting gave up).</summary>
     public event Action<Exception?>? Closed;
 
-    /// <summary>The hub URL this client connects to (ends in <c>/hubs/oi</c>).</summary>
+    /// <summary>The hub URL this client connects to first (ends in <c>/hubs/oi</c>).</summary>
     public Uri HubUrl { get; }
+
+    /// <summary>The hub URL of the connection made last: <see cref="HubUrl"/> or one of <see cref="OiStreamClientOptions.FallbackHubUrls"/>.</summary>
+    public Uri ConnectedHubUrl => _failover?.Current ?? HubUrl;
 
     /// <summary>Connection state.</summary>
     public HubConnectionState State => _connection.State;
@@ -138,7 +151,7 @@ public sealed class OiStreamClient : IAsyncDisposable
             or AggregateException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
             // SignalR reports a failure of every transport as an AggregateException, and no transport as InvalidOperationException.
-            throw new HubUnreachableException(HubUrl, ex);
+            throw new HubUnreachableException(_failover is null ? HubUrl : ConnectedHubUrl, ex);
         }
     }
 
@@ -457,12 +470,13 @@ public sealed class OiStreamClient : IAsyncDisposable
     {
         if (!_symbols.IsEmpty)
         {
-            // A restarted hub counts seq from its own start: its states replace ours whatever their seq.
+            // A restarted hub counts seq from its own start: its states replace ours whatever their seq. Another edge
+            // of a cluster sends the leader's seq: the state held already is not handed over twice.
             foreach (var s in await SubscribeStatesAsync([.. _symbols.Keys], cancellationToken))
             {
                 lock (_stateGate)
                 {
-                    if (!_symbols.ContainsKey(s.Symbol))
+                    if (!_symbols.ContainsKey(s.Symbol) || (_states.TryGetValue(s.Symbol, out var held) && held.Seq == s.Seq && held.Source == s.Source))
                     {
                         continue;
                     }
@@ -556,6 +570,13 @@ public sealed class OiStreamClientOptions
 
     /// <summary>The hub protocol: JSON (default) or MessagePack (smaller messages; docs/protocol.md has the figures).</summary>
     public OiStreamProtocol Protocol { get; init; } = OiStreamProtocol.Json;
+
+    /// <summary>
+    /// Other hubs serving the same market (the edges of a cluster), tried in turn when the one in use cannot be
+    /// reached: at start and at every reconnect, which then subscribes again there. Empty: one hub (or one load
+    /// balancer's URL).
+    /// </summary>
+    public IReadOnlyList<Uri> FallbackHubUrls { get; init; } = [];
 }
 
 /// <summary>A SignalR hub protocol the OiStream hub speaks.</summary>

@@ -71,6 +71,13 @@ export class OiStreamClient {
       throw new Error('SignalR is not set: import @oistream/client (its entry sets it), or call useSignalR(signalR) first.');
     }
     this.url = hubUrl(url);
+    const fallbacks = options.fallbackUrls ?? [];
+    if (!Array.isArray(fallbacks)) {
+      throw new TypeError('fallbackUrls must be an array of hub addresses, e.g. [\'http://127.0.0.1:5002\'].');
+    }
+    /** Every hub this client may use (the edges of a cluster): connects and reconnects move on when one is down. */
+    this.urls = [this.url, ...fallbacks.map(hubUrl)];
+    this._urlIndex = 0;
     const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     if (!Array.isArray(delays) || delays.length === 0 || delays.some((d) => !(d >= 0))) {
       throw new TypeError('retryDelaysMs must be a non-empty array of delays in milliseconds (>= 0).');
@@ -115,7 +122,11 @@ export class OiStreamClient {
     this._connection = builder
       // Never gives up: the last delay repeats until the hub is back or stop() is called.
       .withAutomaticReconnect({
-        nextRetryDelayInMilliseconds: (ctx) => delays[Math.min(ctx.previousRetryCount, delays.length - 1)],
+        nextRetryDelayInMilliseconds: (ctx) => {
+          // Asked before every attempt: with several hubs, each attempt goes to the next one.
+          this._moveToNextUrl();
+          return delays[Math.min(ctx.previousRetryCount, delays.length - 1)];
+        },
       })
       .configureLogging(options.logLevel ?? signalR.LogLevel.None)
       .build();
@@ -146,6 +157,7 @@ export class OiStreamClient {
       this._emit('feedStatus', status);
     });
     this._connection.onreconnecting((error) => {
+      this._applyUrl();
       this._emit('reconnecting', error);
     });
     this._connection.onreconnected(() => {
@@ -191,7 +203,17 @@ export class OiStreamClient {
   async start() {
     this._stopped = false;
     try {
-      await this._connection.start();
+      for (let tried = 1; ; tried++) {
+        try {
+          await this._connection.start();
+          break;
+        } catch (error) {
+          if (tried >= this.urls.length) {
+            throw error;
+          }
+          this._moveToNextUrl(); // this hub is down: the next one
+        }
+      }
     } catch (error) {
       const reason = error && error.message ? error.message : String(error);
       const wrapped = (await this._refusedKey())
@@ -200,11 +222,28 @@ export class OiStreamClient {
             'Pass one of its keys as the apiKey option.',
         )
         : new Error(
-          `Could not connect to the OiStream hub at ${this.url}: ${reason}. ` +
+          `Could not connect to the OiStream hub at ${this.urls.length > 1 ? `any of ${this.urls.join(', ')}` : this.url}: ${reason}. ` +
             'Check that the hub is running (dotnet run --project src/OiStream.Server -- --simulate) and that the URL is right.',
         );
       wrapped.cause = error;
       throw wrapped;
+    }
+  }
+
+  _moveToNextUrl() {
+    if (this.urls.length > 1) {
+      this._urlIndex = (this._urlIndex + 1) % this.urls.length;
+      this.url = this.urls[this._urlIndex];
+      this._applyUrl();
+    }
+  }
+
+  // SignalR takes a new URL only while disconnected or reconnecting; its first retry delay is asked for before it
+  // says it is reconnecting, so the onreconnecting handler applies the URL too.
+  _applyUrl() {
+    const state = this._connection.state;
+    if ((state === signalR.HubConnectionState.Disconnected || state === signalR.HubConnectionState.Reconnecting) && this._connection.baseUrl !== this.url) {
+      this._connection.baseUrl = this.url;
     }
   }
 
@@ -467,11 +506,18 @@ export class OiStreamClient {
       try {
         const symbols = this.symbols;
         if (symbols.length > 0) {
-          // A restarted hub counts seq from its own start: take its states whatever their seq.
+          // A restarted hub counts seq from its own start: take its states whatever their seq. Another edge of a
+          // cluster sends the leader's seq: the state held already is not handed over twice.
+          const held = new Map(symbols.map((s) => [s, this._states.get(s)]));
           for (const s of symbols) {
             this._states.set(s, { symbol: s, seq: 0 });
           }
           for (const s of await this._subscribeStates(symbols)) {
+            const before = held.get(s.symbol);
+            if (before && before.seq === s.seq && before.source === s.source && this._states.get(s.symbol)?.seq === 0) {
+              this._states.set(s.symbol, before);
+              continue;
+            }
             this._onUpdate(s);
           }
         }

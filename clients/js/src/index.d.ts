@@ -100,6 +100,12 @@ export interface OiStreamClientOptions {
   fullStates?: boolean;
   /** A SignalR hub protocol instead of JSON, e.g. `new MessagePackHubProtocol()` from `@microsoft/signalr-protocol-msgpack`. */
   hubProtocol?: import('@microsoft/signalr').IHubProtocol;
+  /**
+   * Other hubs serving the same market (the edges of a cluster), tried in turn when the one in use cannot be reached:
+   * at start and at every reconnect attempt, which then subscribes again there. Default none: one hub (or one load
+   * balancer's URL).
+   */
+  fallbackUrls?: Array<string | URL>;
 }
 
 /**
@@ -178,7 +184,10 @@ export declare function hubUrl(url: string | URL): string;
 
 export declare class OiStreamClient {
   constructor(url: string | URL, options?: OiStreamClientOptions);
+  /** The hub URL in use: the one given, or one of fallbackUrls after a move. */
   readonly url: string;
+  /** Every hub URL this client may use, the one given first. */
+  readonly urls: string[];
   readonly state: 'Disconnected' | 'Connecting' | 'Connected' | 'Disconnecting' | 'Reconnecting';
   readonly symbols: string[];
   gapsDetected: number;
