@@ -201,6 +201,9 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
             Assert.Contains("Redis", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(200, (int)(await edge.Http.GetAsync(new Uri(edge.BaseUri, "/api/v1/instruments/BTCUSDT"))).StatusCode);
+        // The alert rule's metric (docs/monitoring/oistream-alerts.yml) says so too.
+        await Wait.UntilAsync(async () => System.Text.RegularExpressions.Regex.IsMatch(await edge.Http.GetStringAsync(new Uri(edge.BaseUri, "/metrics")), @"^oistream_replication_degraded(\{[^}]*\})? 1$", System.Text.RegularExpressions.RegexOptions.Multiline),
+            TimeSpan.FromSeconds(15), "oistream_replication_degraded 1 at the edge's /metrics");
         await Wait.UntilAsync(async () => (await GetAsync(leader, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString() == "degraded",
             TimeSpan.FromSeconds(15), "the leader's replication degraded");
         await Task.Delay(TimeSpan.FromSeconds(10) - TimeSpan.FromSeconds(1)); // the outage the issue names: 10 s in all

@@ -88,6 +88,12 @@ public sealed class OiStreamMetrics : IDisposable
         _meter.CreateObservableGauge("oistream.history.queue", () => board.History?.Queued ?? 0, "{candle}", "Candles waiting for the store");
         _meter.CreateObservableCounter("oistream.history.written", () => board.History?.Written ?? 0, "{candle}", "Candles written to the store");
         _meter.CreateObservableCounter("oistream.history.dropped", () => board.History?.Dropped ?? 0, "{candle}", "Candles dropped because the store's queue was full");
+        _meter.CreateObservableGauge("oistream.cluster.leader", () => board.Cluster is { Leader: true } ? 1 : 0, null, "1 while this node holds the leader lease and ingests");
+        _meter.CreateObservableCounter("oistream.replication.messages", () => board.Replication?.Messages ?? 0, "{message}", "Replication messages published to Redis (a leader) or received from it (an edge)");
+        _meter.CreateObservableCounter("oistream.replication.bytes", () => board.Replication?.Bytes ?? 0, "By", "Bytes of those messages (a leader: with the states kept in Redis's hashes)");
+        _meter.CreateObservableCounter("oistream.replication.failures", () => board.Replication?.Failures ?? 0, "{message}", "A leader: publications Redis refused (kept and sent later); an edge: messages it dropped and repaired by a resync");
+        _meter.CreateObservableGauge("oistream.replication.degraded", () => board.Replication?.State == "degraded" ? 1 : 0, null, "1 while Redis is unreachable or, on an edge, no leader has been heard for 3 s");
+        _meter.CreateObservableGauge("oistream.replication.leader_silence", () => (board.Replication?.LastHeartbeatAgeMs ?? 0) / 1000.0, "s", "An edge: time since the leader's last heartbeat");
         _meter.CreateObservableGauge("oistream.history.degraded", () => board.History?.State == "degraded" ? 1 : 0, null, "1 while the store refuses writes");
 
         _meter.CreateObservableCounter("oistream.loop.failures", () => board.Loops.Loops
