@@ -24,8 +24,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
     private string[] NodeArgs(SimulatorServer sim, RedisServer redis, string role, string name, int port = 0) =>
     [
         "--OiStream:Simulate=false", "--urls", $"http://127.0.0.1:{port}",
-        $"--OiStream:Binance:UsdmRest={sim.BaseUri}", $"--OiStream:Binance:CoinmRest={sim.BaseUri}", $"--OiStream:Binance:OptionsRest={sim.BaseUri}",
-        $"--OiStream:Binance:UsdmStream={sim.WebSocketUri}", $"--OiStream:Binance:CoinmStream={sim.WebSocketUri}", $"--OiStream:Binance:OptionsStream={sim.WebSocketUri}",
+        .. HubProcess.BinanceAt(sim),
         "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString, "--OiStream:Storage:Schema=" + _schema,
         "--OiStream:Cluster:Role=" + role, "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5", "--OiStream:Cluster:Redis=" + redis.Configuration,
         "--OiStream:Cluster:NodeName=" + name,
@@ -86,6 +85,24 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         public ValueTask DisposeAsync() => Client.DisposeAsync();
     }
 
+    private async Task<HubProcess> StartEdgeAsync(SimulatorServer sim, RedisServer redis, string name, int port = 0)
+    {
+        var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", name, port));
+        await edge.WaitReadyAsync();
+        return edge;
+    }
+
+    // Every five-minute bucket of BTCUSDT's last 24 hours up to the current one is in the shared store.
+    private async Task AssertNoHoleInHistoryAsync()
+    {
+        await using var store = new PostgresHistoryStore(postgres.Server.ConnectionString, _schema);
+        await store.OpenAsync("binance", CancellationToken.None);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var current = now - (now % OiCandle.FiveMinutes);
+        await Wait.UntilAsync(async () => (await store.FindGapsAsync(SeriesKey.Instrument("BTCUSDT"), new TimeRange(current - (24 * 3_600_000L), current), CancellationToken.None)).Count == 0,
+            TimeSpan.FromSeconds(60), "every five-minute bucket of the last 24 h in the store");
+    }
+
     private async Task<HubProcess> StartLeaderAsync(SimulatorServer sim, RedisServer redis)
     {
         var leader = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "leader-1"));
@@ -99,10 +116,8 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
         await using var leader = await StartLeaderAsync(sim, redis);
-        await using var edgeA = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
-        await using var edgeB = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-b"));
-        await edgeA.WaitReadyAsync();
-        await edgeB.WaitReadyAsync();
+        await using var edgeA = await StartEdgeAsync(sim, redis, "edge-a");
+        await using var edgeB = await StartEdgeAsync(sim, redis, "edge-b");
 
         // The edge answers from the leader's states: the same instruments, the same catalog (history resolves).
         var status = await GetAsync(edgeB, "/api/v1/status");
@@ -141,6 +156,11 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.True(coin.GetProperty("openInterestUsd").GetDouble() > 0);
         var list = await GetAsync(edgeA, "/api/v1/open-interest/exchange-list?symbol=BTC");
         Assert.Equal("All", list.GetProperty("data")[0].GetProperty("exchange").GetString());
+        // The overview (the dashboard's table) on an edge: every instrument the leader tracks.
+        var overview = await seen.Client.SubscribeOverviewAsync();
+        Assert.Equal(leaderSymbols, overview.Select(r => (string?)r.Symbol).Order().ToList());
+        using var page = await edgeA.Http.GetAsync(edgeA.BaseUri);
+        Assert.True(page.IsSuccessStatusCode, "the dashboard's page on an edge");
     }
 
     [Fact]
@@ -150,8 +170,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
         await using var leader = await StartLeaderAsync(sim, redis);
         await using var standby = await HubProcess.StartAsync(NodeArgs(sim, redis, "ingest", "standby-2"));
-        await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
-        await edge.WaitReadyAsync();
+        await using var edge = await StartEdgeAsync(sim, redis, "edge-a");
         await Wait.UntilAsync(async () => (await GetAsync(standby, "/api/v1/status")).GetProperty("cluster") is { ValueKind: JsonValueKind.Object } c && !c.GetProperty("leader").GetBoolean(),
             TimeSpan.FromSeconds(60), "the second ingest node up as a standby");
 
@@ -172,12 +191,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.Equal(0, sim.Faults.Bans);
 
         // No hole in the shared history across the change of leader.
-        await using var store = new PostgresHistoryStore(postgres.Server.ConnectionString, _schema);
-        await store.OpenAsync("binance", CancellationToken.None);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var current = now - (now % OiCandle.FiveMinutes);
-        await Wait.UntilAsync(async () => (await store.FindGapsAsync(SeriesKey.Instrument("BTCUSDT"), new TimeRange(current - (24 * 3_600_000L), current), CancellationToken.None)).Count == 0,
-            TimeSpan.FromSeconds(60), "every five-minute bucket of the last 24 h in the store");
+        await AssertNoHoleInHistoryAsync();
     }
 
     [Fact]
@@ -186,8 +200,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
         await using var leader = await StartLeaderAsync(sim, redis);
-        await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
-        await edge.WaitReadyAsync();
+        await using var edge = await StartEdgeAsync(sim, redis, "edge-a");
 
         await using var seen = await Recorder.WatchAsync(edge.BaseUri, "BTCUSDT", "ETHUSDT");
 
@@ -219,8 +232,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.Equal("publishing", (await GetAsync(leader, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString());
         Assert.True(await ReadyAsync(edge.Http, edge.BaseUri));
         // A new edge started now reads the whole state from the restarted (empty) Redis: the leader stored it again.
-        await using var late = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-late"));
-        await late.WaitReadyAsync();
+        await using var late = await StartEdgeAsync(sim, redis, "edge-late");
         Assert.Equal((await GetAsync(leader, "/api/v1/instruments")).GetArrayLength(), (await GetAsync(late, "/api/v1/instruments")).GetArrayLength());
     }
 
@@ -230,8 +242,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
         await using var leader = await StartLeaderAsync(sim, redis);
-        await using var edge = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-a"));
-        await edge.WaitReadyAsync();
+        await using var edge = await StartEdgeAsync(sim, redis, "edge-a");
         await using var seen = await Recorder.WatchAsync(edge.BaseUri, "BTCUSDT");
 
         // Without PostgreSQL the leader cannot confirm its lease, so it stops ingesting (two ingesters must never
@@ -255,12 +266,7 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         seen.AssertSeqRises("BTCUSDT");
         var history = (await GetAsync(leader, "/api/v1/status")).GetProperty("history");
         Assert.Equal(0, history.GetProperty("dropped").GetInt64());
-        await using var store = new PostgresHistoryStore(postgres.Server.ConnectionString, _schema);
-        await store.OpenAsync("binance", CancellationToken.None);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var current = now - (now % OiCandle.FiveMinutes);
-        await Wait.UntilAsync(async () => (await store.FindGapsAsync(SeriesKey.Instrument("BTCUSDT"), new TimeRange(current - (24 * 3_600_000L), current), CancellationToken.None)).Count == 0,
-            TimeSpan.FromSeconds(60), "every five-minute bucket of the last 24 h in the store");
+        await AssertNoHoleInHistoryAsync();
         Assert.Equal(0, sim.Faults.TooManyRequests);
     }
 
@@ -271,10 +277,8 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         await using var redis = await RedisServer.StartAsync();
         await using var sim = await SimulatorServer.StartAsync(Market, Ports.Free());
         await using var leader = await StartLeaderAsync(sim, redis);
-        await using var edge1 = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-1", port1));
-        await using var edge2 = await HubProcess.StartAsync(NodeArgs(sim, redis, "edge", "edge-2", port2));
-        await edge1.WaitReadyAsync();
-        await edge2.WaitReadyAsync();
+        await using var edge1 = await StartEdgeAsync(sim, redis, "edge-1", port1);
+        await using var edge2 = await StartEdgeAsync(sim, redis, "edge-2", port2);
         await using var haproxy = await HaproxyProcess.StartAsync(port1, port2);
         await using var seen = await Recorder.WatchAsync(haproxy.Front, "BTCUSDT");
         var reconnected = 0;

@@ -23,8 +23,7 @@ public sealed class FailoverTests(PostgresFixture postgres) : IClassFixture<Post
     private string[] NodeArgs(SimulatorServer sim) =>
     [
         "--OiStream:Simulate=false",
-        $"--OiStream:Binance:UsdmRest={sim.BaseUri}", $"--OiStream:Binance:CoinmRest={sim.BaseUri}", $"--OiStream:Binance:OptionsRest={sim.BaseUri}",
-        $"--OiStream:Binance:UsdmStream={sim.WebSocketUri}", $"--OiStream:Binance:CoinmStream={sim.WebSocketUri}", $"--OiStream:Binance:OptionsStream={sim.WebSocketUri}",
+        .. HubProcess.BinanceAt(sim),
         "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString, "--OiStream:Storage:Schema=" + _schema,
         "--OiStream:Cluster:Role=ingest", "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5",
     ];

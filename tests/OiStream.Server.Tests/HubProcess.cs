@@ -61,6 +61,13 @@ internal sealed partial class HubProcess : IAsyncDisposable
         return hub;
     }
 
+    /// <summary>The arguments that point a hub at the simulator for every Binance market.</summary>
+    public static string[] BinanceAt(OiStream.Simulator.SimulatorServer sim) =>
+    [
+        $"--OiStream:Binance:UsdmRest={sim.BaseUri}", $"--OiStream:Binance:CoinmRest={sim.BaseUri}", $"--OiStream:Binance:OptionsRest={sim.BaseUri}",
+        $"--OiStream:Binance:UsdmStream={sim.WebSocketUri}", $"--OiStream:Binance:CoinmStream={sim.WebSocketUri}", $"--OiStream:Binance:OptionsStream={sim.WebSocketUri}",
+    ];
+
     public async Task WaitReadyAsync()
     {
         try

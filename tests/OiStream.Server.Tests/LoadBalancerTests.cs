@@ -18,8 +18,7 @@ public sealed class LoadBalancerTests(PostgresFixture postgres) : IClassFixture<
     private string[] NodeArgs(SimulatorServer sim, int port) =>
     [
         "--OiStream:Simulate=false", "--urls", $"http://127.0.0.1:{port}",
-        $"--OiStream:Binance:UsdmRest={sim.BaseUri}", $"--OiStream:Binance:CoinmRest={sim.BaseUri}", $"--OiStream:Binance:OptionsRest={sim.BaseUri}",
-        $"--OiStream:Binance:UsdmStream={sim.WebSocketUri}", $"--OiStream:Binance:CoinmStream={sim.WebSocketUri}", $"--OiStream:Binance:OptionsStream={sim.WebSocketUri}",
+        .. HubProcess.BinanceAt(sim),
         "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString, "--OiStream:Storage:Schema=" + _schema,
         "--OiStream:Cluster:Role=ingest", "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5",
     ];
