@@ -161,6 +161,10 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.Equal(leaderSymbols, overview.Select(r => (string?)r.Symbol).Order().ToList());
         using var page = await edgeA.Http.GetAsync(edgeA.BaseUri);
         Assert.True(page.IsSuccessStatusCode, "the dashboard's page on an edge");
+        // The Binance request weight is the leader's metric alone: a sum over the nodes counts it once.
+        static bool HasWeight(string metrics) => System.Text.RegularExpressions.Regex.IsMatch(metrics, "^oistream_weight_used", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(HasWeight(await leader.Http.GetStringAsync(new Uri(leader.BaseUri, "/metrics"))));
+        Assert.False(HasWeight(await edgeA.Http.GetStringAsync(new Uri(edgeA.BaseUri, "/metrics"))));
     }
 
     [Fact]

@@ -100,8 +100,8 @@ public class MetricsTests(HubHost hub) : IClassFixture<HubHost>
             {
                 var groups = (await http.GetFromJsonAsync<JsonElement>("api/v1/rules")).GetProperty("data").GetProperty("groups").EnumerateArray().ToList();
                 var all = groups.SelectMany(g => g.GetProperty("rules").EnumerateArray()).ToList();
-                return all.Count == 9 && all.All(r => r.GetProperty("health").GetString() == "ok");
-            }, Timeout, "the 9 alert rules loaded and healthy");
+                return all.Count == 10 && all.All(r => r.GetProperty("health").GetString() == "ok");
+            }, Timeout, "the 10 alert rules loaded and healthy");
 
             // Every query of the Grafana dashboard is valid PromQL with data behind it.
             using var doc = JsonDocument.Parse(File.ReadAllText(dashboard));

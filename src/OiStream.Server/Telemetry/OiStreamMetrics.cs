@@ -67,7 +67,7 @@ public sealed class OiStreamMetrics : IDisposable
 
         _meter.CreateObservableCounter("oistream.polls", () =>
         {
-            var p = board.Feed.Polling;
+            var p = Ingested(board)?.Polling;
             return p is null ? [] : new[]
             {
                 new Measurement<long>(p.Polls, new KeyValuePair<string, object?>("result", "ok")),
@@ -80,7 +80,7 @@ public sealed class OiStreamMetrics : IDisposable
         _meter.CreateObservableCounter("oistream.binance.banned", () => Weights(board, w => w.Banned), "{response}", "418 answers (IP bans) from Binance, per API");
         _meter.CreateObservableCounter("oistream.stream.frames", () => Streams(board, s => s.Frames), "{frame}", "Frames received, per market-data socket");
         _meter.CreateObservableCounter("oistream.stream.connects", () => Streams(board, s => s.Connects), "{connection}", "Connections opened (1 + reconnects), per market-data socket");
-        _meter.CreateObservableGauge("oistream.stream.silence", () => board.Feed.Streams
+        _meter.CreateObservableGauge("oistream.stream.silence", () => (Ingested(board)?.Streams ?? [])
             .Where(s => s.LastMessageAgeMs is not null)
             .Select(s => new Measurement<double>(s.LastMessageAgeMs!.Value / 1000.0, new KeyValuePair<string, object?>("feed", s.Feed))),
             "s", "Time since the last frame, per market-data socket");
@@ -113,9 +113,13 @@ public sealed class OiStreamMetrics : IDisposable
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 
+    // The feed's own numbers. An edge's status shows the leader's feed as received, but its metrics leave it out, so
+    // a sum over every node's metrics counts the leader's requests and frames once.
+    private static FeedMetrics? Ingested(StatusBoard board) => board.Cluster is { Role: "edge" } ? null : board.Feed;
+
     private static IEnumerable<Measurement<long>> Weights(StatusBoard board, Func<WeightMetrics, long> value) =>
-        (board.Feed.Weight ?? []).Select(w => new Measurement<long>(value(w), new KeyValuePair<string, object?>("api", w.Api)));
+        (Ingested(board)?.Weight ?? []).Select(w => new Measurement<long>(value(w), new KeyValuePair<string, object?>("api", w.Api)));
 
     private static IEnumerable<Measurement<long>> Streams(StatusBoard board, Func<StreamMetrics, long> value) =>
-        board.Feed.Streams.GroupBy(s => s.Feed).Select(g => new Measurement<long>(g.Sum(value), new KeyValuePair<string, object?>("feed", g.Key)));
+        (Ingested(board)?.Streams ?? []).GroupBy(s => s.Feed).Select(g => new Measurement<long>(g.Sum(value), new KeyValuePair<string, object?>("feed", g.Key)));
 }
