@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OiStream.Core.Instruments;
 
 namespace OiStream.Bybit.Wire;
 
@@ -39,14 +40,8 @@ public static class BybitJson
 
     /// <summary>A decimal string as a number; null for a missing or empty field (never zero).</summary>
     /// <exception cref="FormatException">The text is not a number; the message quotes it.</exception>
-    public static decimal? Number(string? text) =>
-        string.IsNullOrEmpty(text)
-            ? null
-            : decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                ? value
-                : throw new FormatException($"Bybit sent '{text}' where a decimal string was expected.");
+    public static decimal? Number(string? text) => DecimalText.Parse(text, "Bybit");
 
     /// <summary>A millisecond timestamp string (<c>"1669571400000"</c>); null for missing, empty or <c>"0"</c>.</summary>
-    public static long? Millis(string? text) =>
-        Number(text) is { } v && v > 0 ? (long)v : null;
+    public static long? Millis(string? text) => DecimalText.Millis(text, "Bybit");
 }
