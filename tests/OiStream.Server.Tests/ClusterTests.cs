@@ -156,6 +156,19 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.True(coin.GetProperty("openInterestUsd").GetDouble() > 0);
         var list = await GetAsync(edgeA, "/api/v1/open-interest/exchange-list?symbol=BTC");
         Assert.Equal("All", list.GetProperty("data")[0].GetProperty("exchange").GetString());
+        // Garbage on the replication channel (a JSON that is not a message, a MessagePack array of the wrong shape, text)
+        // is skipped and named in the status; the edge goes on following.
+        var channel = $"oistream:{_schema}:updates";
+        foreach (var junk in new[] { "{\"type\":\"nonsense\"}", "\u0093\u0001\u0002\u0003", "not a message" })
+        {
+            Assert.Equal("2", await redis.CommandAsync("PUBLISH", channel, junk)); // both edges subscribed
+        }
+        await Wait.UntilAsync(async () => (await GetAsync(edgeB, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("lastError").GetString()
+            is { } e && e.StartsWith("unreadable replication message", StringComparison.Ordinal), TimeSpan.FromSeconds(15), "the edge naming the unreadable message");
+        var heardBefore = seen.Updates.Count;
+        await Wait.UntilAsync(() => seen.Updates.Count > heardBefore + 1, TimeSpan.FromSeconds(30), "updates after the garbage");
+        Assert.Equal("following", (await GetAsync(edgeB, "/api/v1/status")).GetProperty("cluster").GetProperty("replication").GetProperty("state").GetString());
+        seen.AssertSeqRises("BTCUSDT");
         // The overview (the dashboard's table) on an edge: every instrument the leader tracks.
         var overview = await seen.Client.SubscribeOverviewAsync();
         Assert.Equal(leaderSymbols, overview.Select(r => (string?)r.Symbol).Order().ToList());

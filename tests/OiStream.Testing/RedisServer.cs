@@ -71,6 +71,20 @@ public sealed class RedisServer : IAsyncDisposable
         }, TimeSpan.FromSeconds(30), "redis-server to listen");
     }
 
+    /// <summary>Runs one command through <c>redis-cli</c> (installed with <c>redis-server</c>); returns its output.</summary>
+    public async Task<string> CommandAsync(params string[] command)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(_binary)!, "redis-cli")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture) }.Concat(command))
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(info) ?? throw new InvalidOperationException("redis-cli did not start.");
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return p.ExitCode == 0 ? output.Trim() : throw new InvalidOperationException($"redis-cli {string.Join(' ', command)} failed ({p.ExitCode}): {await p.StandardError.ReadToEndAsync()}");
+    }
+
     /// <summary>Stops the server at once (<c>kill -9</c>).</summary>
     public async Task StopAsync()
     {
