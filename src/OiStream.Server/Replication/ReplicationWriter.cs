@@ -100,7 +100,11 @@ public sealed partial class ReplicationWriter(ReplicationChannel batches, IMarke
             Report(bus, leading > 0 ? "publishing" : "standby");
             _health.Succeeded();
             wait ??= reader.WaitToReadAsync(stoppingToken).AsTask();
-            var due = TimeSpan.FromTicks(Math.Max(0, (nextHeartbeat - time.GetTimestamp()) * TimeSpan.TicksPerSecond / time.TimestampFrequency));
+            // A leader wakes for its next heartbeat; a standby sends none, so it only looks for its term now and then
+            // (its heartbeat time stays in the past, which would wake it every few milliseconds).
+            var due = leading > 0
+                ? TimeSpan.FromTicks(Math.Max(0, (nextHeartbeat - time.GetTimestamp()) * TimeSpan.TicksPerSecond / time.TimestampFrequency))
+                : TimeSpan.FromMilliseconds(250);
             await Task.WhenAny(wait, Task.Delay(due < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : due, time, stoppingToken));
             if (wait.IsCompleted)
             {
