@@ -12,6 +12,21 @@ public sealed class SimulatorOptions
     /// <summary>COIN-M coins with a perpetual (BTC and ETH also get two quarterlies).</summary>
     public int CoinmCoins { get; set; } = 20;
 
+    /// <summary>Coins with a Bybit USDT perpetual (the first ten also get a USDC and an inverse perpetual).</summary>
+    public int BybitCoins { get; set; } = 300;
+
+    /// <summary>Coins with an OKX USDT swap (the first ten also get a USDC and an inverse swap).</summary>
+    public int OkxCoins { get; set; } = 300;
+
+    /// <summary>Bybit REST requests per IP in any 5 s (Bybit: 600); one more answers 403 and bans the IP.</summary>
+    public int BybitRequestsPer5s { get; set; } = 600;
+
+    /// <summary>How long Bybit's 403 ban lasts (Bybit: at least 10 min).</summary>
+    public TimeSpan BybitBanDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Seconds between OKX <c>open-interest</c> pushes of an instrument whose OI changed (OKX: 3).</summary>
+    public int OkxOpenInterestSeconds { get; set; } = 3;
+
     /// <summary>Whether to list BTC and ETH options.</summary>
     public bool Options { get; set; } = true;
 

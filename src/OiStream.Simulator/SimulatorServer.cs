@@ -2,6 +2,7 @@ using OiStream.Simulator.Admin;
 using OiStream.Simulator.Market;
 using OiStream.Simulator.Rest;
 using OiStream.Simulator.Streams;
+using OiStream.Simulator.Venues;
 
 namespace OiStream.Simulator;
 
@@ -19,7 +20,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         BaseUri = baseUri;
     }
 
-    /// <summary>REST base, e.g. <c>http://127.0.0.1:5099</c> (serves fapi, dapi, eapi paths).</summary>
+    /// <summary>REST base, e.g. <c>http://127.0.0.1:5099</c> (serves Binance's fapi, dapi, eapi paths, Bybit's <c>/v5</c> and OKX's <c>/api/v5</c>).</summary>
     public Uri BaseUri { get; }
 
     /// <summary>WebSocket base, e.g. <c>ws://127.0.0.1:5099</c> (serves <c>/market/ws</c>, <c>/market/stream</c>).</summary>
@@ -30,6 +31,12 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     /// <summary>Injected faults and counters.</summary>
     public Faults Faults => _app.Services.GetRequiredService<Faults>();
+
+    /// <summary>The Bybit face of the market.</summary>
+    public BybitSimulator Bybit => _app.Services.GetRequiredService<BybitSimulator>();
+
+    /// <summary>The OKX face of the market.</summary>
+    public OkxSimulator Okx => _app.Services.GetRequiredService<OkxSimulator>();
 
     /// <summary>The WebSocket side.</summary>
     public StreamHub Streams => _app.Services.GetRequiredService<StreamHub>();
@@ -62,6 +69,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => new SimMarket(options, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<WeightLimiter>();
         builder.Services.AddSingleton<StreamHub>();
+        builder.Services.AddSingleton<BybitSimulator>();
+        builder.Services.AddSingleton<OkxSimulator>();
         builder.Services.AddHostedService<MarketClock>();
     }
 
@@ -72,9 +81,13 @@ public sealed class SimulatorServer : IAsyncDisposable
         app.UseWebSockets();
         app.MapBinanceRest();
         StreamHub.Map(app);
+        app.Services.GetRequiredService<BybitSimulator>().Map(app);
+        app.Services.GetRequiredService<OkxSimulator>().Map(app);
         app.MapSimulatorAdmin();
+        app.MapVenueAdmin();
         app.MapGet("/", () => Results.Text(
-            "OiStream Binance simulator: fapi/dapi/eapi REST, /market/ws and /market/stream WebSockets, faults under /admin. All data here is simulated.\n"));
+            "OiStream exchange simulator. Binance: fapi/dapi/eapi REST, /market/ws and /market/stream. Bybit: /v5/market/*, /v5/public/{linear,inverse}. " +
+            "OKX: /api/v5/*, /ws/v5/public. Faults and ground truth under /admin. All data here is simulated.\n"));
     }
 
     /// <inheritdoc />

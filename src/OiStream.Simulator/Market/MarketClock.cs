@@ -1,9 +1,10 @@
 using OiStream.Simulator.Streams;
+using OiStream.Simulator.Venues;
 
 namespace OiStream.Simulator.Market;
 
 /// <summary>Steps the market on every whole second of the wall clock and pushes that second's stream frames.</summary>
-public sealed partial class MarketClock(SimMarket market, StreamHub hub, TimeProvider time, ILogger<MarketClock> logger) : BackgroundService
+public sealed partial class MarketClock(SimMarket market, StreamHub hub, BybitSimulator bybit, OkxSimulator okx, TimeProvider time, ILogger<MarketClock> logger) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -17,6 +18,8 @@ public sealed partial class MarketClock(SimMarket market, StreamHub hub, TimePro
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
                 market.Step(now);
                 hub.Tick(now);
+                bybit.Tick(now);
+                okx.Tick(now);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

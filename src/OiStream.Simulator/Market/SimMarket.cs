@@ -27,7 +27,8 @@ public sealed class SimMarket
     private readonly TimeProvider _time;
     private readonly Dictionary<string, SimInstrument> _bySymbol = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CoinPath> _coins = new(StringComparer.Ordinal);
-    private readonly Dictionary<SimInstrument, History> _history = [];
+    private readonly Dictionary<object, History> _history = [];
+    private readonly Dictionary<string, VenueInstrument> _byVenueSymbol = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _pendingShocks = new(StringComparer.Ordinal);
     private readonly long _startBucket;
     private long _lastStep;
@@ -56,6 +57,21 @@ public sealed class SimMarket
     /// <summary>Options contracts.</summary>
     public IReadOnlyList<SimOption> OptionContracts { get; private set; } = [];
 
+    /// <summary>Bybit and OKX contracts, in listing order (trading or not).</summary>
+    public IReadOnlyList<VenueInstrument> Venues { get; private set; } = [];
+
+    /// <summary>The contracts of one venue (<c>bybit</c>, <c>okx</c>).</summary>
+    public IEnumerable<VenueInstrument> VenueContracts(string exchange) => Venues.Where(v => v.Exchange == exchange);
+
+    /// <summary>Finds a Bybit or OKX contract by the venue's exact symbol.</summary>
+    public VenueInstrument? FindVenue(string exchange, string symbol)
+        => _byVenueSymbol.TryGetValue(exchange + ":" + symbol, out var v) ? v : null;
+
+    /// <summary>The market stands still until then (Unix ms): tests compare a hub with ground truth that does not move.</summary>
+    public long FrozenUntil { get => Volatile.Read(ref _frozenUntil); set => Volatile.Write(ref _frozenUntil, value); }
+
+    private long _frozenUntil;
+
     /// <summary>The lock to hold while reading live state.</summary>
     public object Gate => _gate;
 
@@ -72,7 +88,7 @@ public sealed class SimMarket
         lock (_gate)
         {
             var seconds = (now - _lastStep) / 1000.0;
-            if (seconds <= 0)
+            if (seconds <= 0 || now < FrozenUntil)
             {
                 return;
             }
@@ -99,6 +115,23 @@ public sealed class SimMarket
                     i.FundingRate = Math.Clamp(i.FundingRate + (0.000002 * Paths.Normal(rnd)), -0.003, 0.003);
                 }
             }
+            foreach (var v in Venues)
+            {
+                var coin = _coins[v.Coin];
+                v.OpenInterest *= Paths.OiStep(coin.Random, seconds);
+                if (_pendingShocks.Remove(v.Exchange + ":" + v.Symbol, out var shock))
+                {
+                    v.OpenInterest *= shock;
+                }
+                v.OiTime = now;
+                v.IndexPrice = coin.Index * v.Multiplier;
+                v.MarkPrice = Round(v.IndexPrice * (1 + (v.Perpetual ? 0.0002 * Paths.Normal(coin.Random) : 0.003)));
+                v.PriceTime = now;
+                if (v.Perpetual)
+                {
+                    v.FundingRate = Math.Clamp(v.FundingRate + (0.000002 * Paths.Normal(coin.Random)), -0.003, 0.003);
+                }
+            }
             foreach (var o in OptionContracts)
             {
                 var coin = _coins[o.BaseAsset];
@@ -115,17 +148,24 @@ public sealed class SimMarket
                 {
                     HistoryOf(i).Live[boundary] = (i.OpenInterest, i.MarkPrice);
                 }
+                foreach (var v in Venues)
+                {
+                    HistoryOf(v).Live[boundary] = (v.OpenInterest, v.MarkPrice);
+                }
             }
             _lastStep = now;
         }
     }
 
-    /// <summary>Multiplies a contract's OI at the next step (an OI spike above 1, a flush below 1).</summary>
+    /// <summary>
+    /// Multiplies a contract's OI at the next step (an OI spike above 1, a flush below 1). A Bybit or OKX contract is
+    /// named <c>bybit:BTCUSDT</c>, <c>okx:BTC-USDT-SWAP</c>.
+    /// </summary>
     public bool Shock(string symbol, double factor)
     {
         lock (_gate)
         {
-            if (!_bySymbol.ContainsKey(symbol))
+            if (!_bySymbol.ContainsKey(symbol) && !_byVenueSymbol.ContainsKey(symbol))
             {
                 return false;
             }
@@ -139,11 +179,23 @@ public sealed class SimMarket
     /// first, between the given times (inclusive), at most <paramref name="limit"/> of the newest. Call under <see cref="Gate"/>.
     /// </summary>
     public List<(long Time, double OpenInterest, double Price)> HistoryRows(SimInstrument instrument, long periodMs, long from, long to, int limit)
+        => Rows(HistoryOf(instrument), periodMs, Math.Max(from, _startBucket - (_options.HistoryDays * 86_400_000L)), to, limit);
+
+    /// <summary>
+    /// The history rows (timestamp, single-side OI in the venue's unit, mark) of a Bybit or OKX contract, as
+    /// <see cref="HistoryRows(SimInstrument, long, long, long, int)"/>; they reach back to the contract's launch.
+    /// Call under <see cref="Gate"/>.
+    /// </summary>
+    public List<(long Time, double OpenInterest, double Price)> HistoryRows(VenueInstrument instrument, long periodMs, long from, long to, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        return Rows(HistoryOf(instrument), periodMs, Math.Max(from, instrument.LaunchTime), to, limit);
+    }
+
+    private List<(long Time, double OpenInterest, double Price)> Rows(History history, long periodMs, long oldest, long to, int limit)
     {
         var rows = new List<(long, double, double)>();
-        var history = HistoryOf(instrument);
         var last = Math.Min(to, _lastStep) / periodMs * periodMs;
-        var oldest = Math.Max(from, _startBucket - (_options.HistoryDays * 86_400_000L));
         for (var t = last; t >= oldest && rows.Count < limit; t -= periodMs)
         {
             if (t > _startBucket)
@@ -164,18 +216,22 @@ public sealed class SimMarket
     /// <summary>Oldest time history is served for (older start times are rejected like Binance's -1130).</summary>
     public long HistoryStart => _startBucket - (_options.HistoryDays * 86_400_000L);
 
-    private History HistoryOf(SimInstrument instrument)
+    private History HistoryOf(SimInstrument instrument) => HistoryOf(instrument, instrument.Seed);
+
+    private History HistoryOf(VenueInstrument instrument) => HistoryOf(instrument, instrument.Seed);
+
+    private History HistoryOf(object instrument, int seed)
     {
         if (!_history.TryGetValue(instrument, out var h))
         {
-            h = new History(instrument.Seed, _startOi[instrument], _startPrice[instrument]);
+            h = new History(seed, _startOi[instrument], _startPrice[instrument]);
             _history[instrument] = h;
         }
         return h;
     }
 
-    private readonly Dictionary<SimInstrument, double> _startOi = [];
-    private readonly Dictionary<SimInstrument, double> _startPrice = [];
+    private readonly Dictionary<object, double> _startOi = [];
+    private readonly Dictionary<object, double> _startPrice = [];
 
     private void Build(long now)
     {
@@ -264,6 +320,7 @@ public sealed class SimMarket
             }
         }
         OptionContracts = options;
+        Venues = BuildVenues(coins, random, now, q1);
 
         void Add(List<SimInstrument> list, SimInstrument i, double usdValue)
         {
@@ -286,6 +343,86 @@ public sealed class SimMarket
             var suffix = DateTimeOffset.FromUnixTimeMilliseconds(expiry).ToString("yyMMdd", CultureInfo.InvariantCulture);
             var symbol = coin + quote + "_" + suffix;
             return new SimInstrument(venue, symbol, coin + quote, coin, quote, type, size, "TRADING", expiry, Hash(_options.Seed, symbol));
+        }
+    }
+
+    // Bybit and OKX list what fact-sheet section 6 asks for: USDT perpetuals of every coin, USDC perpetuals and inverse
+    // perpetuals of the majors, dated futures of BTC and ETH, a 1000-prefixed Bybit symbol, OKX's USD(stable)-margined
+    // family, and one contract of each venue that is not listed by default.
+    private List<VenueInstrument> BuildVenues(List<string> coins, Random random, long now, long expiry)
+    {
+        var list = new List<VenueInstrument>();
+        var launch = now - (400L * 86_400_000);
+        var dd = DateTimeOffset.FromUnixTimeMilliseconds(expiry).UtcDateTime;
+        var bybitDate = dd.ToString("dd", CultureInfo.InvariantCulture) + dd.ToString("MMM", CultureInfo.InvariantCulture).ToUpperInvariant() + dd.ToString("yy", CultureInfo.InvariantCulture);
+        var quarterCode = "HMUZ"[(dd.Month - 1) / 3] + dd.ToString("yy", CultureInfo.InvariantCulture);
+        var okxDate = dd.ToString("yyMMdd", CultureInfo.InvariantCulture);
+        for (var n = 0; n < coins.Count; n++)
+        {
+            var coin = coins[n];
+            var usd = coin == "BTC" ? 6e9 : coin == "ETH" ? 3e9 : Math.Exp(Lerp(Math.Log(1e6), Math.Log(1e9), random.NextDouble()));
+            if (n < _options.BybitCoins)
+            {
+                var (baseCoin, mult) = coin == "PEPE" ? ("1000PEPE", 1000.0) : (coin, 1.0);
+                Venue("bybit", baseCoin + "USDT", coin, baseCoin, "USDT", "USDT", VenueKind.Linear, true, 1, mult, 3, 0, usd * 0.6);
+                if (n < 10)
+                {
+                    Venue("bybit", coin + "PERP", coin, coin, "USDC", "USDC", VenueKind.Linear, true, 1, 1, 3, 0, usd * 0.05);
+                    Venue("bybit", coin + "USD", coin, coin, "USD", coin, VenueKind.Inverse, true, 1, 1, 0, 0, usd * 0.1);
+                }
+                if (n < 2)
+                {
+                    Venue("bybit", coin + "USDT-" + bybitDate, coin, coin, "USDT", "USDT", VenueKind.Linear, false, 1, 1, 3, expiry, usd * 0.01);
+                    Venue("bybit", coin + "USD" + quarterCode, coin, coin, "USD", coin, VenueKind.Inverse, false, 1, 1, 0, expiry, usd * 0.01);
+                }
+            }
+            if (n < _options.OkxCoins)
+            {
+                var price = _coins[coin].Index;
+                var ctVal = coin == "BTC" ? 0.01 : coin == "ETH" ? 0.1 : Math.Pow(10, Math.Round(Math.Log10(10 / price)));
+                var inverseCt = coin == "BTC" ? 100 : 10;
+                Venue("okx", coin + "-USDT-SWAP", coin, coin, "USDT", "USDT", VenueKind.Linear, true, ctVal, 1, 0, 0, usd * 0.5);
+                if (n < 10)
+                {
+                    Venue("okx", coin + "-USDC-SWAP", coin, coin, "USDC", "USDC", VenueKind.Linear, true, ctVal, 1, 0, 0, usd * 0.04);
+                    Venue("okx", coin + "-USD-SWAP", coin, coin, "USD", coin, VenueKind.Inverse, true, inverseCt, 1, 0, 0, usd * 0.08);
+                }
+                if (n < 2)
+                {
+                    Venue("okx", coin + "-USD_UM-SWAP", coin, coin, "USD", "USD", VenueKind.Linear, true, ctVal, 1, 0, 0, usd * 0.02);
+                    Venue("okx", coin + "-USDT-" + okxDate, coin, coin, "USDT", "USDT", VenueKind.Linear, false, ctVal, 1, 0, expiry, usd * 0.01);
+                    Venue("okx", coin + "-USD-" + okxDate, coin, coin, "USD", coin, VenueKind.Inverse, false, inverseCt, 1, 0, expiry, usd * 0.01);
+                    Venue("okx", coin + "-USD_UM-" + okxDate, coin, coin, "USD", "USD", VenueKind.Linear, false, ctVal, 1, 0, expiry, usd * 0.005);
+                }
+            }
+        }
+        // Listed but not trading: returned only when asked for (Bybit status=PreLaunch; OKX state preopen).
+        Venue("bybit", "NEWUSDT", "NEW", "NEW", "USDT", "USDT", VenueKind.Linear, true, 1, 1, 3, 0, 1e6, "PreLaunch");
+        Venue("okx", "NEW-USDT-SWAP", "NEW", "NEW", "USDT", "USDT", VenueKind.Linear, true, 1, 1, 0, 0, 1e6, "preopen");
+        return list;
+
+        void Venue(string exchange, string symbol, string coin, string baseCoin, string quote, string settle, VenueKind kind, bool perpetual,
+            double contractValue, double multiplier, int qtyDecimals, long expiryAt, double usdValue, string? status = null)
+        {
+            var v = new VenueInstrument(exchange, symbol, coin, baseCoin, quote, settle, kind, perpetual, contractValue, multiplier, qtyDecimals,
+                launch, expiryAt, status ?? (exchange == "bybit" ? "Trading" : "live"), Hash(_options.Seed, exchange + symbol));
+            var index = _coins[coin].Index * multiplier;
+            v.IndexPrice = index;
+            v.MarkPrice = Round(index * (perpetual ? 1 : 1.003));
+            // The venue's own unit: coins (Bybit linear), USD (Bybit inverse), contracts (OKX).
+            v.OpenInterest = (exchange, kind) switch
+            {
+                ("bybit", VenueKind.Linear) => Math.Round(usdValue / index, qtyDecimals),
+                ("bybit", _) => Math.Round(usdValue),
+                (_, VenueKind.Linear) => Math.Round(usdValue / index / contractValue, 2),
+                _ => Math.Round(usdValue / contractValue, 1),
+            };
+            v.OiTime = v.PriceTime = now;
+            v.FundingRate = perpetual ? 0.0001 : double.NaN;
+            list.Add(v);
+            _byVenueSymbol[exchange + ":" + symbol] = v;
+            _startOi[v] = v.OpenInterest;
+            _startPrice[v] = v.MarkPrice;
         }
     }
 
@@ -317,7 +454,8 @@ public sealed class SimMarket
 
     private static double Lerp(double a, double b, double t) => a + ((b - a) * t);
 
-    private static double Round(double price) => price >= 1000 ? Math.Round(price, 2) : Math.Round(price, 6);
+    /// <summary>Rounds a price as the venues quote it (2 decimals from 1,000 up, else 6).</summary>
+    public static double Round(double price) => price >= 1000 ? Math.Round(price, 2) : Math.Round(price, 6);
 
     /// <summary>A stable hash (string.GetHashCode is randomised per process, which would break determinism).</summary>
     internal static int Hash(int seed, string text)
