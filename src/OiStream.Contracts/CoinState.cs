@@ -3,8 +3,9 @@ using System.Runtime.Serialization;
 namespace OiStream.Contracts;
 
 /// <summary>
-/// A coin aggregate (design section 4): every futures instrument of one base coin, USDⓈ-M and COIN-M summed, with
-/// its own change series. Options are reported beside it, not summed in.
+/// A coin aggregate (design section 4): every futures instrument of one base coin on every venue, stable- and
+/// coin-margined summed, with its own change series; <see cref="Exchanges"/> splits it per venue. Options are
+/// reported beside it, not summed in.
 /// </summary>
 [DataContract]
 public sealed record CoinState
@@ -77,7 +78,56 @@ public sealed record CoinState
     [DataMember(Name = "seq")]
     public long Seq { get; init; }
 
-    /// <summary><c>binance</c> or <c>simulated</c>.</summary>
+    /// <summary><c>binance</c> (live venues) or <c>simulated</c>.</summary>
     [DataMember(Name = "source")]
     public required string Source { get; init; }
+
+    /// <summary>The per-venue split of the sums above, one entry per venue that lists the coin (the entries add up to the sums).</summary>
+    [DataMember(Name = "exchanges")]
+    public IReadOnlyList<ExchangeShare> Exchanges { get; init; } = [];
+}
+
+/// <summary>One venue's part of a coin aggregate (<see cref="CoinState.Exchanges"/>): the same sums over that venue's contracts only.</summary>
+[DataContract]
+public sealed record ExchangeShare
+{
+    /// <summary><c>binance</c>, <c>bybit</c> or <c>okx</c>.</summary>
+    [DataMember(Name = "exchange")]
+    public required string Exchange { get; init; }
+
+    /// <summary>Sum of the venue's futures OI in USD.</summary>
+    [DataMember(Name = "openInterestUsd")]
+    public double OpenInterestUsd { get; init; }
+
+    /// <summary>Sum of the venue's futures OI in coins.</summary>
+    [DataMember(Name = "openInterestCoin")]
+    public double OpenInterestCoin { get; init; }
+
+    /// <summary>USD value of the venue's stable-coin-margined OI.</summary>
+    [DataMember(Name = "openInterestUsdByStableMargin")]
+    public double OpenInterestUsdByStableMargin { get; init; }
+
+    /// <summary>Coins of the venue's stable-coin-margined OI.</summary>
+    [DataMember(Name = "openInterestCoinByStableMargin")]
+    public double OpenInterestCoinByStableMargin { get; init; }
+
+    /// <summary>Coins of the venue's coin-margined OI.</summary>
+    [DataMember(Name = "openInterestCoinByCoinMargin")]
+    public double OpenInterestCoinByCoinMargin { get; init; }
+
+    /// <summary>The venue's futures instruments with a value in the sums.</summary>
+    [DataMember(Name = "instruments")]
+    public int Instruments { get; init; }
+
+    /// <summary>Change in percent of the venue's coin quantity, per window.</summary>
+    [DataMember(Name = "change")]
+    public required IReadOnlyDictionary<string, double?> Change { get; init; }
+
+    /// <summary>Exchange time (Unix ms) of the venue's latest change.</summary>
+    [DataMember(Name = "time")]
+    public long? Time { get; init; }
+
+    /// <summary>True when none of the venue's readings of this coin is fresher than the stale threshold: its figures are the last known.</summary>
+    [DataMember(Name = "stale")]
+    public bool Stale { get; init; }
 }

@@ -10,9 +10,16 @@ namespace OiStream.Contracts;
 [DataContract]
 public sealed record InstrumentState
 {
-    /// <summary>Binance symbol, e.g. <c>BTCUSDT</c>, <c>BTCUSD_PERP</c>, or <c>BTC-251226</c> for an options expiry.</summary>
+    /// <summary>
+    /// The instrument's id: a Binance symbol as Binance writes it (<c>BTCUSDT</c>, <c>BTCUSD_PERP</c>, <c>BTC-251226</c> for an
+    /// options expiry), or another venue's symbol behind its prefix (<c>BYBIT:BTCUSDT</c>, <c>OKX:BTC-USDT-SWAP</c>).
+    /// </summary>
     [DataMember(Name = "symbol")]
     public required string Symbol { get; init; }
+
+    /// <summary>The venue: <c>binance</c>, <c>bybit</c> or <c>okx</c>.</summary>
+    [DataMember(Name = "exchange")]
+    public string Exchange { get; init; } = "binance";
 
     /// <summary><c>usdm</c>, <c>coinm</c> or <c>options</c>.</summary>
     [DataMember(Name = "market")]
@@ -82,7 +89,7 @@ public sealed record InstrumentState
     [DataMember(Name = "seq")]
     public long Seq { get; init; }
 
-    /// <summary><c>binance</c> or <c>simulated</c>.</summary>
+    /// <summary>The venue the data came from (<c>binance</c>, <c>bybit</c>, <c>okx</c>), or <c>simulated</c>.</summary>
     [DataMember(Name = "source")]
     public required string Source { get; init; }
 

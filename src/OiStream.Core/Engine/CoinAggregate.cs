@@ -36,11 +36,20 @@ internal sealed class CoinAggregate : SeriesTracker
     private int _futuresRegistered;
     private InstrumentTracker? _sole;
 
-    public CoinAggregate(string coin, WindowSet windows) : base(windows, withSeries: false)
+    /// <summary>Creates the aggregate of a coin over every venue, or (with <paramref name="exchange"/>) over one venue.</summary>
+    public CoinAggregate(string coin, WindowSet windows, string? exchange = null) : base(windows, withSeries: false)
     {
         Coin = coin;
+        Exchange = exchange;
+        // Only the all-venue aggregate is stored as the coin's history; a venue's split is derived from its instruments.
         CandleKey = SeriesKey.Coin(coin);
     }
+
+    /// <summary>The venue this aggregate covers; null for the aggregate over every venue.</summary>
+    public string? Exchange { get; }
+
+    /// <summary>The all-venue aggregate's per-venue parts, in venue order.</summary>
+    public List<CoinAggregate> Venues { get; } = [];
 
     /// <inheritdoc />
     public override SeriesKey CandleKey { get; }
@@ -99,6 +108,42 @@ internal sealed class CoinAggregate : SeriesTracker
         {
             CopyFigures(_sole);
         }
+        if (Exchange is null && Venues.Count > 1)
+        {
+            CombineVenues(deadBand);
+        }
+    }
+
+    /// <summary>The coin-quantity series of this aggregate's figures (a single-instrument aggregate's is its instrument's).</summary>
+    private WindowedSeries? OiSeries => HasSeries ? Oi : _sole?.Oi;
+
+    private WindowedSeries? UsdSeries => HasSeries ? Usd : _sole?.Usd;
+
+    // Venues join at different times (a venue's feed starts, or comes back, later than another's), and a sum that
+    // gains a venue would read as a jump in open interest. So the change of the coin over a window is the change of
+    // the sum over the venues that cover that window: each venue's value then against its value now.
+    private void CombineVenues(double deadBand)
+    {
+        for (var w = 0; w < Change.Length; w++)
+        {
+            double coinNow = 0, coinThen = 0, usdNow = 0, usdThen = 0;
+            foreach (var venue in Venues)
+            {
+                if (venue.OiSeries is { HasValue: true } oi && oi.AsOf(w) is var c && c > 0)
+                {
+                    coinThen += c;
+                    coinNow += oi.LastValue;
+                }
+                if (venue.UsdSeries is { HasValue: true } usd && usd.AsOf(w) is var u && u > 0)
+                {
+                    usdThen += u;
+                    usdNow += usd.LastValue;
+                }
+            }
+            Change[w] = coinThen > 0 ? ((coinNow / coinThen) - 1.0) * 100.0 : double.NaN;
+            ChangeUsd[w] = usdThen > 0 ? ((usdNow / usdThen) - 1.0) * 100.0 : double.NaN;
+        }
+        Signals.QuadrantClassifier.ClassifyAll(PriceChange, Change, deadBand, Quadrants);
     }
 
     public string Coin { get; }
@@ -174,7 +219,10 @@ internal sealed class CoinAggregate : SeriesTracker
 
         var coin = remove ? double.NaN : tracker.CoinQuantity;
         var usd = remove ? double.NaN : tracker.UsdValue;
-        var counted = !double.IsNaN(tracker.CountedCoin);
+        var venue = Exchange is not null;
+        var countedCoin = venue ? tracker.VenueCountedCoin : tracker.CountedCoin;
+        var countedUsd = venue ? tracker.VenueCountedUsd : tracker.CountedUsd;
+        var counted = !double.IsNaN(countedCoin);
         var countNow = double.IsFinite(coin) && double.IsFinite(usd);
 
         if (!counted && !countNow)
@@ -182,8 +230,8 @@ internal sealed class CoinAggregate : SeriesTracker
             return;
         }
 
-        var oldCoin = counted ? tracker.CountedCoin : 0;
-        var oldUsd = counted ? tracker.CountedUsd : 0;
+        var oldCoin = counted ? countedCoin : 0;
+        var oldUsd = counted ? countedUsd : 0;
         var newCoin = countNow ? coin : 0;
         var newUsd = countNow ? usd : 0;
         switch (tracker.Info.Market)
@@ -205,8 +253,16 @@ internal sealed class CoinAggregate : SeriesTracker
         {
             Counted += (countNow ? 1 : 0) - (counted ? 1 : 0);
         }
-        tracker.CountedCoin = countNow ? coin : double.NaN;
-        tracker.CountedUsd = countNow ? usd : double.NaN;
+        if (venue)
+        {
+            tracker.VenueCountedCoin = countNow ? coin : double.NaN;
+            tracker.VenueCountedUsd = countNow ? usd : double.NaN;
+        }
+        else
+        {
+            tracker.CountedCoin = countNow ? coin : double.NaN;
+            tracker.CountedUsd = countNow ? usd : double.NaN;
+        }
 
         if (time > Time)
         {
@@ -236,8 +292,27 @@ internal sealed class CoinAggregate : SeriesTracker
         }
     }
 
+    /// <summary>This venue aggregate's part of the coin, from its latest snapshot (call <see cref="Publish"/> first).</summary>
+    public ExchangeShare Share(bool stale)
+    {
+        var s = Snapshot!;
+        return new ExchangeShare
+        {
+            Exchange = Exchange ?? "",
+            OpenInterestUsd = s.OpenInterestUsd,
+            OpenInterestCoin = s.OpenInterestCoin,
+            OpenInterestUsdByStableMargin = s.OpenInterestUsdByStableMargin,
+            OpenInterestCoinByStableMargin = s.OpenInterestCoinByStableMargin,
+            OpenInterestCoinByCoinMargin = s.OpenInterestCoinByCoinMargin,
+            Instruments = s.Instruments,
+            Change = s.Change,
+            Time = s.Time,
+            Stale = stale,
+        };
+    }
+
     /// <summary>Builds and publishes the next immutable snapshot (seq + 1).</summary>
-    public CoinState Publish(IReadOnlyList<string> windowNames, string source)
+    public CoinState Publish(IReadOnlyList<string> windowNames, string source, IReadOnlyList<ExchangeShare>? exchanges = null)
     {
         if (_sole is { } sole)
         {
@@ -274,6 +349,7 @@ internal sealed class CoinAggregate : SeriesTracker
             Time = Time == 0 ? null : Time,
             Seq = Seq,
             Source = source,
+            Exchanges = exchanges ?? [],
         };
         SetSnapshot(state);
         Dirty = false;

@@ -29,6 +29,9 @@ internal sealed class InstrumentTracker : SeriesTracker
     /// <summary>The coin aggregate this instrument counts in (held here so a sample needs no dictionary look-up).</summary>
     public CoinAggregate? Aggregate { get; set; }
 
+    /// <summary>The aggregate of this instrument's coin on its own venue (the per-exchange split of <see cref="Aggregate"/>).</summary>
+    public CoinAggregate? VenueAggregate { get; set; }
+
     /// <summary>Index in the engine's instrument table.</summary>
     public int Id { get; }
 
@@ -56,6 +59,12 @@ internal sealed class InstrumentTracker : SeriesTracker
 
     /// <summary>USD value currently counted in the coin aggregate.</summary>
     public double CountedUsd { get; set; } = double.NaN;
+
+    /// <summary>Coin quantity currently counted in the venue's coin aggregate (NaN = not counted).</summary>
+    public double VenueCountedCoin { get; set; } = double.NaN;
+
+    /// <summary>USD value currently counted in the venue's coin aggregate.</summary>
+    public double VenueCountedUsd { get; set; } = double.NaN;
 
     /// <summary>Whether the last published snapshot said <c>stale</c>.</summary>
     public bool PublishedStale { get; set; }
@@ -232,6 +241,7 @@ internal sealed class InstrumentTracker : SeriesTracker
         var state = new InstrumentState
         {
             Symbol = info.Symbol,
+            Exchange = info.Exchange,
             Market = info.Market.ToWire(),
             Coin = info.Coin,
             Margin = info.Margin.ToWire(),

@@ -47,6 +47,7 @@ public sealed class MarketEngine : IMarketView
     private readonly string _source;
     private readonly Dictionary<string, InstrumentTracker> _bySymbol = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CoinAggregate> _byCoin = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<(string Exchange, string Coin), CoinAggregate> _byVenueCoin = [];
     private readonly List<InstrumentTracker> _trackers = [];
     private readonly List<InstrumentTracker> _dirtyInstruments = [];
     private readonly List<CoinAggregate> _dirtyCoins = [];
@@ -270,7 +271,7 @@ public sealed class MarketEngine : IMarketView
             if (!tracker.Removed)
             {
                 tracker.Seq = Math.Max(tracker.Seq, floor);
-                instruments.Add(tracker.Publish(names, _source, IsStale(tracker, now)));
+                instruments.Add(tracker.Publish(names, SourceOf(tracker.Info), IsStale(tracker, now)));
                 tracker.PublishDueAt = Math.Max(tracker.PublishDueAt, now) + gap;
                 count++;
             }
@@ -291,7 +292,7 @@ public sealed class MarketEngine : IMarketView
             coin.Seq = Math.Max(coin.Seq, floor);
             coin.Recompute(_plan.DeadBand);
             coin.EvaluateEvents(_plan, coin.Time, false, false, double.NaN, coin.Coin, null, _source, _signals);
-            coins.Add(coin.Publish(names, _source));
+            coins.Add(coin.Publish(names, _source, Shares(coin, names, now)));
             coin.PublishDueAt = Math.Max(coin.PublishDueAt, now) + gap;
             coin.Queued = false;
             count++;
@@ -299,6 +300,26 @@ public sealed class MarketEngine : IMarketView
         _dirtyCoins.RemoveRange(keep, _dirtyCoins.Count - keep);
         return count;
     }
+
+    // Each venue's part of a coin, republished only when that venue's contracts moved.
+    private ExchangeShare[] Shares(CoinAggregate coin, IReadOnlyList<string> names, long now)
+    {
+        var shares = new ExchangeShare[coin.Venues.Count];
+        for (var i = 0; i < shares.Length; i++)
+        {
+            var venue = coin.Venues[i];
+            if (venue.Dirty || venue.Snapshot is null)
+            {
+                venue.Recompute(_plan.DeadBand);
+                venue.Publish(names, _source);
+            }
+            shares[i] = venue.Share(venue.Time == 0 || now - venue.Time > _staleAfterMs);
+        }
+        return shares;
+    }
+
+    // A live instrument says which venue it came from; in simulate mode every payload says "simulated".
+    private string SourceOf(InstrumentInfo info) => _source == "simulated" ? _source : info.Exchange;
 
     /// <summary>Whether any instrument or coin waits to be published.</summary>
     public bool HasPendingChanges => _dirtyInstruments.Count > 0 || _dirtyCoins.Count > 0;
@@ -483,6 +504,7 @@ public sealed class MarketEngine : IMarketView
         tracker.Recompute(_plan.DeadBand);
         tracker.EvaluateEvents(_plan, e.Time, newHigh, newLow, tracker.FundingRate, tracker.Info.Coin, tracker.Info.Symbol, _source, _signals);
         MarkDirty(tracker);
+        tracker.VenueAggregate!.Update(tracker, e.Time);
         var coin = tracker.Aggregate!;
         coin.Update(tracker, e.Time);
         if (coin.Dirty)
@@ -567,9 +589,19 @@ public sealed class MarketEngine : IMarketView
             }
             coin.Register(tracker);
             tracker.Aggregate = coin;
+            var exchange = info.Exchange;
+            if (!_byVenueCoin.TryGetValue((exchange, info.Coin), out var venue))
+            {
+                venue = new CoinAggregate(info.Coin, _windows, exchange);
+                _byVenueCoin[(exchange, info.Coin)] = venue;
+                coin.Venues.Add(venue);
+                coin.Venues.Sort((a, b) => VenueRank(a.Exchange!).CompareTo(VenueRank(b.Exchange!)));
+            }
+            venue.Register(tracker);
+            tracker.VenueAggregate = venue;
             touchedCoins.Add(coin);
             // Published at once (seq 1, empty figures) so that Subscribe can answer before the first sample arrives.
-            tracker.Publish(_windows.Names, _source, stale: true);
+            tracker.Publish(_windows.Names, SourceOf(info), stale: true);
             MarkDirty(tracker);
         }
 
@@ -584,9 +616,16 @@ public sealed class MarketEngine : IMarketView
             var coin = _byCoin[tracker.Info.Coin];
             coin.Update(tracker, coin.Time, remove: true);
             coin.ForgetReference(tracker);
+            var venue = tracker.VenueAggregate!;
+            venue.Update(tracker, venue.Time, remove: true);
+            venue.ForgetReference(tracker);
             foreach (var other in _trackers.Where(t => t.Info.Coin == tracker.Info.Coin))
             {
                 coin.OfferReference(other);
+                if (ReferenceEquals(other.VenueAggregate, venue))
+                {
+                    venue.OfferReference(other);
+                }
             }
             touchedCoins.Add(coin);
         }
@@ -608,6 +647,12 @@ public sealed class MarketEngine : IMarketView
         _readCoinList = [.. _byCoin.Values];
         Counters.CountInstrumentListChange();
         return ApplyOutcome.Applied;
+    }
+
+    private static int VenueRank(string exchange)
+    {
+        var i = ExchangeIds.All.ToList().IndexOf(exchange);
+        return i < 0 ? int.MaxValue : i;
     }
 
     private ApplyOutcome WarmOutcome(HistoryBackfill backfill)
