@@ -41,6 +41,8 @@ public static class OiStreamApp
         builder.Services.AddSingleton<IValidateOptions<OiStreamOptions>, OiStreamOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHttpClient("binance");
+        builder.Services.AddHttpClient("bybit", c => c.Timeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddHttpClient("okx", c => c.Timeout = TimeSpan.FromSeconds(15));
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<OiStreamOptions>>().Value;

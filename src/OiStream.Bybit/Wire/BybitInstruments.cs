@@ -51,3 +51,9 @@ public sealed record BybitOpenInterestRow(
     /// <summary>The row's time (Unix ms).</summary>
     public long? Time => BybitJson.Millis(Timestamp);
 }
+
+/// <summary>A page of <c>/v5/market/mark-price-kline</c>: rows <c>[startTime, open, high, low, close]</c>, newest first.</summary>
+public sealed record BybitKlinePage(
+    [property: JsonPropertyName("symbol")] string? Symbol,
+    [property: JsonPropertyName("category")] string? Category,
+    [property: JsonPropertyName("list")] IReadOnlyList<IReadOnlyList<string>> List);

@@ -60,6 +60,9 @@ public sealed class OiStreamOptions
     /// <summary>Capacity of the merged event channel; when full, the oldest event is dropped and counted.</summary>
     public int ChannelCapacity { get; set; } = 200_000;
 
+    /// <summary>Which venues are ingested, and the Bybit and OKX endpoints and budgets (<c>OiStream:Exchanges</c>).</summary>
+    public ExchangesOptions Exchanges { get; set; } = new();
+
     /// <summary>Binance endpoints and budget.</summary>
     public BinanceOptions Binance { get; set; } = new();
 
@@ -74,6 +77,31 @@ public sealed class OiStreamOptions
 
     /// <summary>Simulator settings, used with <see cref="Simulate"/>.</summary>
     public SimulatorOptions Simulator { get; set; } = new();
+}
+
+/// <summary>The venues (<c>OiStream:Exchanges:{Binance,Bybit,Okx}</c>); all three are on by default.</summary>
+public sealed class ExchangesOptions
+{
+    /// <summary>Whether Binance is ingested (its endpoints and budget are under <c>OiStream:Binance</c>).</summary>
+    public BinanceToggle Binance { get; set; } = new();
+
+    /// <summary>Bybit v5 (linear and inverse).</summary>
+    public Feeds.VenueOptions Bybit { get; set; } = new() { Rest = new Uri("https://api.bybit.com"), Stream = new Uri("wss://stream.bybit.com/v5/public") };
+
+    /// <summary>OKX v5 (SWAP and FUTURES).</summary>
+    public Feeds.VenueOptions Okx { get; set; } = new() { Rest = new Uri("https://openapi.okx.com"), Stream = new Uri("wss://ws.okx.com:8443/ws/v5/public") };
+
+    /// <summary>The venues that are on, in display order.</summary>
+    public IReadOnlyList<string> Enabled =>
+        [.. new[] { (Core.Instruments.ExchangeIds.Binance, Binance.Enabled), (Core.Instruments.ExchangeIds.Bybit, Bybit.Enabled), (Core.Instruments.ExchangeIds.Okx, Okx.Enabled) }
+            .Where(v => v.Item2).Select(v => v.Item1)];
+}
+
+/// <summary><c>OiStream:Exchanges:Binance</c>.</summary>
+public sealed class BinanceToggle
+{
+    /// <summary>Whether Binance is ingested (default on).</summary>
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>Checks the options at start-up; a bad value stops the process with a message naming the key.</summary>

@@ -15,11 +15,20 @@ public sealed record WeightMetrics(string Api, int Limit, int Budget, int UsedTh
 /// <param name="Streams">Each market-data socket.</param>
 /// <param name="Polling">The OI poller.</param>
 /// <param name="Weight">Weight used per Binance API.</param>
-public sealed record FeedMetrics(bool Live, bool ServingStored, IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight)
+/// <param name="Venues">Each pushing venue (Bybit, OKX) that is enabled.</param>
+public sealed record FeedMetrics(bool Live, bool ServingStored, IReadOnlyList<StreamMetrics> Streams, PollingMetrics? Polling, IReadOnlyList<WeightMetrics>? Weight,
+    IReadOnlyList<VenueMetrics>? Venues = null)
 {
     /// <summary>Before the feed has started.</summary>
     public static FeedMetrics Starting { get; } = new(false, false, [], null, null);
 }
+
+/// <summary>
+/// One pushing venue: whether it is live, its instruments, its REST requests and refusals (a 403 ban or a 429) and
+/// until when its REST is blocked, its REST snapshots (seed and fallback), and the events it wrote or lost.
+/// </summary>
+public sealed record VenueMetrics(string Exchange, bool Live, int Instruments, long Requests, long Refused, long? BlockedUntil, long Polls, long PollFailures,
+    long Events, long Dropped, int BackfilledRows);
 
 /// <summary>What happened to the events the engine read, and whether its start-up history is complete.</summary>
 public sealed record EngineMetrics(long Applied, long Replaced, long Late, long Invalid, long UnknownInstrument, long FromFuture,
