@@ -173,7 +173,9 @@ public sealed partial class BinanceFeed
     private List<InstrumentInfo> Wanted(IEnumerable<InstrumentInfo> all)
     {
         var wanted = new HashSet<string>(_options.Symbols, StringComparer.OrdinalIgnoreCase);
-        return [.. all.Where(i => (i.Market switch { Market.UsdM => _options.UsdM, Market.CoinM => _options.CoinM, _ => _options.Options })
+        // The store lists every venue's instruments; Binance's are the bare symbols.
+        return [.. all.Where(i => i.Exchange == ExchangeIds.Binance
+            && (i.Market switch { Market.UsdM => _options.UsdM, Market.CoinM => _options.CoinM, _ => _options.Options })
             && (wanted.Count == 0 || wanted.Contains(i.Symbol)))];
     }
 
