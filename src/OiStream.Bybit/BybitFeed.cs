@@ -33,6 +33,9 @@ public sealed partial class BybitFeed : PushFeed
     {
     }
 
+    /// <summary>Instruments per page of <c>instruments-info</c> (Bybit: 1 to 1000).</summary>
+    public int PageSize { get; init; } = 1000;
+
     /// <summary>Frames whose delta came before any snapshot (after a reconnect): ignored.</summary>
     public long OrphanDeltas { get; private set; }
 
@@ -50,7 +53,7 @@ public sealed partial class BybitFeed : PushFeed
             string? cursor = null;
             do
             {
-                var path = $"/v5/market/instruments-info?category={category}&limit=1000" + (string.IsNullOrEmpty(cursor) ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+                var path = $"/v5/market/instruments-info?category={category}&limit={PageSize}" + (string.IsNullOrEmpty(cursor) ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
                 var page = Parse<BybitInstrumentPage>(await GetAsync(path, "all", RequestsPer5s, Window, BanPause, cancellationToken), "instruments-info");
                 foreach (var i in page.List)
                 {

@@ -25,6 +25,7 @@ public abstract partial class PushFeed
     private long _events;
     private long _dropped;
     private bool _fallingBack;
+    private volatile bool _banned;
 
     /// <summary>Creates the feed.</summary>
     protected PushFeed(string exchange, VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger logger)
@@ -166,7 +167,8 @@ public abstract partial class PushFeed
         if (response.StatusCode == HttpStatusCode.Forbidden)
         {
             Limiter.Block(Now() + (long)banPause.TotalMilliseconds);
-            Report(Exchange + "-rest", "banned", $"{Exchange} refused {path.Split('?')[0]} with HTTP 403 (an IP ban); no REST request until {DateTimeOffset.FromUnixTimeMilliseconds(Limiter.BlockedUntil):HH:mm:ss} UTC");
+            _banned = true;
+            Report(Exchange + "-limit", "banned", $"{Exchange} refused {path.Split('?')[0]} with HTTP 403 (an IP ban); no REST request until {DateTimeOffset.FromUnixTimeMilliseconds(Limiter.BlockedUntil):HH:mm:ss} UTC");
         }
         else if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
@@ -175,6 +177,11 @@ public abstract partial class PushFeed
         if (!response.IsSuccessStatusCode)
         {
             throw new VenueHttpException(Exchange, path.Split('?')[0], response.StatusCode, body);
+        }
+        if (_banned)
+        {
+            _banned = false;
+            Report(Exchange + "-limit", "ok", $"{Exchange} answers REST requests again");
         }
         return body;
     }

@@ -45,6 +45,9 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
     /// <summary>The simulator's address in simulate mode.</summary>
     public Uri? SimulatorUri => _simulator?.BaseUri;
 
+    /// <summary>The simulator's Bybit face in simulate mode (its faults and counters).</summary>
+    public Simulator.Venues.BybitSimulator? SimulatorBybit => _simulator?.Bybit;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
