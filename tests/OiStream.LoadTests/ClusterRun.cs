@@ -25,7 +25,7 @@ internal static class ClusterRun
         static string[] At(HubProcess sim)
         {
             var rest = sim.Url.ToString().TrimEnd('/');
-            return HubProcess.BinanceAt(rest, "ws" + rest[4..]);
+            return HubProcess.VenuesAt(rest, "ws" + rest[4..]);
         }
         string[] cluster = ["--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.ConnectionString, "--OiStream:Storage:Schema=cluster",
             "--OiStream:Storage:ImportDays=0", "--OiStream:Cluster:Redis=" + redis.Configuration];

@@ -33,7 +33,7 @@ internal static class FailoverRun
         var rest = simulator.Url.ToString().TrimEnd('/');
         string[] shared = ["--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.ConnectionString, "--OiStream:Storage:Schema=failover",
             .. redis is null ? Array.Empty<string>() : ["--OiStream:Cluster:Redis=" + redis.Configuration]];
-        string[] node = [.. HubProcess.BinanceAt(rest, "ws" + rest[4..]), .. shared, "--OiStream:Storage:ImportDays=0", "--OiStream:Cluster:Role=ingest"];
+        string[] node = [.. HubProcess.VenuesAt(rest, "ws" + rest[4..]), .. shared, "--OiStream:Storage:ImportDays=0", "--OiStream:Cluster:Role=ingest"];
 
         var leader = await HubProcess.StartAsync(null, simulate: false, node);
         await leader.WaitReadyAsync(TimeSpan.FromSeconds(120));

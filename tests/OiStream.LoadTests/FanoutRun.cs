@@ -48,7 +48,7 @@ internal static class FanoutRun
         await using var simulator = await HubProcess.StartSimulatorAsync();
         var rest = simulator.Url.ToString().TrimEnd('/');
         await using var hub = await HubProcess.StartAsync(null, simulate: false,
-            [.. HubProcess.BinanceAt(rest, "ws" + rest[4..]),
+            [.. HubProcess.VenuesAt(rest, "ws" + rest[4..]),
                 "--OiStream:Storage:ImportDays=0", "--OiStream:MaxSymbolsPerConnection=200"]);
         await hub.WaitReadyAsync(TimeSpan.FromSeconds(120));
         var symbols = (await hub.Http.GetFromJsonAsync<JsonElement[]>(new Uri(hub.Url, "/api/v1/instruments")))!

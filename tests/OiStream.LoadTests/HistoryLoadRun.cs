@@ -59,7 +59,7 @@ internal static class HistoryLoadRun
         // instruments in the store), and the restarted one finds nothing at Binance's address.
         var unreachable = args.Contains("--binance-unreachable");
         var store = Path.Combine(Path.GetTempPath(), "oistream-restart-" + Guid.NewGuid().ToString("N"), "history.db");
-        static string[] BinanceAt(string rest, string ws) => [.. HubProcess.BinanceAt(rest, ws), "--OiStream:Storage:ImportDays=0"];
+        static string[] VenuesAt(string rest, string ws) => [.. HubProcess.VenuesAt(rest, ws), "--OiStream:Storage:ImportDays=0"];
         var simulator = unreachable ? await SimulatorServer.StartAsync(new SimulatorOptions()) : null;
 
         // The instruments and coins of the default simulated universe, as a hub lists them, with their OI now (the
@@ -67,7 +67,7 @@ internal static class HistoryLoadRun
         List<(string Name, SeriesKind Kind, double Oi, double Price)> series;
         await using (var probe = simulator is null
             ? await HubProcess.StartAsync(null, "--OiStream:Storage:ImportDays=0")
-            : await HubProcess.StartAsync(store, simulate: false, BinanceAt(simulator.BaseUri.ToString().TrimEnd('/'), simulator.WebSocketUri.ToString().TrimEnd('/'))))
+            : await HubProcess.StartAsync(store, simulate: false, VenuesAt(simulator.BaseUri.ToString().TrimEnd('/'), simulator.WebSocketUri.ToString().TrimEnd('/'))))
         {
             await probe.WaitReadyAsync(TimeSpan.FromSeconds(180));
             var instruments = await probe.Http.GetFromJsonAsync<JsonElement[]>(new Uri(probe.Url, "/api/v1/instruments"));
@@ -114,7 +114,7 @@ internal static class HistoryLoadRun
 
         var started = Stopwatch.StartNew();
         await using var hub = unreachable
-            ? await HubProcess.StartAsync(store, simulate: false, BinanceAt("http://127.0.0.1:1", "ws://127.0.0.1:1"))
+            ? await HubProcess.StartAsync(store, simulate: false, VenuesAt("http://127.0.0.1:1", "ws://127.0.0.1:1"))
             : await HubProcess.StartAsync(store, "--OiStream:Storage:ImportDays=0");
         await hub.WaitReadyAsync(TimeSpan.FromSeconds(300));
         var toReady = started.Elapsed;

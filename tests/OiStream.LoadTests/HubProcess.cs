@@ -105,8 +105,11 @@ internal sealed partial class HubProcess : IAsyncDisposable
     }
 
     /// <summary>The arguments that point a hub at a Binance (or a simulator standing in for it) at these URLs.</summary>
-    public static string[] BinanceAt(string rest, string ws) =>
+    public static string[] VenuesAt(string rest, string ws) =>
     [
+        // The simulator serves every venue at one address.
+        $"--OiStream:Exchanges:Bybit:Rest={rest}", $"--OiStream:Exchanges:Bybit:Stream={ws}/v5/public",
+        $"--OiStream:Exchanges:Okx:Rest={rest}", $"--OiStream:Exchanges:Okx:Stream={ws}/ws/v5/public",
         $"--OiStream:Binance:UsdmRest={rest}", $"--OiStream:Binance:CoinmRest={rest}", $"--OiStream:Binance:OptionsRest={rest}",
         $"--OiStream:Binance:UsdmStream={ws}", $"--OiStream:Binance:CoinmStream={ws}", $"--OiStream:Binance:OptionsStream={ws}",
     ];

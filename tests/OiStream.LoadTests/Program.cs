@@ -27,12 +27,16 @@ switch (args.FirstOrDefault())
     case "bare-hub":
         await BareHub.RunAsync([.. args.Skip(1)]);
         return 0;
+    case "venues":
+        await VenueRun.RunAsync([.. args.Skip(1)]);
+        return 0;
     case "restart":
         await HistoryLoadRun.RestartAsync([.. args.Skip(1)]);
         return 0;
     default:
         Console.Error.WriteLine("""
             usage: latency [--seconds N]                       tick-to-client latency with 100 clients × 20 symbols, and the hub's RSS
+                   venues [--seconds N]                        the three-venue universe: OI age held by a client per venue, engine events/s, hub RSS
                    import-latency [--seconds N] [--usdm-coins N] the same p99 with the history import running vs off, and the import's wall time
                    restart [--days N] [--binance-unreachable]  restart to ready on a store holding N days of the default universe (and with Binance out of reach)
                    protocol [--seconds N]                      JSON vs MessagePack: bytes per message, hub CPU per 1M delivered, same run

@@ -19,12 +19,12 @@ public sealed class ClusterTests(PostgresFixture postgres) : IClassFixture<Postg
 {
     private readonly string _schema = "cluster_" + Guid.NewGuid().ToString("N")[..10];
 
-    private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4 };
+    private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4, BybitCoins = 12, OkxCoins = 12 };
 
     private string[] NodeArgs(SimulatorServer sim, RedisServer redis, string role, string name, int port = 0) =>
     [
         "--OiStream:Simulate=false", "--urls", $"http://127.0.0.1:{port}",
-        .. HubProcess.BinanceAt(sim),
+        .. HubProcess.VenuesAt(sim),
         "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString, "--OiStream:Storage:Schema=" + _schema,
         "--OiStream:Cluster:Role=" + role, "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5", "--OiStream:Cluster:Redis=" + redis.Configuration,
         "--OiStream:Cluster:NodeName=" + name,

@@ -61,9 +61,11 @@ internal sealed partial class HubProcess : IAsyncDisposable
         return hub;
     }
 
-    /// <summary>The arguments that point a hub at the simulator for every Binance market.</summary>
-    public static string[] BinanceAt(OiStream.Simulator.SimulatorServer sim) =>
+    /// <summary>The arguments that point a hub at the simulator for every venue: Binance's three markets, Bybit and OKX.</summary>
+    public static string[] VenuesAt(OiStream.Simulator.SimulatorServer sim) =>
     [
+        $"--OiStream:Exchanges:Bybit:Rest={sim.BaseUri}", $"--OiStream:Exchanges:Bybit:Stream={new Uri(sim.WebSocketUri, "/v5/public")}",
+        $"--OiStream:Exchanges:Okx:Rest={sim.BaseUri}", $"--OiStream:Exchanges:Okx:Stream={new Uri(sim.WebSocketUri, "/ws/v5/public")}",
         $"--OiStream:Binance:UsdmRest={sim.BaseUri}", $"--OiStream:Binance:CoinmRest={sim.BaseUri}", $"--OiStream:Binance:OptionsRest={sim.BaseUri}",
         $"--OiStream:Binance:UsdmStream={sim.WebSocketUri}", $"--OiStream:Binance:CoinmStream={sim.WebSocketUri}", $"--OiStream:Binance:OptionsStream={sim.WebSocketUri}",
     ];

@@ -203,31 +203,44 @@ public class RestTests(HubHost host) : IClassFixture<HubHost>
     [Fact]
     public async Task Exchange_list_is_CoinGlass_shaped_and_All_is_the_sum_of_the_exchanges()
     {
-        var coin = (await host.GetJsonAsync<JsonElement[]>("/api/v1/coins"))!.Single(c => c.GetProperty("coin").GetString() == "BTC");
         var body = await host.GetJsonAsync<JsonElement>("/api/v1/open-interest/exchange-list?symbol=BTC");
         Assert.Equal("0", body.GetProperty("code").GetString());
         Assert.Equal("success", body.GetProperty("msg").GetString());
         var rows = body.GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["All", "Binance"], rows.Select(r => r.GetProperty("exchange").GetString()));
+        Assert.Equal("All", rows[0].GetProperty("exchange").GetString());
+        Assert.Equal(["Binance", "Bybit", "OKX"], rows.Skip(1).Select(r => r.GetProperty("exchange").GetString()).Order());
 
-        // Every row has exactly the fields of CoinGlass's own answer (seeds/002, fixtures), each of the same JSON type.
+        // Every row has the fields of CoinGlass's own answer (seeds/002, fixtures), each of the same JSON type; the All
+        // row adds partial and missing_exchanges, a venue's row stale, and nothing else.
         var fixture = JsonDocument.Parse(await File.ReadAllTextAsync(SharedFixture("coinglass-exchange-list.json"))).RootElement;
         var expected = fixture.GetProperty("data")[0].EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind);
-        foreach (var row in rows)
+        foreach (var (row, i) in rows.Select((r, i) => (r, i)))
         {
-            Assert.Equal(expected.Keys.Order(), row.EnumerateObject().Select(p => p.Name).Order());
+            string[] extra = i == 0 ? ["missing_exchanges", "partial"] : ["stale"];
+            Assert.Equal(expected.Keys.Concat(extra).Order(), row.EnumerateObject().Select(p => p.Name).Order());
             Assert.All(expected, f => Assert.Equal(f.Value, row.GetProperty(f.Key).ValueKind));
         }
 
-        // Binance is the only exchange tracked, so the sum row equals it, field by field.
-        Assert.All(rows[1].EnumerateObject().Where(p => p.Name != "exchange"), p => Assert.Equal(p.Value.GetRawText(), rows[0].GetProperty(p.Name).GetRawText()));
-        // And its figures are the coin aggregate's (read a moment apart, so within a basis point's move).
-        var binance = rows[1];
-        Assert.Equal(coin.GetProperty("openInterestUsd").GetDouble(), binance.GetProperty("open_interest_usd").GetDouble(), coin.GetProperty("openInterestUsd").GetDouble() * 1e-3);
-        Assert.Equal(coin.GetProperty("openInterestCoin").GetDouble(), binance.GetProperty("open_interest_quantity").GetDouble(), coin.GetProperty("openInterestCoin").GetDouble() * 1e-3);
-        Assert.Equal(coin.GetProperty("openInterestUsdByStableMargin").GetDouble(), binance.GetProperty("open_interest_by_stable_coin_margin").GetDouble(), coin.GetProperty("openInterestUsdByStableMargin").GetDouble() * 1e-3);
-        Assert.Equal(coin.GetProperty("openInterestCoinByCoinMargin").GetDouble(), binance.GetProperty("open_interest_quantity_by_coin_margin").GetDouble(), coin.GetProperty("openInterestCoinByCoinMargin").GetDouble() * 1e-3 + 1e-4);
-        Assert.True(coin.GetProperty("openInterestCoinByCoinMargin").GetDouble() > 0, "BTC has COIN-M contracts in the simulator");
+        // All is the sum of the venues' rows, field by field (each rounded to 4 decimals, or 2 for the stable USD).
+        foreach (var field in new[] { "open_interest_usd", "open_interest_quantity", "open_interest_by_stable_coin_margin", "open_interest_quantity_by_coin_margin", "open_interest_quantity_by_stable_coin_margin" })
+        {
+            var sum = rows.Skip(1).Sum(r => r.GetProperty(field).GetDouble());
+            Assert.Equal(rows[0].GetProperty(field).GetDouble(), sum, 0.05);
+            Assert.All(rows.Skip(1), r => Assert.True(r.GetProperty(field).GetDouble() > 0, $"{r.GetProperty("exchange")} {field} > 0 (every venue lists BTC stable- and coin-margined contracts)"));
+        }
+        // Binance's row is the Binance part of the coin aggregate, and so on for each venue.
+        var coin = (await host.GetJsonAsync<JsonElement[]>("/api/v1/coins"))!.Single(c => c.GetProperty("coin").GetString() == "BTC");
+        var shares = coin.GetProperty("exchanges").EnumerateArray().ToDictionary(e => e.GetProperty("exchange").GetString()!);
+        Assert.Equal(["binance", "bybit", "okx"], shares.Keys);
+        foreach (var row in rows.Skip(1))
+        {
+            var share = shares[row.GetProperty("exchange").GetString()!.ToLowerInvariant()];
+            var usd = share.GetProperty("openInterestUsd").GetDouble();
+            Assert.Equal(usd, row.GetProperty("open_interest_usd").GetDouble(), usd * 1e-3);
+            Assert.Equal(share.GetProperty("openInterestCoinByCoinMargin").GetDouble(), row.GetProperty("open_interest_quantity_by_coin_margin").GetDouble(),
+                (share.GetProperty("openInterestCoinByCoinMargin").GetDouble() * 1e-3) + 1e-4);
+        }
+        Assert.Equal(coin.GetProperty("openInterestUsd").GetDouble(), shares.Values.Sum(s => s.GetProperty("openInterestUsd").GetDouble()), coin.GetProperty("openInterestUsd").GetDouble() * 1e-9);
     }
 
     // ../shared/fixtures beside the repository (CI lays shared/ there too).

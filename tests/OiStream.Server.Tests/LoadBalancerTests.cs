@@ -13,12 +13,12 @@ public sealed class LoadBalancerTests(PostgresFixture postgres) : IClassFixture<
 {
     private readonly string _schema = "lb_" + Guid.NewGuid().ToString("N")[..10];
 
-    private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4 };
+    private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4, BybitCoins = 12, OkxCoins = 12 };
 
     private string[] NodeArgs(SimulatorServer sim, int port) =>
     [
         "--OiStream:Simulate=false", "--urls", $"http://127.0.0.1:{port}",
-        .. HubProcess.BinanceAt(sim),
+        .. HubProcess.VenuesAt(sim),
         "--OiStream:Storage:Provider=postgres", "--OiStream:Storage:ConnectionString=" + postgres.Server.ConnectionString, "--OiStream:Storage:Schema=" + _schema,
         "--OiStream:Cluster:Role=ingest", "--OiStream:Cluster:LeaseCheckInterval=00:00:00.5",
     ];

@@ -251,7 +251,7 @@ public class PollLoopTests(FaultyHttpHubHost fixture) : IClassFixture<FaultyHttp
         static JsonElement Loop(JsonElement status, string name) => status.GetProperty("loops").EnumerateArray().Single(l => l.GetProperty("name").GetString() == name);
         var before = await _hub.GetJsonAsync<JsonElement>("/api/v1/status");
         Assert.Equal(0, Loop(before, "poller").GetProperty("failures").GetInt64());
-        Assert.Equal(["engine", "feed", "feed-status", "history-import", "history-writer", "poller", "publisher"],
+        Assert.Equal(["bybit-feed", "engine", "feed", "feed-status", "history-import", "history-writer", "okx-feed", "poller", "publisher"],
             before.GetProperty("loops").EnumerateArray().Select(l => l.GetProperty("name").GetString()!).Where(n => !n.EndsWith("-ws", StringComparison.Ordinal)).Order());
 
         fixture.FailOpenInterest = true;

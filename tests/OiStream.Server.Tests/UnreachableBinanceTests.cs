@@ -23,6 +23,8 @@ public sealed class UnreachableBinanceTests : IDisposable
         $"--OiStream:Binance:UsdmRest={rest}", $"--OiStream:Binance:CoinmRest={rest}", $"--OiStream:Binance:OptionsRest={rest}",
         $"--OiStream:Binance:UsdmStream={ws}", $"--OiStream:Binance:CoinmStream={ws}", $"--OiStream:Binance:OptionsStream={ws}",
         "--OiStream:Storage:Path=" + _dir.File("h.db"), "--OiStream:Storage:ImportDays=0", "--OiStream:Engine:StaleAfter=00:00:02",
+        // This test is about Binance alone; the other venues are covered by VenueTests.
+        "--OiStream:Exchanges:Bybit:Enabled=false", "--OiStream:Exchanges:Okx:Enabled=false",
     ];
 
     private static readonly SimulatorOptions Market = new() { UsdmCoins = 30, CoinmCoins = 4 };

@@ -26,7 +26,7 @@ public sealed class HubHost : IAsyncLifetime
     public static string[] Args(params string[] extra) =>
     [
         "--simulate", "--urls", "http://127.0.0.1:0",
-        "--OiStream:Simulator:UsdmCoins=30", "--OiStream:Simulator:CoinmCoins=4",
+        "--OiStream:Simulator:UsdmCoins=30", "--OiStream:Simulator:CoinmCoins=4", "--OiStream:Simulator:BybitCoins=12", "--OiStream:Simulator:OkxCoins=12",
         "--OiStream:MaxSymbolsPerConnection=6", "--Logging:LogLevel:Default=Warning",
         "--OiStream:Storage:ImportDays=0", // the history tests turn the import on; elsewhere it would spend the budget tests count
         .. extra,
