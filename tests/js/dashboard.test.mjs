@@ -78,6 +78,24 @@ test('the market filter and the search box narrow the rows', async () => {
   await page.selectOption('#market', 'usdm-perp');
 });
 
+test('the exchange filter shows one venue\'s instruments, by their ids; All venues shows the three', async () => {
+  const only = async (predicate) => {
+    const [view, shown] = [await viewSymbols(), await shownSymbols()];
+    return view.length > 0 && view.every(predicate) && shown.length > 0 && shown.every(predicate);
+  };
+  await page.selectOption('#exchange', 'bybit');
+  await until(() => only((s) => s.startsWith('BYBIT:')), 5000, 'Bybit rows only');
+  await page.selectOption('#exchange', 'okx');
+  await until(() => only((s) => s.startsWith('OKX:') && s.endsWith('-SWAP')), 5000, 'OKX perpetual swaps only');
+  await page.selectOption('#exchange', 'binance');
+  await until(() => only((s) => !s.includes(':')), 5000, 'Binance rows only');
+  await page.selectOption('#exchange', 'all');
+  await until(async () => {
+    const view = await viewSymbols();
+    return view.some((s) => s.startsWith('BYBIT:')) && view.some((s) => s.startsWith('OKX:')) && view.some((s) => !s.includes(':'));
+  }, 5000, 'every venue in the table');
+});
+
 test('clicking a change column sorts by it, and clicking again reverses', async () => {
   const header = page.locator('#head th', { hasText: 'OI 1h' });
   const sorted = (values, desc) => values.filter((v) => v != null).every((v, i, a) => i === 0 || (desc ? a[i - 1] >= v : a[i - 1] <= v));
@@ -242,6 +260,10 @@ test('the coin panel shows aggregates with the margin split, and a click filters
   assert.match(btc[3], /^\d+%$/); // the stablecoin-margined share
   assert.ok(Number(btc[3].slice(0, -1)) > 0 && Number(btc[3].slice(0, -1)) < 100, `BTC has both margins: ${btc[3]}`);
   assert.match(btc[5], /^([+−]\d+\.\d\d %|0\.00 %|—)$/);
+  // The per-venue split: Binance / Bybit / OKX shares of the coin's USD, which add up to 100 % (rounded).
+  assert.match(btc[7], /^\d+ \/ \d+ \/ \d+$/, btc[7]);
+  const shares = btc[7].split(' / ').map(Number);
+  assert.ok(shares.every((v) => v > 0) && Math.abs(shares.reduce((a, b) => a + b) - 100) <= 2, btc[7]);
   // The rows are really drawn: with their text, the panel's PNG is tens of KB (row lines alone compress to a few).
   const png = await page.locator('#coin-grid').screenshot();
   assert.ok(png.length > 10000, `the coin panel drawn with its text: ${png.length} bytes of PNG`);

@@ -31,13 +31,16 @@ export function startHubWithWindows(windows) {
 
 /** A hub (not --simulate) whose Binance endpoints are a standalone simulator on loopback (its URL: `simulator`, for /admin). */
 export async function startHubOnStandaloneSimulator() {
-  const simulator = await startProcess(simulatorDll, ['--urls', 'http://127.0.0.1:0', '--Simulator:UsdmCoins=10', '--Simulator:CoinmCoins=2'], 'the standalone simulator');
+  const simulator = await startProcess(simulatorDll, ['--urls', 'http://127.0.0.1:0', '--Simulator:UsdmCoins=10', '--Simulator:CoinmCoins=2', '--Simulator:BybitCoins=10', '--Simulator:OkxCoins=10'], 'the standalone simulator');
   const rest = simulator.url;
   const ws = rest.replace('http://', 'ws://');
   try {
     const hub = await startHub([
       `--OiStream:Binance:UsdmRest=${rest}`, `--OiStream:Binance:CoinmRest=${rest}`, `--OiStream:Binance:OptionsRest=${rest}`,
       `--OiStream:Binance:UsdmStream=${ws}`, `--OiStream:Binance:CoinmStream=${ws}`, `--OiStream:Binance:OptionsStream=${ws}`,
+      // The simulator serves Bybit and OKX at the same address.
+      `--OiStream:Exchanges:Bybit:Rest=${rest}`, `--OiStream:Exchanges:Bybit:Stream=${ws}/v5/public`,
+      `--OiStream:Exchanges:Okx:Rest=${rest}`, `--OiStream:Exchanges:Okx:Stream=${ws}/ws/v5/public`,
     ], {});
     return { url: hub.url, simulator: rest, async stop() { await hub.stop(); await simulator.stop(); } };
   } catch (error) {

@@ -12,9 +12,17 @@ export type WindowValues<T> = Record<string, T | null>;
 /** The price/OI quadrant of a window (design §5). */
 export type Quadrant = 'strongBullish' | 'weakeningRally' | 'strongBearish' | 'weakeningSelloff' | 'neutral';
 
-/** One instrument (a Binance futures contract or an options expiry). Times are Unix ms. */
+/** The venues OiStream ingests. */
+export type Exchange = 'binance' | 'bybit' | 'okx';
+
+/**
+ * One instrument (a futures contract of Binance, Bybit or OKX, or a Binance options expiry). Times are Unix ms.
+ * `symbol` is the id: Binance's symbol as is (`BTCUSDT`), another venue's behind its prefix (`BYBIT:BTCUSDT`,
+ * `OKX:BTC-USDT-SWAP`); ids are case-insensitive. `market` is `usdm` for every linear contract, `coinm` for every inverse one.
+ */
 export interface InstrumentState {
   symbol: string;
+  exchange: Exchange;
   market: 'usdm' | 'coinm' | 'options';
   coin: string;
   margin: 'stable' | 'coin';
@@ -35,11 +43,27 @@ export interface InstrumentState {
   coverageStart: number | null;
   /** +1 for every update of this instrument. */
   seq: number;
-  source: 'binance' | 'simulated';
+  /** The venue the data came from, or `simulated`. */
+  source: Exchange | 'simulated';
   stale: boolean;
 }
 
-/** A coin's aggregate over its instruments (design §4). */
+/** One venue's part of a coin aggregate (the same sums over that venue's contracts only). */
+export interface ExchangeShare {
+  exchange: Exchange;
+  openInterestUsd: number;
+  openInterestCoin: number;
+  openInterestUsdByStableMargin: number;
+  openInterestCoinByStableMargin: number;
+  openInterestCoinByCoinMargin: number;
+  instruments: number;
+  change: WindowValues<number>;
+  time: number | null;
+  /** None of the venue's readings of this coin is fresh: its figures are the last known. */
+  stale: boolean;
+}
+
+/** A coin's aggregate over its instruments on every venue (design §4). */
 export interface CoinState {
   coin: string;
   openInterestUsd: number;
@@ -59,6 +83,8 @@ export interface CoinState {
   time: number | null;
   seq: number;
   source: 'binance' | 'simulated';
+  /** The per-venue split of the sums, in venue order. */
+  exchanges: ExchangeShare[];
 }
 
 /** A signal event (design §5). */

@@ -122,6 +122,7 @@ function drawAge(now) {
 // ---- start -------------------------------------------------------------------------------------------------------
 async function main() {
   $('market').addEventListener('change', sendFilter);
+  $('exchange').addEventListener('change', sendFilter);
   $('search').addEventListener('input', sendFilter);
   initChart();
   $('copy-row').addEventListener('click', copyRow);

@@ -123,7 +123,7 @@ function markSorted() {
 }
 
 export function sendFilter() {
-  worker.postMessage({ type: ToWorker.Filter, market: $('market').value, query: $('search').value.trim().toUpperCase() });
+  worker.postMessage({ type: ToWorker.Filter, market: $('market').value, exchange: $('exchange').value, query: $('search').value.trim().toUpperCase() });
 }
 
 // The body below the header is as tall as the whole view, so the panel's scrollbar, wheel and keys scroll it; the

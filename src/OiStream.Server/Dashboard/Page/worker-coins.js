@@ -6,6 +6,18 @@
 // bar and a percentage, options OI, 1h and 24h change. A row is drawn again only when its text changed.
 const coinGrid = { canvas: null, ctx: null, width: 0, height: 0, dpr: 1, rowHeight: 22, cols: [], full: true, drawn: [] };
 
+// Each venue's share of the coin's OI in USD, in the header's order; '—' where a venue does not list the coin, '*'
+// after a share whose figures are stale.
+const VENUES = ['binance', 'bybit', 'okx'];
+function venueSplit(c) {
+  const shares = c.exchanges ?? [];
+  return VENUES.map((v) => {
+    const e = shares.find((s) => s.exchange === v);
+    if (!e || !(c.openInterestUsd > 0)) return '—';
+    return `${((100 * e.openInterestUsd) / c.openInterestUsd).toFixed(0)}${e.stale ? '*' : ''}`;
+  }).join(' / ');
+}
+
 function coinTexts(c) {
   const futures = c.openInterestUsdByStableMargin + c.openInterestUsdByCoinMargin;
   const stable = futures > 0 ? (100 * c.openInterestUsdByStableMargin) / futures : 0;
@@ -14,9 +26,9 @@ function coinTexts(c) {
     text: [
       c.coin, `$${formatCompact(c.openInterestUsd)}`, formatCompact(c.openInterestCoin), `${stable.toFixed(0)}%`,
       c.optionsOpenInterestUsd > 0 ? `$${formatCompact(c.optionsOpenInterestUsd)}` : '—',
-      formatPercent(c.change['1h']), formatPercent(c.change['24h']),
+      formatPercent(c.change['1h']), formatPercent(c.change['24h']), venueSplit(c),
     ],
-    sign: [null, null, null, null, null, sign(c.change['1h']), sign(c.change['24h'])],
+    sign: [null, null, null, null, null, sign(c.change['1h']), sign(c.change['24h']), null],
   };
 }
 

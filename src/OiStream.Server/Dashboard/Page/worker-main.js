@@ -163,6 +163,7 @@ const handlers = {
   },
   [ToWorker.Filter](m) {
     marketFilter = m.market;
+    exchangeFilter = m.exchange ?? 'all';
     query = m.query;
     viewChanged();
   },

@@ -81,6 +81,7 @@ let view = []; // symbols passing the filter, in table order
 let sortKey = 'openInterestUsd';
 let sortAsc = false;
 let marketFilter = 'usdm-perp';
+let exchangeFilter = 'all';
 let query = '';
 let selected = null;
 let watched = new Set(); // symbols on the page's chart: their rows go to the page with every batch
@@ -93,8 +94,15 @@ let viewSent = -1; // the view length the page last heard
 let lastCoinDraw = 0; // when the coin panel was last drawn (Date.now())
 const perf = { overviewBatches: 0, batches: 0, rowsApplied: 0, totalMs: 0, maxMs: 0 };
 
+// The venue of an instrument id (docs/protocol.md): BYBIT:… and OKX:… carry theirs; Binance's symbols are bare.
+function exchangeOf(symbol) {
+  const colon = symbol.indexOf(':');
+  return colon > 0 ? symbol.slice(0, colon).toLowerCase() : 'binance';
+}
+
 function matches(r) {
   if (query && !r[F.symbol].includes(query)) return false;
+  if (exchangeFilter !== 'all' && exchangeOf(r[F.symbol]) !== exchangeFilter) return false;
   const market = r[F.market];
   switch (marketFilter) {
     case 'usdm-perp': return market === 'usdm' && r[F.contractType] === 'PERPETUAL';
