@@ -148,7 +148,7 @@ public static class OiStreamApp
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OiStream REST API";
-            document.Info.Description = "Open interest of Binance derivatives: live states, CoinGlass- and Binance-shaped history, health. Errors are {code, msg}. The SignalR hub at /hubs/oi is described in docs/protocol.md.";
+            document.Info.Description = "Open interest of Binance, Bybit and OKX derivatives: live states, CoinGlass- and Binance-shaped history, health. Errors are {code, msg}. The SignalR hub at /hubs/oi is described in docs/protocol.md.";
             return Task.CompletedTask;
         }));
         configure?.Invoke(builder);

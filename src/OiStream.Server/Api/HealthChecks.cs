@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OiStream.Core.Instruments;
 using OiStream.Server.Configuration;
 using OiStream.Server.Pipeline;
 using OiStream.Server.Security;
@@ -33,13 +34,20 @@ public static class HealthChecks
                 sp => new MarketFeedCheck(sp.GetRequiredService<StatusBoard>(), market),
                 failureStatus: HealthStatus.Unhealthy, tags: [Ready]));
         }
+        foreach (var venue in new[] { ExchangeIds.Bybit, ExchangeIds.Okx })
+        {
+            checks.Add(new HealthCheckRegistration(venue, sp => new VenueFeedCheck(sp.GetRequiredService<StatusBoard>(), venue),
+                failureStatus: HealthStatus.Degraded, tags: [Ready]));
+        }
         return builder;
     }
 
     /// <summary>Maps <c>/healthz</c> (anyone may ask) and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapOiStreamHealthChecks(this IEndpointRouteBuilder app)
     {
-        var options = app.ServiceProvider.GetRequiredService<IOptions<OiStreamOptions>>().Value.Binance;
+        var all = app.ServiceProvider.GetRequiredService<IOptions<OiStreamOptions>>().Value;
+        var options = all.Binance;
+        var venues = all.Exchanges.Enabled.ToHashSet(StringComparer.Ordinal);
         var markets = new HashSet<string>(StringComparer.Ordinal);
         if (options.UsdM)
         {
@@ -60,10 +68,11 @@ public static class HealthChecks
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
             .WithName("Liveness").WithSummary("Liveness: the process answers.").WithTags("Health");
         app.MapGet("/readyz", (HealthCheckService health, CancellationToken cancellationToken) =>
-                CheckAsync(health, r => r.Tags.Contains(Ready) && (!r.Name.StartsWith("binance-", StringComparison.Ordinal) || markets.Contains(r.Name)), cancellationToken))
+                CheckAsync(health, r => r.Tags.Contains(Ready) && (!r.Name.StartsWith("binance-", StringComparison.Ordinal) || markets.Contains(r.Name))
+                    && (r.Name is not (ExchangeIds.Bybit or ExchangeIds.Okx) || venues.Contains(r.Name)), cancellationToken))
             .RequireRateLimiting(AccessControl.RestPolicy)
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
-            .WithName("Readiness").WithSummary("Readiness: the engine warm, each Binance market tracked live, the history store open. 503 while any is unhealthy; degraded answers 200.")
+            .WithName("Readiness").WithSummary("Readiness: the engine warm, each Binance market tracked live, the history store open; Bybit and OKX live (a venue that is not says degraded, never unhealthy: the others still serve). 503 while any is unhealthy; degraded answers 200.")
             .WithTags("Health");
         return app;
     }
@@ -129,6 +138,29 @@ public static class HealthChecks
                 ? HealthCheckResult.Healthy("Live: socket and polling connected.")
                 : HealthCheckResult.Degraded(string.Join(" ", failing.Select(f => $"{f.Feed} {f.State}: {f.Message}"))));
         }
+    }
+}
+
+// A pushing venue: degraded (never unhealthy: the other venues still serve) until it is live, and while one of its
+// sockets is down or its REST is banned.
+internal sealed class VenueFeedCheck(StatusBoard board, string exchange) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var venue = board.Feed.Venues?.FirstOrDefault(v => v.Exchange == exchange);
+        if (venue is not { Live: true })
+        {
+            var why = board.Feeds.TryGetValue(exchange + "-discovery", out var d) ? d.Message : "discovering instruments";
+            return Task.FromResult(HealthCheckResult.Degraded($"{exchange} not live yet: {why}"));
+        }
+        var failing = board.Feeds.Values
+            .Where(f => f.Feed.StartsWith(exchange + "-", StringComparison.Ordinal)
+                && ((f.Feed.EndsWith("-ws", StringComparison.Ordinal) && f.State is not ("connected" or "recovered")) || f.State == "banned"))
+            .OrderBy(f => f.Feed, StringComparer.Ordinal)
+            .ToList();
+        return Task.FromResult(failing.Count == 0
+            ? HealthCheckResult.Healthy($"{exchange} live: {venue.Instruments} instruments")
+            : HealthCheckResult.Degraded(string.Join(" ", failing.Select(f => $"{f.Feed} {f.State}: {f.Message}"))));
     }
 }
 
