@@ -1,6 +1,6 @@
 // Dashboard performance: main-thread time per overview batch in headless Chromium, with the hub's default universe
 // (every simulated instrument, 600+ rows) updating every second.
-//   dotnet build -c Release src/OiStream.Server && node tests/js/bench/dashboard-bench.mjs [--seconds 30] [--usdm-coins 600] [--breakdown] [--trace-out trace.json]
+//   dotnet build -c Release src/OiStream.Server && node tests/js/bench/dashboard-bench.mjs [--seconds 30] [--usdm-coins 600] [--bybit-coins 350] [--okx-coins 350] [--breakdown] [--trace-out trace.json]
 // Starts its own hub (--simulate) on a free loopback port and measures the page in two windows of --seconds each:
 //  1. untraced: the renderer main thread's task time per batch (script, parsing, style, layout, paint, compositing:
 //     everything) as Chromium accounts it (CDP Performance.getMetrics TaskDuration), in wall and in thread time;
@@ -18,9 +18,12 @@ const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.ar
 const seconds = arg('--seconds', 30);
 // 600 USDⓈ-M coins and the default 20 COIN-M ones: 646 instruments, more than Binance lists today.
 const usdmCoins = arg('--usdm-coins', 600);
+// Bybit's and OKX's contracts of the simulator: 600 + 350 + 350 coins make the three-venue universe of about 1,400 instruments.
+const bybitCoins = arg('--bybit-coins', 350);
+const okxCoins = arg('--okx-coins', 350);
 // A fresh history store per run, so every run starts the same way (from the simulator's history).
 const store = path.join(os.tmpdir(), `oistream-bench-${process.pid}-${Date.now()}`, 'history.db');
-const extra = [`--OiStream:Simulator:UsdmCoins=${usdmCoins}`, `--OiStream:Storage:Path=${store}`];
+const extra = [`--OiStream:Simulator:UsdmCoins=${usdmCoins}`, `--OiStream:Simulator:BybitCoins=${bybitCoins}`, `--OiStream:Simulator:OkxCoins=${okxCoins}`, `--OiStream:Storage:Path=${store}`];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dll = path.join(root, 'src/OiStream.Server/bin/Release/net10.0/OiStream.Server.dll');
 
