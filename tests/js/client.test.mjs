@@ -65,6 +65,27 @@ test('subscribe resolves to snapshots, then live updates arrive in seq order', a
   }
 });
 
+test('Bybit and OKX instruments come by their ids, with their venue, and push updates; a coin splits per venue', async () => {
+  const client = new OiStreamClient(base);
+  const updates = [];
+  client.on('instrument', (s) => updates.push(s));
+  await client.start();
+  try {
+    const snapshots = await client.subscribe(['bybit:btcusdt', 'OKX:BTC-USD-SWAP']);
+    assert.deepEqual(snapshots.map((s) => [s.symbol, s.exchange, s.market, s.margin]).sort(),
+      [['BYBIT:BTCUSDT', 'bybit', 'usdm', 'stable'], ['OKX:BTC-USD-SWAP', 'okx', 'coinm', 'coin']]);
+    const held = Object.fromEntries(snapshots.map((s) => [s.symbol, s.oiTime ?? 0]));
+    await until(() => ['BYBIT:BTCUSDT', 'OKX:BTC-USD-SWAP'].every((id) => updates.some((u) => u.symbol === id && u.oiTime > held[id])), 30000,
+      'newer OI of both venues');
+    const [btc] = await client.subscribeCoins('BTC');
+    assert.deepEqual(btc.exchanges.map((e) => e.exchange), ['binance', 'bybit', 'okx']);
+    const sum = btc.exchanges.reduce((a, e) => a + e.openInterestUsd, 0);
+    assert.ok(Math.abs(sum - btc.openInterestUsd) <= btc.openInterestUsd * 1e-9, `${sum} vs ${btc.openInterestUsd}`);
+  } finally {
+    await client.stop();
+  }
+});
+
 test('an update that arrives before subscribe answers is delivered after the snapshot, with no gap', async () => {
   // SignalR may send a group message before the answer to the call that joined the group; the proxy makes that happen
   // every time by holding Subscribe's answer (a completion, type 3) until an ETHUSDT update has gone by.

@@ -191,7 +191,9 @@ public sealed class MarketEngine : IMarketView
                         continue;
                     }
                     ImportedCandle(tracker.CandleKey, row.Time, (tracker.CoinQuantity, tracker.UsdValue, tracker.MarkPrice));
-                    if (tracker.Info.IsFutures && tracker.Aggregate is { } coin)
+                    // A coin's imported candles are Binance's sums: the venues' histories arrive in separate batches,
+                    // and a sum of one venue's past with another's present would be no sum at any time.
+                    if (tracker.Info.IsFutures && tracker.Aggregate is { } coin && tracker.Info.Exchange == ExchangeIds.Binance)
                     {
                         touched.Add(coin);
                     }
