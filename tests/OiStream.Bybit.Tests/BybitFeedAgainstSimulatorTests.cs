@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OiStream.Core.Engine;
 using OiStream.Core.Instruments;
 using OiStream.Feeds;
+using OiStream.Feeds.Testing;
 using OiStream.Simulator;
 
 namespace OiStream.Bybit.Tests;
@@ -25,7 +26,7 @@ public class BybitFeedAgainstSimulatorTests
         var run = feed.RunAsync(cts.Token);
 
         // Every trading contract, over pages of 7, as BYBIT: ids; the pre-launch one is not listed.
-        var instruments = (InstrumentListChange)(await Next(channel, MarketEventKind.Instruments, cts.Token)).Payload!;
+        var instruments = (InstrumentListChange)(await PushFeedHarness.NextAsync(channel, MarketEventKind.Instruments, cts.Token)).Payload!;
         var truth = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/bybit/truth")))!;
         Assert.Equal(truth.Select(t => "BYBIT:" + t.GetProperty("symbol").GetString()).Order(), instruments.Upsert.Select(i => i.Symbol).Order());
         Assert.True(instruments.Upsert.Count > 14, "more than two pages");
@@ -35,7 +36,7 @@ public class BybitFeedAgainstSimulatorTests
         Assert.Equal("1000PEPE", instruments.Upsert.Single(i => i.Symbol == "BYBIT:1000PEPEUSDT").Coin);
 
         // History: single-side OI, valued with the mark of its own five minutes.
-        var history = ((HistoryBackfill)(await Next(channel, MarketEventKind.HistoryBatch, cts.Token)).Payload!).Rows;
+        var history = ((HistoryBackfill)(await PushFeedHarness.NextAsync(channel, MarketEventKind.HistoryBatch, cts.Token)).Payload!).Rows;
         var btc = history.Where(r => r.Symbol == "BYBIT:BTCUSDT").OrderBy(r => r.Time).ToList();
         Assert.InRange(btc.Count, 24, 25);
         var newest = btc[^1];
@@ -51,26 +52,14 @@ public class BybitFeedAgainstSimulatorTests
         // The stream, with the market standing still (freeze), after a reconnect: one side's OI, linear in coins and inverse in USD, as the truth.
         await http.PostAsync(new Uri(sim.BaseUri, "/admin/freeze?seconds=60"), null);
         // What arrives after the sockets reconnected comes from them (the REST seed was before): the snapshots of the new subscriptions.
-        while (feed.Sockets.Count == 0 || feed.Sockets.Any(s => s.Connects == 0))
-        {
-            await Task.Delay(50, cts.Token);
-        }
-        var connects = feed.Sockets.Sum(s => s.Connects);
-        sim.Bybit.DropAll();
-        while (feed.Sockets.Sum(s => s.Connects) < connects + feed.Sockets.Count)
-        {
-            await Task.Delay(50, cts.Token);
-        }
-        while (channel.Reader.TryRead(out _))
-        {
-        }
+        await PushFeedHarness.ReconnectAsync(feed, () => sim.Bybit.DropAll(), channel, cts.Token);
         var want = truth.ToDictionary(t => "BYBIT:" + t.GetProperty("symbol").GetString());
         var linearTruth = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/bybit/truth?symbol=BTCUSDT")))![0].GetProperty("openInterestCoin").GetDouble();
         var inverseTruth = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/bybit/truth?symbol=BTCUSD")))![0].GetProperty("openInterestUsd").GetDouble();
         bool linearSeen = false, inverseSeen = false;
         while (!(linearSeen && inverseSeen))
         {
-            var e = await Next(channel, MarketEventKind.OpenInterest, cts.Token);
+            var e = await PushFeedHarness.NextAsync(channel, MarketEventKind.OpenInterest, cts.Token);
             linearSeen |= e.Symbol == "BYBIT:BTCUSDT" && Math.Abs(e.Value - linearTruth) <= linearTruth * 1e-7;
             inverseSeen |= e.Symbol == "BYBIT:BTCUSD" && Math.Abs(e.Value - inverseTruth) <= 1;
         }
@@ -79,17 +68,5 @@ public class BybitFeedAgainstSimulatorTests
         // Cancelled, the feed stops its sockets and returns.
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(15));
-    }
-
-    private static async Task<MarketEvent> Next(Channel<MarketEvent> channel, MarketEventKind kind, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var e = await channel.Reader.ReadAsync(cancellationToken);
-            if (e.Kind == kind)
-            {
-                return e;
-            }
-        }
     }
 }

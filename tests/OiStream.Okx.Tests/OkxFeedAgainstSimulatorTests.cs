@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OiStream.Core.Engine;
 using OiStream.Core.Instruments;
 using OiStream.Feeds;
+using OiStream.Feeds.Testing;
 using OiStream.Simulator;
 
 namespace OiStream.Okx.Tests;
@@ -25,7 +26,7 @@ public class OkxFeedAgainstSimulatorTests
         var run = feed.RunAsync(cts.Token);
 
         // Classed by ctType, not by the id: BTC-USD_UM-SWAP is linear (USD-settled), BTC-USD-SWAP inverse of 100 USD contracts.
-        var instruments = (InstrumentListChange)(await Next(channel, MarketEventKind.Instruments, cts.Token)).Payload!;
+        var instruments = (InstrumentListChange)(await PushFeedHarness.NextAsync(channel, MarketEventKind.Instruments, cts.Token)).Payload!;
         var truth = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/okx/truth")))!;
         Assert.Equal(truth.Select(t => "OKX:" + t.GetProperty("symbol").GetString()).Order(), instruments.Upsert.Select(i => i.Symbol).Order());
         Assert.DoesNotContain(instruments.Upsert, i => i.Symbol == "OKX:NEW-USDT-SWAP"); // preopen
@@ -36,7 +37,7 @@ public class OkxFeedAgainstSimulatorTests
         Assert.Contains(instruments.Upsert, i => i.Symbol.StartsWith("OKX:BTC-USDT-", StringComparison.Ordinal) && i.ContractType == "FUTURES");
 
         // History: more than one page of 100 (9 h of five-minute rows), linear as (coins, USD), inverse as (contracts, coins).
-        var history = ((HistoryBackfill)(await Next(channel, MarketEventKind.HistoryBatch, cts.Token)).Payload!).Rows;
+        var history = ((HistoryBackfill)(await PushFeedHarness.NextAsync(channel, MarketEventKind.HistoryBatch, cts.Token)).Payload!).Rows;
         var linear = history.Where(r => r.Symbol == "OKX:BTC-USDT-SWAP").OrderBy(r => r.Time).ToList();
         Assert.InRange(linear.Count, 107, 109);
         var inverseRows = history.Where(r => r.Symbol == "OKX:BTC-USD-SWAP").OrderBy(r => r.Time).ToList();
@@ -49,42 +50,18 @@ public class OkxFeedAgainstSimulatorTests
         // The channels, with the market standing still (freeze), after a reconnect: linear OI in coins (oiCcy), inverse in contracts, as the truth.
         await http.PostAsync(new Uri(sim.BaseUri, "/admin/freeze?seconds=60"), null);
         // What arrives after the sockets reconnected comes from them (the REST seed was before): the snapshots of the new subscriptions.
-        while (feed.Sockets.Count == 0 || feed.Sockets.Any(s => s.Connects == 0))
-        {
-            await Task.Delay(50, cts.Token);
-        }
-        var connects = feed.Sockets.Sum(s => s.Connects);
-        sim.Okx.DropAll();
-        while (feed.Sockets.Sum(s => s.Connects) < connects + feed.Sockets.Count)
-        {
-            await Task.Delay(50, cts.Token);
-        }
-        while (channel.Reader.TryRead(out _))
-        {
-        }
+        await PushFeedHarness.ReconnectAsync(feed, () => sim.Okx.DropAll(), channel, cts.Token);
         var linearCoins = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/okx/truth?symbol=BTC-USDT-SWAP")))![0].GetProperty("openInterestCoin").GetDouble();
         var inverseUsd = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/okx/truth?symbol=BTC-USD-SWAP")))![0].GetProperty("openInterestUsd").GetDouble();
         bool linearSeen = false, inverseSeen = false;
         while (!(linearSeen && inverseSeen))
         {
-            var e = await Next(channel, MarketEventKind.OpenInterest, cts.Token);
+            var e = await PushFeedHarness.NextAsync(channel, MarketEventKind.OpenInterest, cts.Token);
             linearSeen |= e.Symbol == "OKX:BTC-USDT-SWAP" && Math.Abs(e.Value - linearCoins) <= linearCoins * 1e-9;
             inverseSeen |= e.Symbol == "OKX:BTC-USD-SWAP" && Math.Abs((e.Value * 100) - inverseUsd) <= inverseUsd * 1e-9;
         }
         Assert.Equal(0, feed.Refusals);
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(15));
-    }
-
-    private static async Task<MarketEvent> Next(Channel<MarketEvent> channel, MarketEventKind kind, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var e = await channel.Reader.ReadAsync(cancellationToken);
-            if (e.Kind == kind)
-            {
-                return e;
-            }
-        }
     }
 }
