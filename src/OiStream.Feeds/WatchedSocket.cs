@@ -126,29 +126,20 @@ public sealed partial class WatchedSocket
 
     private void OnDisconnected(WebsocketClient client, DisconnectionInfo info)
     {
-        if (info.Type is DisconnectionType.Exit or DisconnectionType.ByUser)
+        if (SocketLoss.Read(client, info, _plan.Silence, _backoff, ref _attempt) is not { } loss)
         {
             return;
         }
-        string reason;
-        var delay = TimeSpan.Zero;
-        if (info.Type == DisconnectionType.NoMessageReceived)
+        if (loss.Silent)
         {
             Interlocked.Increment(ref _watchdogTrips);
-            reason = $"no data for {_plan.Silence.TotalSeconds:0} s";
             Report("stale", $"No data for {_plan.Silence.TotalSeconds:0} s on an open socket to {_plan.Uri.GetLeftPart(UriPartial.Path)}; reconnecting");
         }
         else
         {
-            reason = info.Type == DisconnectionType.ByServer
-                ? $"server closed the connection ({info.CloseStatus} {info.CloseStatusDescription})"
-                : info.Exception?.Message ?? info.Type.ToString();
-            delay = _backoff.Delay(Interlocked.Increment(ref _attempt));
-            client.ErrorReconnectTimeout = delay;
-            client.LostReconnectTimeout = delay;
-            Report("disconnected", $"{reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+            Report("disconnected", $"{loss.Reason}; reconnecting in {loss.Delay.TotalSeconds:0.0} s");
         }
-        LogReconnect(_logger, Name, reason, delay.TotalSeconds);
+        LogReconnect(_logger, Name, loss.Reason, loss.Delay.TotalSeconds);
     }
 
     private void OnMessage(ResponseMessage message)

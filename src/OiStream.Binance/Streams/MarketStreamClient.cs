@@ -5,6 +5,7 @@ using OiStream.Contracts;
 using Microsoft.Extensions.Logging;
 using OiStream.Core.Engine;
 using OiStream.Core.Loops;
+using OiStream.Feeds;
 using Websocket.Client;
 
 namespace OiStream.Binance.Streams;
@@ -168,30 +169,21 @@ public sealed partial class MarketStreamClient
 
     private void OnDisconnected(WebsocketClient client, DisconnectionInfo info)
     {
-        if (info.Type is DisconnectionType.Exit or DisconnectionType.ByUser)
+        if (SocketLoss.Read(client, info, _watchdog, _reconnect, ref _attempt) is not { } loss)
         {
             return;
         }
-        string reason;
-        var delay = TimeSpan.Zero;
-        if (info.Type == DisconnectionType.NoMessageReceived)
+        if (loss.Silent)
         {
             // A socket that stays open but silent is dead: reconnect at once.
             Interlocked.Increment(ref _watchdogTrips);
-            reason = $"no data for {_watchdog.TotalSeconds:0} s";
             Report("stale", $"No data for {_watchdog.TotalSeconds:0} s on an open socket");
         }
         else
         {
-            reason = info.Type == DisconnectionType.ByServer
-                ? $"server closed the connection ({info.CloseStatus} {info.CloseStatusDescription})"
-                : info.Exception?.Message ?? info.Type.ToString();
-            delay = Backoff(Interlocked.Increment(ref _attempt));
-            client.ErrorReconnectTimeout = delay;
-            client.LostReconnectTimeout = delay;
-            Report("disconnected", $"{reason}; reconnecting in {delay.TotalSeconds:0.0} s");
+            Report("disconnected", $"{loss.Reason}; reconnecting in {loss.Delay.TotalSeconds:0.0} s");
         }
-        LogReconnect(_logger, _name, reason, delay.TotalSeconds);
+        LogReconnect(_logger, _name, loss.Reason, loss.Delay.TotalSeconds);
     }
 
     private void OnMessage(ResponseMessage message)
