@@ -11,10 +11,10 @@ public enum SimVenue
 }
 
 /// <summary>
-/// One simulated futures contract and its live state. The state is written by the market's clock thread under the
-/// market lock and read by request handlers under the same lock.
+/// One simulated Binance futures contract and its live state (<see cref="SimContract"/>; OI in Binance's unit: base
+/// asset for USDⓈ-M, contracts for COIN-M; funding served as <c>""</c> on COIN-M delivery contracts).
 /// </summary>
-public sealed class SimInstrument
+public sealed class SimInstrument : SimContract
 {
     internal SimInstrument(SimVenue venue, string symbol, string pair, string baseAsset, string quoteAsset,
         string contractType, int contractSize, string status, long deliveryDate, int seed)
@@ -60,23 +60,6 @@ public sealed class SimInstrument
 
     internal int Seed { get; }
 
-    /// <summary>Open interest in Binance's unit (base asset for USDⓈ-M, contracts for COIN-M).</summary>
-    public double OpenInterest { get; internal set; }
-
-    /// <summary>Exchange time of the OI value (ms).</summary>
-    public long OiTime { get; internal set; }
-
-    /// <summary>Current mark price.</summary>
-    public double MarkPrice { get; internal set; }
-
-    /// <summary>Current index price.</summary>
-    public double IndexPrice { get; internal set; }
-
-    /// <summary>Funding rate; NaN for delivery contracts (served as <c>""</c> on COIN-M).</summary>
-    public double FundingRate { get; internal set; }
-
-    /// <summary>Exchange time of the mark price (ms).</summary>
-    public long PriceTime { get; internal set; }
 
     /// <summary>Whether the contract trades.</summary>
     public bool IsTrading => Status == "TRADING";

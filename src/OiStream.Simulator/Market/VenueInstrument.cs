@@ -12,9 +12,10 @@ public enum VenueKind
 
 /// <summary>
 /// One simulated Bybit or OKX contract, driven by the same coin paths as the Binance contracts so that a coin's OI
-/// and price move together on every venue. Written by the market clock under the market lock, read under it.
+/// and price move together on every venue. Its <see cref="SimContract.OpenInterest"/> is single-sided, in the venue's
+/// unit: Bybit linear base coin, Bybit inverse USD, OKX contracts; its mark price is per unit of <see cref="BaseCoin"/>.
 /// </summary>
-public sealed class VenueInstrument
+public sealed class VenueInstrument : SimContract
 {
     internal VenueInstrument(string exchange, string symbol, string coin, string baseCoin, string quote, string settle, VenueKind kind,
         bool perpetual, double contractValue, double multiplier, int qtyDecimals, long launchTime, long expiry, string status, int seed)
@@ -79,24 +80,6 @@ public sealed class VenueInstrument
     public string Status { get; }
 
     internal int Seed { get; }
-
-    /// <summary>Single-side open interest in the venue's unit: Bybit linear base coin, Bybit inverse USD, OKX contracts.</summary>
-    public double OpenInterest { get; internal set; }
-
-    /// <summary>Exchange time of the OI (ms).</summary>
-    public long OiTime { get; internal set; }
-
-    /// <summary>Mark price (per unit of <see cref="BaseCoin"/>).</summary>
-    public double MarkPrice { get; internal set; }
-
-    /// <summary>Index price.</summary>
-    public double IndexPrice { get; internal set; }
-
-    /// <summary>Funding rate; NaN for dated futures.</summary>
-    public double FundingRate { get; internal set; }
-
-    /// <summary>Exchange time of the mark price (ms).</summary>
-    public long PriceTime { get; internal set; }
 
     /// <summary>Whether the contract is listed by default (Bybit <c>Trading</c>, OKX <c>live</c>).</summary>
     public bool IsTrading => Status is "Trading" or "live";
