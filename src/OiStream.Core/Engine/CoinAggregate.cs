@@ -75,7 +75,8 @@ internal sealed class CoinAggregate : SeriesTracker
             return;
         }
         _futuresRegistered++;
-        if (HasSeries)
+        // The all-venue aggregate keeps sums only: its changes are read from its venues' series (CombineVenues).
+        if (Exchange is null || HasSeries)
         {
             return;
         }
@@ -99,7 +100,11 @@ internal sealed class CoinAggregate : SeriesTracker
 
     public override void Recompute(double deadBand)
     {
-        if (HasSeries)
+        if (Exchange is null)
+        {
+            CombineVenues(deadBand);
+        }
+        else if (HasSeries)
         {
             Pending = SeriesMask.All;
             base.Recompute(deadBand);
@@ -107,10 +112,6 @@ internal sealed class CoinAggregate : SeriesTracker
         else if (_sole is not null)
         {
             CopyFigures(_sole);
-        }
-        if (Exchange is null && Venues.Count > 1)
-        {
-            CombineVenues(deadBand);
         }
     }
 
@@ -121,7 +122,8 @@ internal sealed class CoinAggregate : SeriesTracker
 
     // Venues join at different times (a venue's feed starts, or comes back, later than another's), and a sum that
     // gains a venue would read as a jump in open interest. So the change of the coin over a window is the change of
-    // the sum over the venues that cover that window: each venue's value then against its value now.
+    // the sum over the venues that cover that window: each venue's value then against its value now. With one venue
+    // this is that venue's change, so the all-venue aggregate needs no series of its own.
     private void CombineVenues(double deadBand)
     {
         for (var w = 0; w < Change.Length; w++)
@@ -142,6 +144,14 @@ internal sealed class CoinAggregate : SeriesTracker
             }
             Change[w] = coinThen > 0 ? ((coinNow / coinThen) - 1.0) * 100.0 : double.NaN;
             ChangeUsd[w] = usdThen > 0 ? ((usdNow / usdThen) - 1.0) * 100.0 : double.NaN;
+        }
+        if (PriceSeries is { } price)
+        {
+            price.ChangesInto(PriceChange);
+        }
+        else
+        {
+            Array.Fill(PriceChange, double.NaN);
         }
         Signals.QuadrantClassifier.ClassifyAll(PriceChange, Change, deadBand, Quadrants);
     }

@@ -506,10 +506,11 @@ public sealed class MarketEngine : IMarketView
         tracker.Recompute(_plan.DeadBand);
         tracker.EvaluateEvents(_plan, e.Time, newHigh, newLow, tracker.FundingRate, tracker.Info.Coin, tracker.Info.Symbol, _source, _signals);
         MarkDirty(tracker);
-        tracker.VenueAggregate!.Update(tracker, e.Time);
+        var venue = tracker.VenueAggregate!;
+        venue.Update(tracker, e.Time);
         var coin = tracker.Aggregate!;
         coin.Update(tracker, e.Time);
-        if (coin.Dirty)
+        if (coin.Dirty || venue.Dirty)
         {
             MarkDirty(coin);
         }
