@@ -51,13 +51,48 @@ internal sealed class CoinAggregate : SeriesTracker
     /// <summary>The all-venue aggregate's per-venue parts, in venue order.</summary>
     public List<CoinAggregate> Venues { get; } = [];
 
+    // The one venue of a coin listed on a single venue (the common case, read on the per-sample path).
+    private CoinAggregate? _onlyVenue;
+
+    /// <summary>Adds a venue's part to the all-venue aggregate, keeping <see cref="Venues"/> in the order of <paramref name="rank"/>.</summary>
+    public void AddVenue(CoinAggregate venue, Func<string, int> rank)
+    {
+        Venues.Add(venue);
+        Venues.Sort((a, b) => rank(a.Exchange!).CompareTo(rank(b.Exchange!)));
+        _onlyVenue = Venues.Count == 1 ? venue : null;
+    }
+
     /// <inheritdoc />
     public override SeriesKey CandleKey { get; }
 
     /// <summary>The futures sums as they stand now (a single-instrument coin's are its instrument's): coins, USD.</summary>
-    public (double Coin, double Usd) CurrentSums() => _sole is { } sole
-        ? (sole.CoinQuantity, sole.UsdValue)
-        : Counted > 0 ? (Math.Max(0, TotalCoin), Math.Max(0, TotalUsd)) : (double.NaN, double.NaN);
+    public (double Coin, double Usd) CurrentSums()
+    {
+        if (Exchange is null)
+        {
+            // The all-venue aggregate is the sum of its venues' (which keep the per-instrument bookkeeping). On the
+            // per-sample path (candles): one venue is the common case.
+            if (_onlyVenue is { } only)
+            {
+                return only.CurrentSums();
+            }
+            var venues = Venues;
+            double coin = 0, usd = 0;
+            var any = false;
+            for (var i = 0; i < venues.Count; i++)
+            {
+                var (c, u) = venues[i].CurrentSums();
+                if (double.IsFinite(c) && double.IsFinite(u))
+                {
+                    (coin, usd, any) = (coin + c, usd + u, true);
+                }
+            }
+            return any ? (coin, usd) : (double.NaN, double.NaN);
+        }
+        return _sole is { } sole
+            ? (sole.CoinQuantity, sole.UsdValue)
+            : Counted > 0 ? (Math.Max(0, TotalCoin), Math.Max(0, TotalUsd)) : (double.NaN, double.NaN);
+    }
 
     /// <summary>Adds the current sums to the open candle (called after an instrument of this coin changed).</summary>
     public void AddCandleSample(long time, List<OiCandle> closed)
@@ -126,6 +161,10 @@ internal sealed class CoinAggregate : SeriesTracker
     // this is that venue's change, so the all-venue aggregate needs no series of its own.
     private void CombineVenues(double deadBand)
     {
+        foreach (var venue in Venues)
+        {
+            Time = Math.Max(Time, venue.Time);
+        }
         for (var w = 0; w < Change.Length; w++)
         {
             double coinNow = 0, coinThen = 0, usdNow = 0, usdThen = 0;
@@ -214,7 +253,8 @@ internal sealed class CoinAggregate : SeriesTracker
     }
 
     /// <summary>
-    /// Re-counts one instrument after it changed at exchange time <paramref name="time"/>, and appends the new sums.
+    /// Re-counts one instrument of this venue's aggregate after it changed at exchange time <paramref name="time"/>, and
+    /// appends the new sums (the all-venue aggregate sums its venues instead).
     /// With <paramref name="remove"/> its contribution is taken out for good.
     /// </summary>
     public void Update(InstrumentTracker tracker, long time, bool remove = false)
@@ -229,9 +269,8 @@ internal sealed class CoinAggregate : SeriesTracker
 
         var coin = remove ? double.NaN : tracker.CoinQuantity;
         var usd = remove ? double.NaN : tracker.UsdValue;
-        var venue = Exchange is not null;
-        var countedCoin = venue ? tracker.VenueCountedCoin : tracker.CountedCoin;
-        var countedUsd = venue ? tracker.VenueCountedUsd : tracker.CountedUsd;
+        var countedCoin = tracker.CountedCoin;
+        var countedUsd = tracker.CountedUsd;
         var counted = !double.IsNaN(countedCoin);
         var countNow = double.IsFinite(coin) && double.IsFinite(usd);
 
@@ -263,16 +302,8 @@ internal sealed class CoinAggregate : SeriesTracker
         {
             Counted += (countNow ? 1 : 0) - (counted ? 1 : 0);
         }
-        if (venue)
-        {
-            tracker.VenueCountedCoin = countNow ? coin : double.NaN;
-            tracker.VenueCountedUsd = countNow ? usd : double.NaN;
-        }
-        else
-        {
-            tracker.CountedCoin = countNow ? coin : double.NaN;
-            tracker.CountedUsd = countNow ? usd : double.NaN;
-        }
+        tracker.CountedCoin = countNow ? coin : double.NaN;
+        tracker.CountedUsd = countNow ? usd : double.NaN;
 
         if (time > Time)
         {
@@ -302,6 +333,43 @@ internal sealed class CoinAggregate : SeriesTracker
         }
     }
 
+    // Sums of a single-instrument coin are that instrument's current values.
+    private void SyncSole()
+    {
+        if (_sole is not { } sole)
+        {
+            return;
+        }
+        var coin = sole.CoinQuantity;
+        var usd = sole.UsdValue;
+        var valued = double.IsFinite(coin) && double.IsFinite(usd);
+        var stable = sole.Info.Market == Market.UsdM;
+        _coinStable = valued && stable ? coin : 0;
+        _usdStable = valued && stable ? usd : 0;
+        _coinCoin = valued && !stable ? coin : 0;
+        _usdCoin = valued && !stable ? usd : 0;
+        Counted = valued ? 1 : 0;
+    }
+
+    // The all-venue aggregate's sums, from its venues' at publication: a sample updates one aggregate only.
+    private void SumVenues()
+    {
+        _coinStable = _usdStable = _coinCoin = _usdCoin = _optionsCoin = _optionsUsd = 0;
+        Counted = 0;
+        foreach (var venue in Venues)
+        {
+            venue.SyncSole();
+            _coinStable += venue._coinStable;
+            _usdStable += venue._usdStable;
+            _coinCoin += venue._coinCoin;
+            _usdCoin += venue._usdCoin;
+            _optionsCoin += venue._optionsCoin;
+            _optionsUsd += venue._optionsUsd;
+            Counted += venue.Counted;
+            Time = Math.Max(Time, venue.Time);
+        }
+    }
+
     /// <summary>This venue aggregate's part of the coin, from its latest snapshot (call <see cref="Publish"/> first).</summary>
     public ExchangeShare Share(bool stale)
     {
@@ -324,18 +392,13 @@ internal sealed class CoinAggregate : SeriesTracker
     /// <summary>Builds and publishes the next immutable snapshot (seq + 1).</summary>
     public CoinState Publish(IReadOnlyList<string> windowNames, string source, IReadOnlyList<ExchangeShare>? exchanges = null)
     {
-        if (_sole is { } sole)
+        if (Exchange is null)
         {
-            // Sums of a single-instrument coin are that instrument's current values.
-            var coin = sole.CoinQuantity;
-            var usd = sole.UsdValue;
-            var valued = double.IsFinite(coin) && double.IsFinite(usd);
-            var stable = sole.Info.Market == Market.UsdM;
-            _coinStable = valued && stable ? coin : 0;
-            _usdStable = valued && stable ? usd : 0;
-            _coinCoin = valued && !stable ? coin : 0;
-            _usdCoin = valued && !stable ? usd : 0;
-            Counted = valued ? 1 : 0;
+            SumVenues();
+        }
+        else
+        {
+            SyncSole();
         }
         var (change, changeUsd, priceChange, signal) = BuildBlocks(windowNames);
         Seq++;

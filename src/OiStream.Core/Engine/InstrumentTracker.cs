@@ -54,17 +54,11 @@ internal sealed class InstrumentTracker : SeriesTracker
     /// <summary>Exchange time of the latest mark price (0 = none).</summary>
     public long PriceTime { get; private set; }
 
-    /// <summary>Coin quantity currently counted in the coin aggregate (NaN = not counted).</summary>
+    /// <summary>Coin quantity currently counted in its venue's coin aggregate (NaN = not counted).</summary>
     public double CountedCoin { get; set; } = double.NaN;
 
-    /// <summary>USD value currently counted in the coin aggregate.</summary>
+    /// <summary>USD value currently counted in its venue's coin aggregate.</summary>
     public double CountedUsd { get; set; } = double.NaN;
-
-    /// <summary>Coin quantity currently counted in the venue's coin aggregate (NaN = not counted).</summary>
-    public double VenueCountedCoin { get; set; } = double.NaN;
-
-    /// <summary>USD value currently counted in the venue's coin aggregate.</summary>
-    public double VenueCountedUsd { get; set; } = double.NaN;
 
     /// <summary>Whether the last published snapshot said <c>stale</c>.</summary>
     public bool PublishedStale { get; set; }

@@ -193,9 +193,9 @@ public sealed class MarketEngine : IMarketView
                     ImportedCandle(tracker.CandleKey, row.Time, (tracker.CoinQuantity, tracker.UsdValue, tracker.MarkPrice));
                     // A coin's imported candles are Binance's sums: the venues' histories arrive in separate batches,
                     // and a sum of one venue's past with another's present would be no sum at any time.
-                    if (tracker.Info.IsFutures && tracker.Aggregate is { } coin && tracker.Info.Exchange == ExchangeIds.Binance)
+                    if (tracker.Info.IsFutures && tracker.VenueAggregate is { } binance && tracker.Info.Exchange == ExchangeIds.Binance)
                     {
-                        touched.Add(coin);
+                        touched.Add(binance); // its candles are keyed by the coin
                     }
                 }
             }
@@ -506,11 +506,11 @@ public sealed class MarketEngine : IMarketView
         tracker.Recompute(_plan.DeadBand);
         tracker.EvaluateEvents(_plan, e.Time, newHigh, newLow, tracker.FundingRate, tracker.Info.Coin, tracker.Info.Symbol, _source, _signals);
         MarkDirty(tracker);
+        // The venue's aggregate keeps the sums; the coin's (every venue) reads them when it is published.
         var venue = tracker.VenueAggregate!;
         venue.Update(tracker, e.Time);
         var coin = tracker.Aggregate!;
-        coin.Update(tracker, e.Time);
-        if (coin.Dirty || venue.Dirty)
+        if (venue.Dirty)
         {
             MarkDirty(coin);
         }
@@ -597,8 +597,7 @@ public sealed class MarketEngine : IMarketView
             {
                 venue = new CoinAggregate(info.Coin, _windows, exchange);
                 _byVenueCoin[(exchange, info.Coin)] = venue;
-                coin.Venues.Add(venue);
-                coin.Venues.Sort((a, b) => VenueRank(a.Exchange!).CompareTo(VenueRank(b.Exchange!)));
+                coin.AddVenue(venue, VenueRank);
             }
             venue.Register(tracker);
             tracker.VenueAggregate = venue;
@@ -617,7 +616,6 @@ public sealed class MarketEngine : IMarketView
             tracker.Removed = true;
             _trackers.Remove(tracker);
             var coin = _byCoin[tracker.Info.Coin];
-            coin.Update(tracker, coin.Time, remove: true);
             coin.ForgetReference(tracker);
             var venue = tracker.VenueAggregate!;
             venue.Update(tracker, venue.Time, remove: true);
