@@ -50,9 +50,8 @@ public class BybitFeedAgainstSimulatorTests
         Assert.Equal(single * mark, newest.Extra, 3);
 
         // The stream, with the market standing still (freeze), after a reconnect: one side's OI, linear in coins and inverse in USD, as the truth.
-        await http.PostAsync(new Uri(sim.BaseUri, "/admin/freeze?seconds=60"), null);
-        // What arrives after the sockets reconnected comes from them (the REST seed was before): the snapshots of the new subscriptions.
-        await PushFeedHarness.ReconnectAsync(feed, () => sim.Bybit.DropAll(), channel, cts.Token);
+        // The market stands still and the sockets start again from snapshots; what arrives from here comes from them.
+        await PushFeedHarness.FreezeAndReconnectAsync(feed, () => http.PostAsync(new Uri(sim.BaseUri, "/admin/freeze?seconds=60"), null), () => sim.Bybit.DropAll(), channel, cts.Token);
         var want = truth.ToDictionary(t => "BYBIT:" + t.GetProperty("symbol").GetString());
         var linearTruth = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/bybit/truth?symbol=BTCUSDT")))![0].GetProperty("openInterestCoin").GetDouble();
         var inverseTruth = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/bybit/truth?symbol=BTCUSD")))![0].GetProperty("openInterestUsd").GetDouble();

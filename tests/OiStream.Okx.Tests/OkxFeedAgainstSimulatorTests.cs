@@ -48,9 +48,8 @@ public class OkxFeedAgainstSimulatorTests
         Assert.Equal(double.Parse(raw[2], CultureInfo.InvariantCulture), inverseRows[^1].Extra, 9);
 
         // The channels, with the market standing still (freeze), after a reconnect: linear OI in coins (oiCcy), inverse in contracts, as the truth.
-        await http.PostAsync(new Uri(sim.BaseUri, "/admin/freeze?seconds=60"), null);
-        // What arrives after the sockets reconnected comes from them (the REST seed was before): the snapshots of the new subscriptions.
-        await PushFeedHarness.ReconnectAsync(feed, () => sim.Okx.DropAll(), channel, cts.Token);
+        // The market stands still and the sockets start again from snapshots; what arrives from here comes from them.
+        await PushFeedHarness.FreezeAndReconnectAsync(feed, () => http.PostAsync(new Uri(sim.BaseUri, "/admin/freeze?seconds=60"), null), () => sim.Okx.DropAll(), channel, cts.Token);
         var linearCoins = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/okx/truth?symbol=BTC-USDT-SWAP")))![0].GetProperty("openInterestCoin").GetDouble();
         var inverseUsd = (await http.GetFromJsonAsync<JsonElement[]>(new Uri(sim.BaseUri, "/admin/okx/truth?symbol=BTC-USD-SWAP")))![0].GetProperty("openInterestUsd").GetDouble();
         bool linearSeen = false, inverseSeen = false;

@@ -21,24 +21,26 @@ internal static class PushFeedHarness
     }
 
     /// <summary>
-    /// Waits for the feed's sockets, drops them (<paramref name="drop"/>, the simulator's fault), waits until each has
-    /// connected again, then empties the channel: what arrives after this comes from the new connections (the REST
-    /// seed came before).
+    /// Waits for the feed's sockets (the REST seed comes before them) and empties the channel, then stands the market
+    /// still (<paramref name="freeze"/>), drops the sockets (<paramref name="drop"/>, the simulator's fault) and waits
+    /// until each has connected again: every event from here on comes from the sockets, and the new connections start
+    /// with snapshots of the market as it stands.
     /// </summary>
-    public static async Task ReconnectAsync(PushFeed feed, Action drop, Channel<MarketEvent> channel, CancellationToken cancellationToken)
+    public static async Task FreezeAndReconnectAsync(PushFeed feed, Func<Task> freeze, Action drop, Channel<MarketEvent> channel, CancellationToken cancellationToken)
     {
         while (feed.Sockets.Count == 0 || feed.Sockets.Any(s => s.Connects == 0))
         {
             await Task.Delay(50, cancellationToken);
         }
+        while (channel.Reader.TryRead(out _))
+        {
+        }
+        await freeze();
         var connects = feed.Sockets.Sum(s => s.Connects);
         drop();
         while (feed.Sockets.Sum(s => s.Connects) < connects + feed.Sockets.Count)
         {
             await Task.Delay(50, cancellationToken);
-        }
-        while (channel.Reader.TryRead(out _))
-        {
         }
     }
 }
