@@ -36,11 +36,14 @@ public sealed partial class BybitFeed : PushFeed
     /// <summary>Instruments per page of <c>instruments-info</c> (Bybit: 1 to 1000).</summary>
     public int PageSize { get; init; } = 1000;
 
+    private long _orphanDeltas;
+    private long _rejectedTopics;
+
     /// <summary>Frames whose delta came before any snapshot (after a reconnect): ignored.</summary>
-    public long OrphanDeltas { get; private set; }
+    public long OrphanDeltas => Interlocked.Read(ref _orphanDeltas);
 
     /// <summary>Subscriptions Bybit refused (unknown or delisted symbols).</summary>
-    public long RejectedTopics { get; private set; }
+    public long RejectedTopics => Interlocked.Read(ref _rejectedTopics);
 
     /// <inheritdoc />
     protected override async Task<IReadOnlyList<InstrumentInfo>> DiscoverAsync(CancellationToken cancellationToken)
@@ -216,7 +219,7 @@ public sealed partial class BybitFeed : PushFeed
             var root = doc.RootElement;
             if (root.TryGetProperty("success", out var ok) && ok.ValueKind == JsonValueKind.False)
             {
-                RejectedTopics++;
+                Interlocked.Increment(ref _rejectedTopics);
                 LogRefused(Logger, root.TryGetProperty("ret_msg", out var m) ? m.GetString() ?? "" : text);
             }
             return;
@@ -226,7 +229,7 @@ public sealed partial class BybitFeed : PushFeed
         {
             Emit(update);
         }
-        OrphanDeltas += book.OrphanDeltas - before;
+        Interlocked.Add(ref _orphanDeltas, book.OrphanDeltas - before);
     }
 
     private void Emit(TickerUpdate update)

@@ -30,8 +30,10 @@ public sealed partial class OkxFeed : PushFeed
     {
     }
 
+    private long _refusals;
+
     /// <summary>Subscriptions or requests OKX refused (an <c>error</c> event).</summary>
-    public long Refusals { get; private set; }
+    public long Refusals => Interlocked.Read(ref _refusals);
 
     private sealed record Known(string Id, OkxInstrument Instrument);
 
@@ -193,7 +195,7 @@ public sealed partial class OkxFeed : PushFeed
                 }
                 break;
             case OkxEvent { Event: "error" } e:
-                Refusals++;
+                Interlocked.Increment(ref _refusals);
                 LogRefused(Logger, e.Code ?? "", e.Msg ?? "");
                 break;
             case OkxEvent { Event: "notice" } e:

@@ -2,12 +2,12 @@ using Microsoft.Extensions.Options;
 using OiStream.Binance;
 using OiStream.Binance.Rest;
 using OiStream.Bybit;
-using OiStream.Feeds;
-using OiStream.Okx;
 using OiStream.Cluster;
 using OiStream.Contracts;
 using OiStream.Core.Engine;
 using OiStream.Core.Loops;
+using OiStream.Feeds;
+using OiStream.Okx;
 using OiStream.Server.Configuration;
 using OiStream.Server.Hubs;
 using OiStream.Simulator;
@@ -29,6 +29,8 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
     private VenueOptions? _okx;
     private readonly LoopHealth _reportLoop = status.Loops.Register("feed-status");
     private readonly LoopHealth _feedLoop = status.Loops.Register("feed");
+    // One loop account per venue, kept across terms of a cluster's leader.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LoopHealth> _venueLoops = new(StringComparer.Ordinal);
 
     /// <summary>The running Binance feed, once started (null when Binance is disabled).</summary>
     public BinanceFeed? Feed { get; private set; }
@@ -108,8 +110,6 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         }
         return Task.WhenAll(runs);
     }
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LoopHealth> _venueLoops = new(StringComparer.Ordinal);
 
     // An ingest node of a cluster: it runs the feed only while it holds the leader lease, and waits as a standby
     // otherwise; a lost lease stops the feed at once (another node may hold it by then).
