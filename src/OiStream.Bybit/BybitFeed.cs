@@ -28,8 +28,8 @@ public sealed partial class BybitFeed : PushFeed
     private Dictionary<string, (string Id, bool Inverse)> _symbols = new(StringComparer.Ordinal);
 
     /// <summary>Creates the feed.</summary>
-    public BybitFeed(VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<BybitFeed> logger)
-        : base(ExchangeIds.Bybit, options, http, writer, time, logger)
+    public BybitFeed(VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<BybitFeed> logger, IHistorySeed? seed = null)
+        : base(ExchangeIds.Bybit, options, http, writer, time, logger, seed)
     {
     }
 
@@ -79,22 +79,21 @@ public sealed partial class BybitFeed : PushFeed
     }
 
     /// <inheritdoc />
-    protected override async Task<List<MarketEvent>> BackfillAsync(CancellationToken cancellationToken)
+    protected override async Task<List<MarketEvent>> BackfillAsync(IReadOnlyDictionary<string, long> heldUntil, CancellationToken cancellationToken)
     {
         var rows = new List<MarketEvent>();
         var to = Now();
-        var from = to - (long)Options.Backfill.TotalMilliseconds;
-        if (Options.Backfill <= TimeSpan.Zero)
-        {
-            return rows;
-        }
         using var gate = new SemaphoreSlim(8);
         await Task.WhenAll(_symbols.Select(async pair =>
         {
+            var (symbol, (id, inverse)) = (pair.Key, pair.Value);
+            if (BackfillFrom(heldUntil, id, to) is not { } from)
+            {
+                return;
+            }
             await gate.WaitAsync(cancellationToken);
             try
             {
-                var (symbol, (id, inverse)) = (pair.Key, pair.Value);
                 var category = inverse ? "inverse" : "linear";
                 var oi = await PagesAsync(category, symbol, from, to, cancellationToken);
                 var marks = await MarksAsync(category, symbol, from, to, cancellationToken);

@@ -19,6 +19,7 @@ public abstract partial class PushFeed
     private static readonly Backoff DiscoveryBackoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
     private readonly ChannelWriter<MarketEvent> _writer;
     private readonly HttpClient _http;
+    private readonly IHistorySeed? _seed;
     private volatile IReadOnlyList<WatchedSocket> _sockets = [];
     private long _polls;
     private long _pollFailures;
@@ -27,9 +28,10 @@ public abstract partial class PushFeed
     private bool _fallingBack;
     private volatile bool _banned;
 
-    /// <summary>Creates the feed.</summary>
-    protected PushFeed(string exchange, VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger logger)
+    /// <summary>Creates the feed; with <paramref name="seed"/>, history already held (OiStream's store) warms the engine and only what follows it is fetched.</summary>
+    protected PushFeed(string exchange, VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger logger, IHistorySeed? seed = null)
     {
+        _seed = seed;
         ArgumentNullException.ThrowIfNull(options);
         Exchange = exchange;
         Options = options;
@@ -76,8 +78,11 @@ public abstract partial class PushFeed
     /// <summary>Events written.</summary>
     public long Events => Interlocked.Read(ref _events);
 
-    /// <summary>History rows backfilled at start.</summary>
+    /// <summary>History rows fetched from the venue at start.</summary>
     public int BackfilledRows { get; private set; }
+
+    /// <summary>History rows read back from OiStream's store at start.</summary>
+    public int HeldRows { get; private set; }
 
     /// <summary>Raised when a part of the feed changes health.</summary>
     public event Action<FeedStatus>? StatusChanged;
@@ -91,10 +96,11 @@ public abstract partial class PushFeed
         Instruments = discovered;
         await _writer.WriteAsync(MarketEvent.Instruments(new InstrumentListChange(discovered, gone.Count > 0 ? gone : null)), cancellationToken);
 
+        var held = await LoadHeldAsync(discovered, cancellationToken);
         List<MarketEvent> history;
         try
         {
-            history = await BackfillAsync(cancellationToken);
+            history = await BackfillAsync(held, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -119,8 +125,44 @@ public abstract partial class PushFeed
     /// <summary>The venue's contracts, as OiStream instruments (ids with the venue's prefix), filtered by <see cref="VenueOptions.Symbols"/>.</summary>
     protected abstract Task<IReadOnlyList<InstrumentInfo>> DiscoverAsync(CancellationToken cancellationToken);
 
-    /// <summary>History rows (<see cref="MarketEventKind.History"/>) of every instrument over <see cref="VenueOptions.Backfill"/>.</summary>
-    protected abstract Task<List<MarketEvent>> BackfillAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// History rows (<see cref="MarketEventKind.History"/>) of every instrument over <see cref="VenueOptions.Backfill"/>,
+    /// from the end of what <paramref name="heldUntil"/> says the store holds of it (by id) where that is later.
+    /// </summary>
+    protected abstract Task<List<MarketEvent>> BackfillAsync(IReadOnlyDictionary<string, long> heldUntil, CancellationToken cancellationToken);
+
+    /// <summary>Where an instrument's history fetch starts: <see cref="VenueOptions.Backfill"/> ago, or the end of what is held; null when nothing is missing.</summary>
+    protected long? BackfillFrom(IReadOnlyDictionary<string, long> heldUntil, string id, long now)
+    {
+        ArgumentNullException.ThrowIfNull(heldUntil);
+        var from = Math.Max(now - (long)Options.Backfill.TotalMilliseconds, heldUntil.GetValueOrDefault(id));
+        return now - from < 300_000 ? null : from;
+    }
+
+    // History the store holds warms the engine first (a restart asks the venue only for the gap); without the store,
+    // the venue's own history still covers every window: slower, not wrong.
+    private async Task<IReadOnlyDictionary<string, long>> LoadHeldAsync(IReadOnlyList<InstrumentInfo> instruments, CancellationToken cancellationToken)
+    {
+        if (_seed is null)
+        {
+            return new Dictionary<string, long>();
+        }
+        try
+        {
+            var held = await _seed.LoadAsync(instruments, cancellationToken);
+            if (held.Rows.Count > 0)
+            {
+                await _writer.WriteAsync(MarketEvent.HistoryBatch(held.Rows, fromExchange: false), cancellationToken);
+            }
+            HeldRows = held.Rows.Count;
+            return held.HeldUntil;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogBackfillFailed(Logger, Exchange, "held history: " + ex.Message);
+            return new Dictionary<string, long>();
+        }
+    }
 
     /// <summary>One REST snapshot of every instrument's OI and mark price, written as events.</summary>
     protected abstract Task PollAsync(CancellationToken cancellationToken);

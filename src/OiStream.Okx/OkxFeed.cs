@@ -25,8 +25,8 @@ public sealed partial class OkxFeed : PushFeed
     private readonly Dictionary<string, double> _funding = new(StringComparer.Ordinal);
 
     /// <summary>Creates the feed.</summary>
-    public OkxFeed(VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<OkxFeed> logger)
-        : base(ExchangeIds.Okx, options, http, writer, time, logger)
+    public OkxFeed(VenueOptions options, HttpClient http, ChannelWriter<MarketEvent> writer, TimeProvider time, ILogger<OkxFeed> logger, IHistorySeed? seed = null)
+        : base(ExchangeIds.Okx, options, http, writer, time, logger, seed)
     {
     }
 
@@ -64,17 +64,17 @@ public sealed partial class OkxFeed : PushFeed
     }
 
     /// <inheritdoc />
-    protected override async Task<List<MarketEvent>> BackfillAsync(CancellationToken cancellationToken)
+    protected override async Task<List<MarketEvent>> BackfillAsync(IReadOnlyDictionary<string, long> heldUntil, CancellationToken cancellationToken)
     {
         var rows = new List<MarketEvent>();
-        var from = Now() - (long)Options.Backfill.TotalMilliseconds;
-        if (Options.Backfill <= TimeSpan.Zero)
-        {
-            return rows;
-        }
+        var now = Now();
         using var gate = new SemaphoreSlim(8);
         await Task.WhenAll(_instruments.Values.Select(async known =>
         {
+            if (BackfillFrom(heldUntil, known.Id, now) is not { } from)
+            {
+                return;
+            }
             await gate.WaitAsync(cancellationToken);
             try
             {

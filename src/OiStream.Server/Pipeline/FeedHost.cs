@@ -96,11 +96,11 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
         var venues = new List<PushFeed>();
         if (exchanges.Bybit.Enabled)
         {
-            venues.Add(new BybitFeed(_bybit!, http.CreateClient("bybit"), pipeline.Channel.Writer, time, loggers.CreateLogger<BybitFeed>()));
+            venues.Add(new BybitFeed(_bybit!, http.CreateClient("bybit"), pipeline.Channel.Writer, time, loggers.CreateLogger<BybitFeed>(), seed));
         }
         if (exchanges.Okx.Enabled)
         {
-            venues.Add(new OkxFeed(_okx!, http.CreateClient("okx"), pipeline.Channel.Writer, time, loggers.CreateLogger<OkxFeed>()));
+            venues.Add(new OkxFeed(_okx!, http.CreateClient("okx"), pipeline.Channel.Writer, time, loggers.CreateLogger<OkxFeed>(), seed));
         }
         Venues = venues;
         foreach (var venue in venues)
@@ -197,7 +197,7 @@ public sealed partial class FeedHost(MarketPipeline pipeline, SubscriptionRegist
 
     private static List<VenueMetrics> VenueNumbers(IReadOnlyList<PushFeed> venues, long now) =>
         [.. venues.Select(v => new VenueMetrics(v.Exchange, v.IsLive, v.Instruments.Count, v.Limiter.Requests, v.Limiter.Refused,
-            v.Limiter.BlockedUntil > now ? v.Limiter.BlockedUntil : null, v.Polls, v.PollFailures, v.Events, v.Dropped, v.BackfilledRows))];
+            v.Limiter.BlockedUntil > now ? v.Limiter.BlockedUntil : null, v.Polls, v.PollFailures, v.Events, v.Dropped, v.BackfilledRows, v.HeldRows))];
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -25,10 +25,11 @@ public sealed record FeedMetrics(bool Live, bool ServingStored, IReadOnlyList<St
 
 /// <summary>
 /// One pushing venue: whether it is live, its instruments, its REST requests and refusals (a 403 ban or a 429) and
-/// until when its REST is blocked, its REST snapshots (seed and fallback), and the events it wrote or lost.
+/// until when its REST is blocked, its REST snapshots (seed and fallback), the events it wrote or lost, and the history
+/// rows it started from: fetched from the venue, and read back from the store.
 /// </summary>
 public sealed record VenueMetrics(string Exchange, bool Live, int Instruments, long Requests, long Refused, long? BlockedUntil, long Polls, long PollFailures,
-    long Events, long Dropped, int BackfilledRows);
+    long Events, long Dropped, int BackfilledRows, int HeldRows);
 
 /// <summary>What happened to the events the engine read, and whether its start-up history is complete.</summary>
 public sealed record EngineMetrics(long Applied, long Replaced, long Late, long Invalid, long UnknownInstrument, long FromFuture,
