@@ -66,8 +66,20 @@ public sealed class BybitSimulator(SimMarket market, SimulatorOptions options, T
             => OpenInterest(category, symbol, intervalTime, startTime, endTime, limit, cursor));
         v5.MapGet("/mark-price-kline", IResult (string? category, string? symbol, string? interval, string? start, string? end, string? limit)
             => MarkKline(category, symbol, interval, start, end, limit));
-        app.Map("/v5/public/linear", c => VenueSocket.RunAsync(c, _sockets, OnText, time));
-        app.Map("/v5/public/inverse", c => VenueSocket.RunAsync(c, _sockets, OnText, time));
+        app.Map("/v5/public/linear", Connect);
+        app.Map("/v5/public/inverse", Connect);
+    }
+
+    // Bybit allows 500 connections per 5 minutes per IP on a WebSocket domain.
+    private Task Connect(HttpContext context)
+    {
+        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!_limiter.TryTake("ws|" + ip, 500, TimeSpan.FromMinutes(5)))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return context.Response.WriteAsync("too many connections: 500 per 5 minutes per IP");
+        }
+        return VenueSocket.RunAsync(context, _sockets, OnText, time);
     }
 
     // Bybit's IP limit: 600 requests in any 5 s; the next one is answered 403 and the IP is refused for 10 minutes.

@@ -73,7 +73,19 @@ public sealed class OkxSimulator(SimMarket market, SimulatorOptions options, Tim
             Limited(c, "funding-rate:" + instId, 10) ?? FundingRate(instId));
         api.MapGet("/rubik/stat/contracts/open-interest-history", IResult (HttpContext c, string? instId, string? period, string? begin, string? end, string? limit) =>
             Limited(c, "oi-history:" + instId, 10) ?? History(instId, period, begin, end, limit));
-        app.Map("/ws/v5/public", c => VenueSocket.RunAsync(c, _sockets, OnText, time));
+        app.Map("/ws/v5/public", Connect);
+    }
+
+    // OKX allows 3 connection requests per second per IP.
+    private Task Connect(HttpContext context)
+    {
+        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!_limiter.TryTake("ws|" + ip, 3, TimeSpan.FromSeconds(1)))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return context.Response.WriteAsync("{\"msg\":\"Too Many Requests\",\"code\":\"50011\"}");
+        }
+        return VenueSocket.RunAsync(context, _sockets, OnText, time);
     }
 
     // OKX limits per IP, endpoint and instrument (or type) in 2 s windows; a refused request is not queued.
@@ -305,6 +317,12 @@ public sealed class OkxSimulator(SimMarket market, SimulatorOptions options, Tim
         if (node is null || op is not ("subscribe" or "unsubscribe") || node["args"] is not JsonArray args)
         {
             socket.Send(JsonSerializer.Serialize(new { id, @event = "error", code = "60012", msg = $"Invalid request: {text}", connId = ConnId(socket) }));
+            return;
+        }
+        // OKX counts (un)subscribe requests per connection: 480 an hour.
+        if (!_limiter.TryTake("subs|" + ConnId(socket) + "|" + socket.GetHashCode(), 480, TimeSpan.FromHours(1)))
+        {
+            socket.Send(JsonSerializer.Serialize(new { id, @event = "error", code = "60014", msg = "Requests too frequent.", connId = ConnId(socket) }));
             return;
         }
         foreach (var arg in args)
