@@ -32,16 +32,7 @@ public sealed class BybitSimulator(SimMarket market, SimulatorOptions options, T
     public void Ban(string ip, long until) => _bans[ip] = until;
 
     /// <summary>Aborts every connection (the drop fault).</summary>
-    public int DropAll()
-    {
-        var n = 0;
-        foreach (var s in _sockets.Keys)
-        {
-            s.Socket.Abort();
-            n++;
-        }
-        return n;
-    }
+    public int DropAll() => VenueSocket.AbortAll(_sockets);
 
     /// <summary>Maps the REST and WebSocket routes.</summary>
     public void Map(IEndpointRouteBuilder app)
@@ -71,16 +62,8 @@ public sealed class BybitSimulator(SimMarket market, SimulatorOptions options, T
     }
 
     // Bybit allows 500 connections per 5 minutes per IP on a WebSocket domain.
-    private Task Connect(HttpContext context)
-    {
-        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!_limiter.TryTake("ws|" + ip, 500, TimeSpan.FromMinutes(5)))
-        {
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            return context.Response.WriteAsync("too many connections: 500 per 5 minutes per IP");
-        }
-        return VenueSocket.RunAsync(context, _sockets, OnText, time);
-    }
+    private Task Connect(HttpContext context) =>
+        VenueSocket.AcceptAsync(context, _limiter, 500, TimeSpan.FromMinutes(5), "too many connections: 500 per 5 minutes per IP", _sockets, OnText, time);
 
     // Bybit's IP limit: 600 requests in any 5 s; the next one is answered 403 and the IP is refused for 10 minutes.
     private IResult? Admit(HttpContext context)

@@ -34,16 +34,7 @@ public sealed class OkxSimulator(SimMarket market, SimulatorOptions options, Tim
     public int ConnectionCount => _sockets.Count;
 
     /// <summary>Aborts every connection (the drop fault).</summary>
-    public int DropAll()
-    {
-        var n = 0;
-        foreach (var s in _sockets.Keys)
-        {
-            s.Socket.Abort();
-            n++;
-        }
-        return n;
-    }
+    public int DropAll() => VenueSocket.AbortAll(_sockets);
 
     /// <summary>Maps the REST and WebSocket routes.</summary>
     public void Map(IEndpointRouteBuilder app)
@@ -77,16 +68,8 @@ public sealed class OkxSimulator(SimMarket market, SimulatorOptions options, Tim
     }
 
     // OKX allows 3 connection requests per second per IP.
-    private Task Connect(HttpContext context)
-    {
-        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!_limiter.TryTake("ws|" + ip, 3, TimeSpan.FromSeconds(1)))
-        {
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            return context.Response.WriteAsync("{\"msg\":\"Too Many Requests\",\"code\":\"50011\"}");
-        }
-        return VenueSocket.RunAsync(context, _sockets, OnText, time);
-    }
+    private Task Connect(HttpContext context) =>
+        VenueSocket.AcceptAsync(context, _limiter, 3, TimeSpan.FromSeconds(1), "{\"msg\":\"Too Many Requests\",\"code\":\"50011\"}", _sockets, OnText, time);
 
     // OKX limits per IP, endpoint and instrument (or type) in 2 s windows; a refused request is not queued.
     private IResult? Limited(HttpContext context, string key, int perTwoSeconds)

@@ -54,6 +54,37 @@ public sealed class VenueSocket
         _ = Socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Accepts a connection within the venue's connection limit (<paramref name="perWindow"/> per IP in
+    /// <paramref name="window"/>; beyond it HTTP 429 with <paramref name="refusal"/>), and runs it.
+    /// </summary>
+    public static Task AcceptAsync(HttpContext context, SlidingLimiter limiter, int perWindow, TimeSpan window, string refusal,
+        ConcurrentDictionary<VenueSocket, byte> registry, Action<VenueSocket, string> onText, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(limiter);
+        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (!limiter.TryTake("ws|" + ip, perWindow, window))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return context.Response.WriteAsync(refusal);
+        }
+        return RunAsync(context, registry, onText, time);
+    }
+
+    /// <summary>Aborts every connection of a venue (the drop fault); returns how many.</summary>
+    public static int AbortAll(ConcurrentDictionary<VenueSocket, byte> registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var n = 0;
+        foreach (var s in registry.Keys)
+        {
+            s.Socket.Abort();
+            n++;
+        }
+        return n;
+    }
+
     /// <summary>Accepts a connection and runs it until either side ends it.</summary>
     public static async Task RunAsync(HttpContext context, ConcurrentDictionary<VenueSocket, byte> registry, Action<VenueSocket, string> onText, TimeProvider time)
     {
