@@ -210,7 +210,8 @@ public sealed partial class BybitFeed : PushFeed
         return sockets;
     }
 
-    private void OnFrame(TickerBook book, string text)
+    // True for a ticker frame (market data); false for an acknowledgement or a pong.
+    private bool OnFrame(TickerBook book, string text)
     {
         if (text.Contains("\"op\"", StringComparison.Ordinal))
         {
@@ -221,14 +222,16 @@ public sealed partial class BybitFeed : PushFeed
                 Interlocked.Increment(ref _rejectedTopics);
                 LogRefused(Logger, root.TryGetProperty("ret_msg", out var m) ? m.GetString() ?? "" : text);
             }
-            return;
+            return false;
         }
         var before = book.OrphanDeltas;
-        if (book.Apply(text) is { } update)
+        var update = book.Apply(text);
+        if (update is not null)
         {
             Emit(update);
         }
         Interlocked.Add(ref _orphanDeltas, book.OrphanDeltas - before);
+        return update is not null;
     }
 
     private void Emit(TickerUpdate update)

@@ -16,7 +16,7 @@ public sealed partial class WatchedSocket
 {
     private readonly SocketPlan _plan;
     private readonly Func<IReadOnlyList<string>> _subscribe;
-    private readonly Action<string> _onText;
+    private readonly Func<string, bool> _onText;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Backoff _backoff;
@@ -25,12 +25,17 @@ public sealed partial class WatchedSocket
     private long _malformed;
     private long _watchdogTrips;
     private long _lastMessage;
+    private long _lastData;
     private int _attempt;
     private bool _everConnected;
     private bool _awaitingData;
 
-    /// <summary>Creates a socket; <paramref name="subscribe"/> gives the requests to send after each connect.</summary>
-    public WatchedSocket(SocketPlan plan, Func<IReadOnlyList<string>> subscribe, Action<string> onText, TimeProvider time, ILogger logger)
+    /// <summary>
+    /// Creates a socket; <paramref name="subscribe"/> gives the requests to send after each connect, and
+    /// <paramref name="onText"/> reads each frame, answering whether it carried market data (an acknowledgement or a
+    /// pong does not).
+    /// </summary>
+    public WatchedSocket(SocketPlan plan, Func<IReadOnlyList<string>> subscribe, Func<string, bool> onText, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(plan);
         _plan = plan;
@@ -59,8 +64,11 @@ public sealed partial class WatchedSocket
     /// <summary>Local time (Unix ms) of the last frame; 0 before the first.</summary>
     public long LastMessageAt => Interlocked.Read(ref _lastMessage);
 
-    /// <summary>Whether a frame arrived within <see cref="SocketPlan.Silence"/>.</summary>
-    public bool IsFlowing => LastMessageAt > 0 && Now() - LastMessageAt < _plan.Silence.TotalMilliseconds;
+    /// <summary>
+    /// Whether market data arrived within <see cref="SocketPlan.Silence"/>. A socket that reconnects and is answered
+    /// only with acknowledgements (a venue that went silent) is not flowing.
+    /// </summary>
+    public bool IsFlowing => Interlocked.Read(ref _lastData) is var at && at > 0 && Now() - at < _plan.Silence.TotalMilliseconds;
 
     /// <summary>Raised on connect, disconnect, watchdog and recovery.</summary>
     public event Action<FeedStatus>? StatusChanged;
@@ -155,7 +163,10 @@ public sealed partial class WatchedSocket
         }
         try
         {
-            _onText(message.Text ?? (message.Binary is { } b ? System.Text.Encoding.UTF8.GetString(b) : ""));
+            if (_onText(message.Text ?? (message.Binary is { } b ? System.Text.Encoding.UTF8.GetString(b) : "")))
+            {
+                Interlocked.Exchange(ref _lastData, Now());
+            }
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
         {

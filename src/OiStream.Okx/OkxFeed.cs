@@ -178,7 +178,8 @@ public sealed partial class OkxFeed : PushFeed
             JsonSerializer.Serialize(new { id = "s" + n.ToString(CultureInfo.InvariantCulture), op = "subscribe", args = chunk }))], OnFrame, Time, Logger)];
     }
 
-    private void OnFrame(string text)
+    // True for a push (market data); false for an event or a pong.
+    private bool OnFrame(string text)
     {
         switch (OkxFrame.Read(text))
         {
@@ -187,21 +188,25 @@ public sealed partial class OkxFeed : PushFeed
                 {
                     OnOpenInterest(oi);
                 }
-                break;
+                return true;
             case OkxMarkPricePush push:
                 foreach (var m in push.Data)
                 {
                     OnMark(m);
                 }
-                break;
+                return true;
             case OkxEvent { Event: "error" } e:
                 Interlocked.Increment(ref _refusals);
                 LogRefused(Logger, e.Code ?? "", e.Msg ?? "");
-                break;
+                return false;
             case OkxEvent { Event: "notice" } e:
                 // OKX closes the connection soon for an upgrade; the socket reconnects by itself when it does.
                 LogRefused(Logger, e.Code ?? "", e.Msg ?? "");
-                break;
+                return false;
+            case OkxOtherPush:
+                return true;
+            default:
+                return false;
         }
     }
 
