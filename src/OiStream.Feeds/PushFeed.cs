@@ -84,9 +84,6 @@ public abstract partial class PushFeed
     /// <summary>History rows read back from OiStream's store at start.</summary>
     public int HeldRows { get; private set; }
 
-    /// <summary>Raised when a part of the feed changes health.</summary>
-    public event Action<FeedStatus>? StatusChanged;
-
     /// <summary>Runs the feed until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -186,11 +183,7 @@ public abstract partial class PushFeed
     protected void Report(string feed, string state, string message) =>
         Report(new FeedStatus { Feed = feed, State = state, Message = message, Time = Now(), Source = Exchange });
 
-    private void Report(FeedStatus status)
-    {
-        StatusChanged?.Invoke(status);
-        _writer.TryWrite(MarketEvent.Feed(status));
-    }
+    private void Report(FeedStatus status) => _writer.TryWrite(MarketEvent.Feed(status));
 
     /// <summary>Unix ms now.</summary>
     protected long Now() => Time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -652,7 +652,7 @@ public sealed class MarketEngine : IMarketView
 
     private static int VenueRank(string exchange)
     {
-        var i = ExchangeIds.All.ToList().IndexOf(exchange);
+        var i = Array.IndexOf(ExchangeIds.Order, exchange);
         return i < 0 ? int.MaxValue : i;
     }
 

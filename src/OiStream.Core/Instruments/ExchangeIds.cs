@@ -17,7 +17,7 @@ public static class ExchangeIds
     public const string Okx = "okx";
 
     /// <summary>Every venue OiStream knows, in display order.</summary>
-    public static IReadOnlyList<string> All { get; } = [Binance, Bybit, Okx];
+    internal static readonly string[] Order = [Binance, Bybit, Okx];
 
     /// <summary>The venue of an instrument id: the part before <c>:</c>, lower case; <c>binance</c> for a bare symbol.</summary>
     public static string Of(string id)
